@@ -1,0 +1,108 @@
+// Package sqlite is the embedded default Store: one SQLite file in the data directory,
+// pure Go (modernc.org/sqlite), nothing to install.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/domain/fault"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "kith.db"
+
+// Store is the SQLite app.Store.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+var _ app.Store = (*Store)(nil)
+
+// Open opens (creating if missing) the database in dataDir. It refuses a file that is
+// not a SQLite database, or a database Kith did not create, rather than write over
+// someone's data. It does not migrate: see Migrate and CheckSchema.
+func Open(ctx context.Context, dataDir string) (*Store, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dataDir, err)
+	}
+	path := filepath.Join(dataDir, FileName)
+	// Every connection gets these pragmas. _txlock=immediate makes BEGIN take the write
+	// lock at once: a deferred transaction that reads then writes fails with
+	// SQLITE_BUSY under concurrency, which busy_timeout cannot cure.
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: path}
+	if err := s.checkNotForeign(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkNotForeign reads the schema: a corrupt file fails here, and a database with
+// tables but no migration record belongs to something else.
+func (s *Store) checkNotForeign(ctx context.Context) error {
+	var tables, ours int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE name = 'schema_migrations')
+		FROM sqlite_master WHERE type = 'table'`).Scan(&tables, &ours)
+	if err != nil {
+		return fmt.Errorf("%s is not a readable SQLite database (corrupt or foreign; Kith will not overwrite it): %w", s.path, err)
+	}
+	if tables > 0 && ours == 0 {
+		return fmt.Errorf("%s holds a database Kith did not create; Kith will not write into it: point KITH_DATA_DIR elsewhere", s.path)
+	}
+	return nil
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, "SELECT 1"); err != nil {
+		return fmt.Errorf("sqlite: %v: %w", err, fault.ErrUnavailable)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close(context.Context) error { return s.db.Close() }
+
+// translate turns driver errors into fault kinds; op names the operation for the log.
+func translate(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", op, fault.ErrNotFound)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%s: %w", op, fault.ErrConflict)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL:
+			return fmt.Errorf("%s: %v: %w", op, err, fault.ErrUnavailable)
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w: %w", op, err, fault.ErrUnavailable)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

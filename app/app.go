@@ -1,0 +1,34 @@
+package app
+
+import (
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Clock tells the time; tests pass a fixed one.
+type Clock func() time.Time
+
+// App is the set of Kith's use cases, one per file in this package.
+type App struct {
+	store Store
+	now   Clock
+	newID func() string
+}
+
+// New wires the use cases to their ports, failing when one is missing so a
+// mis-wired binary stops at start-up rather than at its first request.
+func New(store Store, clock Clock) (*App, error) {
+	if store == nil {
+		return nil, errors.New("app: no store")
+	}
+	if clock == nil {
+		return nil, errors.New("app: no clock")
+	}
+	return &App{store: store, now: clock, newID: NewID}, nil
+}
+
+// NewID returns a UUIDv7: unique across nodes and ordered by time, so ids make
+// stable cursors.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }

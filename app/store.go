@@ -1,0 +1,63 @@
+// Package app holds Kith's use cases and the ports they need from the outside world.
+// Adapters implement the ports; the composition root in app/cmd/kith wires them.
+package app
+
+import (
+	"context"
+
+	"github.com/kith-health/kith/domain/audit"
+	"github.com/kith-health/kith/domain/patient"
+)
+
+// Store keeps Kith's state. Every method is safe for concurrent use by several
+// processes sharing one database. No method needs a multi-document transaction: each
+// change is one conditional write. Errors are the kinds in domain/fault; a store that
+// cannot be reached answers fault.ErrUnavailable.
+type Store interface {
+	PatientStore
+	AccessEventStore
+
+	// Ping reports whether the store can serve requests now (fault.ErrUnavailable if not).
+	Ping(ctx context.Context) error
+	// Close releases connections. The store is unusable afterwards.
+	Close(ctx context.Context) error
+}
+
+// PatientStore keeps citizen accounts.
+type PatientStore interface {
+	// CreatePatient stores a new account. fault.ErrConflict if the id or the
+	// (issuer, subject) pair is already taken; of many concurrent creations for one
+	// subject exactly one succeeds. Not idempotent by itself: see App.Me.
+	CreatePatient(ctx context.Context, p patient.Patient) error
+
+	// PatientBySubject finds the account for an identity provider's subject.
+	// fault.ErrNotFound if there is none.
+	PatientBySubject(ctx context.Context, issuer, subject string) (patient.Patient, error)
+
+	// Patient reads one account by id. fault.ErrNotFound if there is none.
+	Patient(ctx context.Context, id string) (patient.Patient, error)
+
+	// UpdatePatient applies update to the stored account and writes the result if the
+	// account has not changed meanwhile, reading again and re-applying update when it
+	// has, so update must be free of side effects. Version increases by one.
+	// If update returns an error nothing is written and that error is returned.
+	// fault.ErrNotFound if there is no such account.
+	UpdatePatient(ctx context.Context, id string, update func(*patient.Patient) error) (patient.Patient, error)
+}
+
+// AccessEventStore keeps the per-patient chain of access events.
+type AccessEventStore interface {
+	// AppendAccessEvent stores a sealed event. fault.ErrConflict if the patient's chain
+	// already has an event at e.Seq (another writer got there first: re-read the last
+	// event, re-seal and try again) or the id is taken.
+	AppendAccessEvent(ctx context.Context, e audit.Event) error
+
+	// LastAccessEvent returns the patient's event with the highest Seq.
+	// fault.ErrNotFound if the patient has none.
+	LastAccessEvent(ctx context.Context, patientID string) (audit.Event, error)
+
+	// AccessEvents lists the patient's events newest first, at most limit of them,
+	// starting below Seq before (0 means from the newest). It returns the Seq to pass
+	// as before for the next page, or 0 when there are no more.
+	AccessEvents(ctx context.Context, patientID string, before int64, limit int) ([]audit.Event, int64, error)
+}

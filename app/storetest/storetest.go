@@ -1,0 +1,42 @@
+// Package storetest is the conformance suite every app.Store adapter runs in its own
+// tests, so the SQLite and MongoDB stores are held to one contract.
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kith-health/kith/app"
+)
+
+// Open returns a new, empty, migrated store. The suite closes it.
+type Open func(t *testing.T) app.Store
+
+// Run runs the whole suite against the stores open returns.
+func Run(t *testing.T, open Open) {
+	t.Run("Patients", func(t *testing.T) { testPatients(t, open) })
+	t.Run("PatientRaces", func(t *testing.T) { testPatientRaces(t, open) })
+	t.Run("AccessEvents", func(t *testing.T) { testAccessEvents(t, open) })
+	t.Run("AccessEventRaces", func(t *testing.T) { testAccessEventRaces(t, open) })
+}
+
+func openStore(t *testing.T, open Open) app.Store {
+	t.Helper()
+	s := open(t)
+	t.Cleanup(func() {
+		if err := s.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// at is a time with nanoseconds and a non-UTC zone, to prove stores normalise.
+var at = time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.FixedZone("BST", 3600))

@@ -1,0 +1,50 @@
+// Package fault holds the few kinds of error every layer speaks, so that a store's
+// "no such row" and a domain rule's "not allowed" reach the API as the same stable
+// problem types without any layer knowing about HTTP.
+package fault
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The kinds. Wrap them (fmt.Errorf("...: %w", fault.ErrNotFound)) to add context;
+// callers test with errors.Is.
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrConflict        = errors.New("conflict")
+	ErrInvalid         = errors.New("invalid")
+	ErrForbidden       = errors.New("forbidden")
+	ErrUnauthenticated = errors.New("unauthenticated")
+	ErrRateLimited     = errors.New("rate limited")
+	ErrUnavailable     = errors.New("unavailable")
+)
+
+// FieldError names one field of the caller's input and the rule it broke.
+type FieldError struct {
+	Field string
+	Rule  string
+}
+
+// ValidationError is an ErrInvalid that lists every field at fault, so a client can
+// mark them all at once instead of fixing one per round trip.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Invalid builds a ValidationError for one field.
+func Invalid(field, rule string) *ValidationError {
+	return &ValidationError{Fields: []FieldError{{Field: field, Rule: rule}}}
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = fmt.Sprintf("%s: %s", f.Field, f.Rule)
+	}
+	return "invalid input: " + strings.Join(parts, ", ")
+}
+
+// Is makes errors.Is(err, ErrInvalid) true for every ValidationError.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }

@@ -1,0 +1,23 @@
+// Package identity describes who is calling: a verified principal, handed by the
+// token verifier to the application layer.
+package identity
+
+import "github.com/kith-health/kith/domain/patient"
+
+// Kind is the sort of caller.
+type Kind string
+
+const (
+	KindPatient      Kind = "patient"
+	KindOrganisation Kind = "organisation"
+	KindOperator     Kind = "operator"
+	KindViewer       Kind = "share-code-viewer"
+)
+
+// Principal is a caller whose token has been verified. Only the token verifier builds
+// one; the app trusts it.
+type Principal struct {
+	Kind Kind
+	// Patient carries the identity provider's claims when Kind is KindPatient.
+	Patient patient.Claims
+}

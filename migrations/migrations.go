@@ -1,0 +1,61 @@
+// Package migrations holds each store's schema steps, embedded in the binary so
+// `kith migrate` needs nothing beside it. Files are named NNNN_what.ext; NNNN is the
+// version, applied in order, each exactly once.
+package migrations
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+//go:embed sqlite/*.sql
+var sqliteSteps embed.FS
+
+//go:embed mongo/*.json
+var mongoSteps embed.FS
+
+// Step is one schema change.
+type Step struct {
+	Version int
+	Name    string
+	Body    []byte
+}
+
+// SQLite returns the SQLite steps in version order.
+func SQLite() ([]Step, error) { return load(sqliteSteps, "sqlite") }
+
+// Mongo returns the MongoDB steps in version order.
+func Mongo() ([]Step, error) { return load(mongoSteps, "mongo") }
+
+func load(fsys fs.FS, dir string) ([]Step, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var steps []Step
+	for _, e := range entries {
+		base := strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
+		num, name, ok := strings.Cut(base, "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil || version < 1 {
+			return nil, fmt.Errorf("migrations: %s/%s is not named NNNN_what", dir, e.Name())
+		}
+		body, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, Step{Version: version, Name: name, Body: body})
+	}
+	sort.Slice(steps, func(i, j int) bool { return steps[i].Version < steps[j].Version })
+	for i, s := range steps {
+		if s.Version != i+1 {
+			return nil, fmt.Errorf("migrations: %s steps must run 1, 2, 3...; found %d at position %d", dir, s.Version, i+1)
+		}
+	}
+	return steps, nil
+}

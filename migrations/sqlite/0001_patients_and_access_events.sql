@@ -1,0 +1,22 @@
+-- Each aggregate is one JSON document, as in MongoDB; the fields Kith looks rows up by
+-- are generated columns, indexed and queried by name.
+
+CREATE TABLE patients (
+  id      TEXT PRIMARY KEY,
+  doc     TEXT NOT NULL CHECK (json_valid(doc)),
+  issuer  TEXT GENERATED ALWAYS AS (json_extract(doc, '$.issuer')) VIRTUAL,
+  subject TEXT GENERATED ALWAYS AS (json_extract(doc, '$.subject')) VIRTUAL,
+  version INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.version')) VIRTUAL
+) STRICT;
+
+CREATE UNIQUE INDEX patients_by_subject ON patients (issuer, subject);
+
+CREATE TABLE access_events (
+  id         TEXT PRIMARY KEY,
+  doc        TEXT NOT NULL CHECK (json_valid(doc)),
+  patient_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.patientId')) VIRTUAL,
+  seq        INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.seq')) VIRTUAL
+) STRICT;
+
+-- One event per place in a patient's chain: the compare-and-set that keeps the chain linear.
+CREATE UNIQUE INDEX access_events_by_chain ON access_events (patient_id, seq);
