@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// decodeStrict is Fiber's JSONDecoder: unknown fields and trailing data are errors,
+// so a client's typo is reported instead of silently ignored. Its messages name fields
+// and byte offsets from the client's own input, never values, so they are safe to
+// return (as the problem detail) and to log.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return describeJSONError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("the body holds more than one JSON value")
+	}
+	return nil
+}
+
+func describeJSONError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("the body is empty; a JSON object is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("the body ends in the middle of a JSON value")
+	case errors.As(err, &syntax):
+		return fmt.Errorf("the body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return fmt.Errorf("the body must be a JSON %s", jsonKind(typ.Type.Kind().String()))
+		}
+		return fmt.Errorf("field %q must be a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String()))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Errorf("field %s is not recognised", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	default:
+		return errors.New("the body could not be read as JSON")
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "struct", "map":
+		return "object"
+	case "slice", "array":
+		return "array"
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "ptr":
+		return "value of another type"
+	default:
+		return "number"
+	}
+}
+
+// requireJSON answers 415 to a request whose body is not declared as JSON, before
+// anything tries to read it.
+func requireJSON(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch:
+		mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+		if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+			return fiber.NewError(fiber.StatusUnsupportedMediaType, "send the body as application/json")
+		}
+	}
+	return c.Next()
+}

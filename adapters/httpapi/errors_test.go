@@ -1,0 +1,94 @@
+package httpapi_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestBadInputGetsAClearProblemAndChangesNothing(t *testing.T) {
+	s := newServer(t)
+	cases := []struct {
+		name        string
+		body        any
+		contentType string
+		status      int
+		slug        string
+		mentions    string
+		fields      []string
+	}{
+		{name: "malformed JSON", body: `{"subject": `, status: 400, slug: "malformed-request", mentions: "ends in the middle"},
+		{name: "not JSON at all", body: `subject=alice`, status: 400, slug: "malformed-request", mentions: "not valid JSON"},
+		{name: "empty body", body: ``, status: 400, slug: "malformed-request", mentions: "empty"},
+		{name: "unknown field", body: `{"subject": "a", "isAdmin": true}`, status: 400, slug: "malformed-request", mentions: `"isAdmin"`},
+		{name: "wrong type", body: `{"subject": 42}`, status: 400, slug: "malformed-request", mentions: `"subject"`},
+		{name: "two JSON values", body: `{"subject": "a"} {"subject": "b"}`, status: 400, slug: "malformed-request", mentions: "more than one"},
+		{name: "array instead of object", body: `[]`, status: 400, slug: "malformed-request", mentions: "object"},
+		{name: "form instead of JSON", body: `subject=alice`, contentType: "application/x-www-form-urlencoded", status: 415, slug: "unsupported-media-type"},
+		{name: "missing subject", body: `{"nhsNumber": "9434765919"}`, status: 422, slug: "invalid-input", fields: []string{"subject"}},
+		{name: "bad NHS number and bad date together", body: `{"subject": "a", "nhsNumber": "9434765918", "birthDate": "1987-13-45"}`,
+			status: 422, slug: "invalid-input", fields: []string{"nhsNumber", "birthDate"}},
+		{name: "unknown proofing level", body: `{"subject": "a", "identityProofingLevel": "P7"}`, status: 422, slug: "invalid-input", fields: []string{"identityProofingLevel"}},
+		{name: "token lifetime out of range", body: `{"subject": "a", "expiresInSeconds": 5}`, status: 422, slug: "invalid-input", fields: []string{"expiresInSeconds"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			headers := []string{}
+			if tc.contentType != "" {
+				headers = append(headers, "Content-Type", tc.contentType)
+			}
+			p := wantProblem(t, s.do("POST", "/dev/token", "", tc.body, headers...), tc.status, tc.slug)
+			if tc.mentions != "" && !strings.Contains(p["detail"].(string), tc.mentions) {
+				t.Fatalf("detail %q does not mention %s", p["detail"], tc.mentions)
+			}
+			var named []string
+			if errs, ok := p["errors"].([]any); ok {
+				for _, e := range errs {
+					named = append(named, e.(map[string]any)["field"].(string))
+				}
+			}
+			if strings.Join(named, ",") != strings.Join(tc.fields, ",") {
+				t.Fatalf("errors name %v, want %v", named, tc.fields)
+			}
+		})
+	}
+}
+
+func TestUnknownRoutesAndMethodsAreProblems(t *testing.T) {
+	s := newServer(t)
+	wantProblem(t, s.do("GET", "/v1/nothing-here", "", nil), 404, "not-found")
+	wantProblem(t, s.do("DELETE", "/v1/me", "", nil), 405, "method-not-allowed")
+}
+
+func TestClientRequestIDsAreKeptOnlyWhenSafe(t *testing.T) {
+	s := newServer(t)
+	if got := s.do("GET", "/healthz", "", nil, "X-Request-ID", "app-7f3a9c21").header.Get("X-Request-ID"); got != "app-7f3a9c21" {
+		t.Fatalf("safe client id replaced by %q", got)
+	}
+	got := s.do("GET", "/healthz", "", nil, "X-Request-ID", "x\nlevel=ERROR fake=line").header.Get("X-Request-ID")
+	if strings.ContainsAny(got, "\n =") || got == "" {
+		t.Fatalf("unsafe client id kept: %q", got)
+	}
+}
+
+// The body limit is enforced by the HTTP server before Fiber routes, so this goes
+// over a real socket.
+func TestABodyOverTheLimitIsRefused(t *testing.T) {
+	s := newServer(t)
+	base := s.listen()
+	body := `{"subject": "` + strings.Repeat("a", 70*1024) + `"}`
+	res, err := http.Post(base+"/dev/token", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := response{status: res.StatusCode, header: res.Header, body: raw}
+	if r.status != 413 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
+		t.Fatalf("status %d %q: %s", r.status, r.header.Get("Content-Type"), raw)
+	}
+	if p := r.json(t); p["type"] != "urn:kith:problem:payload-too-large" {
+		t.Fatalf("problem %v", p)
+	}
+}

@@ -1,0 +1,69 @@
+package httpapi_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestHealthAndReadiness(t *testing.T) {
+	s := newServer(t)
+	if res := s.do("GET", "/healthz", "", nil); res.status != 200 || res.json(t)["status"] != "ok" {
+		t.Fatalf("/healthz = %d %s", res.status, res.body)
+	}
+	if res := s.do("GET", "/readyz", "", nil); res.status != 200 {
+		t.Fatalf("/readyz = %d %s", res.status, res.body)
+	}
+	s.store.Close(context.Background())
+	res := s.do("GET", "/readyz", "", nil)
+	wantProblem(t, res, 503, "unavailable")
+	if res.header.Get("Retry-After") == "" {
+		t.Fatal("503 without Retry-After")
+	}
+}
+
+func TestMetricsUseRouteTemplatesAndLogsCarryNoPersonalData(t *testing.T) {
+	s := newServer(t)
+	tok := s.token("alice", nil)
+	s.do("GET", "/v1/me", tok, nil)
+	s.do("GET", "/v1/me", "expired-or-garbage", nil)
+	s.do("GET", "/v1/9434765919/unknown", "", nil)
+
+	metrics := string(s.do("GET", "/metrics", "", nil).body)
+	for _, want := range []string{
+		`kith_http_requests_total{method="GET",route="/v1/me",status="200"} 1`,
+		`kith_http_requests_total{method="GET",route="/v1/me",status="401"} 1`,
+		`kith_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`kith_http_request_duration_seconds_bucket{method="POST",route="/dev/token"`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(metrics, "9434765919") {
+		t.Error("/metrics carries a raw path with an NHS number")
+	}
+
+	logs := s.logs.String()
+	if !strings.Contains(logs, `"request_id"`) || !strings.Contains(logs, `"route":"/v1/me"`) {
+		t.Fatalf("access log lines lack request id or route:\n%s", logs)
+	}
+	for _, secret := range []string{"9434765919", "1987-06-05", tok, strings.Split(tok, ".")[2]} {
+		if strings.Contains(logs, secret) {
+			t.Fatalf("logs contain personal data or a token (%.12s...):\n%s", secret, logs)
+		}
+	}
+}
+
+func TestTheSpecIsServed(t *testing.T) {
+	s := newServer(t)
+	res := s.do("GET", "/openapi.yaml", "", nil)
+	if res.status != 200 || !strings.Contains(string(res.body), "openapi: 3.0") {
+		t.Fatalf("/openapi.yaml = %d", res.status)
+	}
+}
+
+func TestWithoutTheDevelopmentIssuerItsRouteIsNotFound(t *testing.T) {
+	s := newServer(t, withoutDevIssuer)
+	wantProblem(t, s.do("POST", "/dev/token", "", map[string]any{"subject": "a"}), 404, "not-found")
+}

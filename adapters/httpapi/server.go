@@ -1,0 +1,86 @@
+// Package httpapi serves Kith's API over HTTP with Fiber v2. Routes and types are
+// generated from openapi/openapi.yaml (see api/); this package adds the handlers, the
+// problem+json error table, authentication, request ids, metrics and access logs.
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kith-health/kith/adapters/httpapi/api"
+	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/openapi"
+)
+
+// Config is what the HTTP server needs. App, Verifier, Logger and Metrics are required.
+type Config struct {
+	App      *app.App
+	Verifier TokenVerifier
+	// DevIssuer is set only in development mode; without it POST /dev/token is 404.
+	DevIssuer DevIssuer
+	Logger    *slog.Logger
+	// Metrics receives the HTTP series and is served at /metrics.
+	Metrics interface {
+		prometheus.Registerer
+		prometheus.Gatherer
+	}
+	BodyLimit    int
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	Now          func() time.Time
+}
+
+// New builds the Fiber app with every route of the spec.
+func New(cfg Config) (*fiber.App, error) {
+	if cfg.App == nil || cfg.Verifier == nil || cfg.Logger == nil || cfg.Metrics == nil {
+		return nil, errors.New("httpapi: App, Verifier, Logger and Metrics are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	spec, err := api.GetSwagger()
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	f := fiber.New(fiber.Config{
+		AppName:               "kith",
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           cfg.ReadTimeout,
+		WriteTimeout:          cfg.WriteTimeout,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(cfg.Logger),
+		JSONDecoder:           decodeStrict,
+	})
+	f.Use(withRequestID)
+	f.Use(observe(m, cfg.Logger))
+	f.Use(recover.New())
+	f.Use(compress.New())
+	f.Use(requireJSON)
+
+	f.Get("/openapi.yaml", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "application/yaml")
+		return c.Send(openapi.YAML)
+	})
+	f.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{})))
+
+	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, now: cfg.Now}
+	api.RegisterHandlersWithOptions(f, api.NewStrictHandler(h, nil), api.FiberServerOptions{
+		HandlerMiddlewares: []api.HandlerMiddlewareFunc{
+			authenticate(cfg.Verifier, publicOperations(spec), cfg.Logger),
+		},
+	})
+	return f, nil
+}

@@ -1,0 +1,170 @@
+// Package config reads Kith's settings from KITH_* environment variables into one
+// struct, with defaults that make `kith serve` work with nothing installed and a
+// Validate that names the variable at fault.
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Mode is development (the embedded default, with conveniences) or production.
+type Mode string
+
+const (
+	Development Mode = "development"
+	Production  Mode = "production"
+)
+
+// Store kinds.
+const (
+	StoreSQLite  = "sqlite"
+	StoreMongoDB = "mongodb"
+)
+
+// Config is every setting. Each field's env tag names its variable; README.md has
+// the table.
+type Config struct {
+	Addr    string `env:"KITH_ADDR, default=127.0.0.1:8080"`
+	DataDir string `env:"KITH_DATA_DIR, default=./data"`
+	Mode    Mode   `env:"KITH_MODE, default=development"`
+	// Store is empty when not set: development then uses SQLite, production refuses.
+	Store           string `env:"KITH_STORE"`
+	MongoDBURI      Secret `env:"KITH_MONGODB_URI"`
+	MongoDBDatabase string `env:"KITH_MONGODB_DATABASE, default=kith"`
+	// DevIssuer and DevPushInbox are nil when not set: on in development, off in production.
+	DevIssuer       *bool         `env:"KITH_DEV_ISSUER, noinit"`
+	DevPushInbox    *bool         `env:"KITH_DEV_PUSH_INBOX, noinit"`
+	TokenAudience   string        `env:"KITH_TOKEN_AUDIENCE, default=kith"`
+	LogLevel        string        `env:"KITH_LOG_LEVEL, default=info"`
+	LogFormat       string        `env:"KITH_LOG_FORMAT"`
+	ShutdownTimeout time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
+	BodyLimitBytes  int           `env:"KITH_BODY_LIMIT_BYTES, default=1048576"`
+	ReadTimeout     time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
+	WriteTimeout    time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
+}
+
+// Secret is a setting that must never be printed (a URI with a password in it).
+type Secret string
+
+func (Secret) String() string       { return "(secret)" }
+func (Secret) LogValue() slog.Value { return slog.StringValue("(secret)") }
+
+// Value returns the secret itself, for the one place that needs it.
+func (s Secret) Value() string { return string(s) }
+
+// Load reads the configuration through lookup (envconfig.OsLookuper() in the binary,
+// a map in tests), applies mode defaults and validates it.
+func Load(ctx context.Context, lookup envconfig.Lookuper) (Config, error) {
+	var c Config
+	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: lookup}); err != nil {
+		return Config{}, err
+	}
+	return c, c.Validate()
+}
+
+// StoreKind is the store to use once defaults are applied.
+func (c Config) StoreKind() string {
+	if c.Store == "" && c.Mode == Development {
+		return StoreSQLite
+	}
+	return c.Store
+}
+
+// DevIssuerOn says whether the development token issuer runs.
+func (c Config) DevIssuerOn() bool { return orModeDefault(c.DevIssuer, c.Mode) }
+
+// DevPushInboxOn says whether pushes go to the developer inbox instead of FCM.
+func (c Config) DevPushInboxOn() bool { return orModeDefault(c.DevPushInbox, c.Mode) }
+
+// JSONLogs says whether logs are JSON (production's default) or text.
+func (c Config) JSONLogs() bool {
+	if c.LogFormat == "" {
+		return c.Mode == Production
+	}
+	return c.LogFormat == "json"
+}
+
+// SlogLevel is the parsed KITH_LOG_LEVEL.
+func (c Config) SlogLevel() slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(c.LogLevel))
+	return l
+}
+
+func orModeDefault(b *bool, m Mode) bool {
+	if b != nil {
+		return *b
+	}
+	return m == Development
+}
+
+// Validate reports every setting at fault, each message naming its variable.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	switch c.Mode {
+	case Development, Production:
+	default:
+		bad("KITH_MODE=%q: must be development or production", c.Mode)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("KITH_ADDR=%q: must be host:port, e.g. 127.0.0.1:8080", c.Addr)
+	}
+	switch c.Store {
+	case "", StoreSQLite, StoreMongoDB:
+	default:
+		bad("KITH_STORE=%q: must be sqlite or mongodb", c.Store)
+	}
+	if c.Mode == Production && c.Store == "" {
+		bad("KITH_STORE: production needs an explicit store (sqlite or mongodb)")
+	}
+	if c.StoreKind() == StoreMongoDB {
+		uri := c.MongoDBURI.Value()
+		if !strings.HasPrefix(uri, "mongodb://") && !strings.HasPrefix(uri, "mongodb+srv://") {
+			bad("KITH_MONGODB_URI: must be set to a mongodb:// or mongodb+srv:// URI when KITH_STORE=mongodb")
+		}
+		if c.MongoDBDatabase == "" {
+			bad("KITH_MONGODB_DATABASE: must not be empty")
+		}
+	}
+	if c.StoreKind() == StoreSQLite && c.DataDir == "" {
+		bad("KITH_DATA_DIR: must not be empty")
+	}
+	if c.Mode == Production && c.DevIssuerOn() {
+		bad("KITH_DEV_ISSUER: the development token issuer is refused in production")
+	}
+	if c.Mode == Production && c.DevPushInboxOn() {
+		bad("KITH_DEV_PUSH_INBOX: the development push inbox is refused in production")
+	}
+	if c.TokenAudience == "" {
+		bad("KITH_TOKEN_AUDIENCE: must not be empty")
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		bad("KITH_LOG_LEVEL=%q: must be debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "", "json", "text":
+	default:
+		bad("KITH_LOG_FORMAT=%q: must be json or text", c.LogFormat)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("KITH_SHUTDOWN_TIMEOUT=%s: must be positive", c.ShutdownTimeout)
+	}
+	if c.BodyLimitBytes < 1024 {
+		bad("KITH_BODY_LIMIT_BYTES=%d: must be at least 1024", c.BodyLimitBytes)
+	}
+	if c.ReadTimeout <= 0 || c.WriteTimeout <= 0 {
+		bad("KITH_HTTP_READ_TIMEOUT, KITH_HTTP_WRITE_TIMEOUT: must be positive")
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,82 @@
+package config_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sethvargo/go-envconfig"
+
+	"github.com/kith-health/kith/app/config"
+)
+
+func load(env map[string]string) (config.Config, error) {
+	return config.Load(context.Background(), envconfig.MapLookuper(env))
+}
+
+func TestDefaultsServeTheEmbeddedStore(t *testing.T) {
+	c, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.Mode != config.Development {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.StoreKind() != config.StoreSQLite || !c.DevIssuerOn() || !c.DevPushInboxOn() || c.JSONLogs() {
+		t.Fatalf("development defaults: store %s, issuer %v, inbox %v, json %v",
+			c.StoreKind(), c.DevIssuerOn(), c.DevPushInboxOn(), c.JSONLogs())
+	}
+}
+
+func TestValidateNamesTheVariable(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unknown mode", map[string]string{"KITH_MODE": "staging"}, "KITH_MODE"},
+		{"address without port", map[string]string{"KITH_ADDR": "localhost"}, "KITH_ADDR"},
+		{"unknown store", map[string]string{"KITH_STORE": "postgres"}, "KITH_STORE"},
+		{"production without a store", map[string]string{"KITH_MODE": "production", "KITH_DEV_ISSUER": "false", "KITH_DEV_PUSH_INBOX": "false"}, "KITH_STORE"},
+		{"production keeps the dev issuer off by default",
+			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_DEV_ISSUER": "true"}, "KITH_DEV_ISSUER"},
+		{"production refuses the push inbox",
+			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_DEV_PUSH_INBOX": "true"}, "KITH_DEV_PUSH_INBOX"},
+		{"mongodb without a URI", map[string]string{"KITH_STORE": "mongodb"}, "KITH_MONGODB_URI"},
+		{"bad log level", map[string]string{"KITH_LOG_LEVEL": "loud"}, "KITH_LOG_LEVEL"},
+		{"zero shutdown timeout", map[string]string{"KITH_SHUTDOWN_TIMEOUT": "0s"}, "KITH_SHUTDOWN_TIMEOUT"},
+		{"tiny body limit", map[string]string{"KITH_BODY_LIMIT_BYTES": "10"}, "KITH_BODY_LIMIT_BYTES"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(tc.env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load(%v) = %v, want an error naming %s", tc.env, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestProductionWithAnExplicitStoreIsValid(t *testing.T) {
+	c, err := load(map[string]string{"KITH_MODE": "production", "KITH_STORE": "mongodb",
+		"KITH_MONGODB_URI": "mongodb://user:hunter2@db.internal:27017"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DevIssuerOn() || c.DevPushInboxOn() || !c.JSONLogs() {
+		t.Fatalf("production defaults: issuer %v, inbox %v, json %v", c.DevIssuerOn(), c.DevPushInboxOn(), c.JSONLogs())
+	}
+}
+
+func TestSecretsNeverPrint(t *testing.T) {
+	c, err := load(map[string]string{"KITH_STORE": "mongodb", "KITH_MONGODB_URI": "mongodb://user:hunter2@db:27017"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{c.MongoDBURI.String(), fmt.Sprintf("%v %+v", c, c)} {
+		if strings.Contains(s, "hunter2") {
+			t.Fatalf("the MongoDB password was printed: %s", s)
+		}
+	}
+}
