@@ -18,7 +18,7 @@ func (a *App) Me(ctx context.Context, caller identity.Principal) (patient.Patien
 		return patient.Patient{}, fmt.Errorf("only patients have a profile: %w", fault.ErrForbidden)
 	}
 	claims := caller.Patient
-	p, err := a.store.PatientBySubject(ctx, claims.Issuer, claims.Subject)
+	p, err := a.store.Patient(ctx, patient.IDFor(claims.Issuer, claims.Subject))
 	if errors.Is(err, fault.ErrNotFound) {
 		return a.openAccount(ctx, claims)
 	}
@@ -35,14 +35,15 @@ func (a *App) Me(ctx context.Context, caller identity.Principal) (patient.Patien
 }
 
 func (a *App) openAccount(ctx context.Context, claims patient.Claims) (patient.Patient, error) {
-	p, err := patient.New(a.newID(), claims, a.now())
+	id := patient.IDFor(claims.Issuer, claims.Subject)
+	p, err := patient.New(id, claims, a.now())
 	if err != nil {
 		return patient.Patient{}, err
 	}
 	err = a.store.CreatePatient(ctx, p)
 	if errors.Is(err, fault.ErrConflict) {
 		// Another request for the same person won the race: theirs is the account.
-		return a.store.PatientBySubject(ctx, claims.Issuer, claims.Subject)
+		return a.store.Patient(ctx, id)
 	}
 	return p, err
 }

@@ -25,14 +25,11 @@ type Store interface {
 
 // PatientStore keeps citizen accounts.
 type PatientStore interface {
-	// CreatePatient stores a new account. fault.ErrConflict if the id or the
-	// (issuer, subject) pair is already taken; of many concurrent creations for one
-	// subject exactly one succeeds. Not idempotent by itself: see App.Me.
+	// CreatePatient stores a new account. fault.ErrConflict if the id is taken; of
+	// many concurrent creations with one id exactly one succeeds. Ids derive from the
+	// identity provider's (issuer, subject) (patient.IDFor), so this is also "one
+	// account per person". Not idempotent by itself: see App.Me.
 	CreatePatient(ctx context.Context, p patient.Patient) error
-
-	// PatientBySubject finds the account for an identity provider's subject.
-	// fault.ErrNotFound if there is none.
-	PatientBySubject(ctx context.Context, issuer, subject string) (patient.Patient, error)
 
 	// Patient reads one account by id. fault.ErrNotFound if there is none.
 	Patient(ctx context.Context, id string) (patient.Patient, error)
@@ -58,6 +55,7 @@ type AccessEventStore interface {
 
 	// AccessEvents lists the patient's events newest first, at most limit of them,
 	// starting below Seq before (0 means from the newest). It returns the Seq to pass
-	// as before for the next page, or 0 when there are no more.
+	// as before for the next page, or 0 when there are no more. fault.ErrInvalid if
+	// limit is below 1.
 	AccessEvents(ctx context.Context, patientID string, before int64, limit int) ([]audit.Event, int64, error)
 }

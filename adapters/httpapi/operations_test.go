@@ -67,3 +67,11 @@ func TestWithoutTheDevelopmentIssuerItsRouteIsNotFound(t *testing.T) {
 	s := newServer(t, withoutDevIssuer)
 	wantProblem(t, s.do("POST", "/dev/token", "", map[string]any{"subject": "a"}), 404, "not-found")
 }
+
+func TestResponsesAreCompressedForClientsThatAsk(t *testing.T) {
+	s := newServer(t)
+	res := s.do("GET", "/openapi.yaml", "", nil, "Accept-Encoding", "gzip")
+	if res.header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q, want gzip", res.header.Get("Content-Encoding"))
+	}
+}

@@ -15,7 +15,7 @@ var infrastructureRoutes = []string{"GET /metrics", "GET /openapi.yaml"}
 // {param} in Fiber's :param form.
 func specOperations(t *testing.T) []string {
 	t.Helper()
-	spec, err := api.GetSwagger()
+	spec, err := api.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

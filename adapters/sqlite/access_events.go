@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kith-health/kith/domain/audit"
+	"github.com/kith-health/kith/domain/fault"
 )
 
 // accessEventDoc is how an access event is stored in access_events.doc.
@@ -77,6 +78,9 @@ func (s *Store) LastAccessEvent(ctx context.Context, patientID string) (audit.Ev
 
 // AccessEvents implements app.AccessEventStore.
 func (s *Store) AccessEvents(ctx context.Context, patientID string, before int64, limit int) ([]audit.Event, int64, error) {
+	if limit < 1 {
+		return nil, 0, fmt.Errorf("list access events: limit %d: %w", limit, fault.ErrInvalid)
+	}
 	if before <= 0 {
 		before = 1<<63 - 1
 	}

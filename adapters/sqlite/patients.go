@@ -53,17 +53,8 @@ func (s *Store) CreatePatient(ctx context.Context, p patient.Patient) error {
 
 // Patient implements app.PatientStore.
 func (s *Store) Patient(ctx context.Context, id string) (patient.Patient, error) {
-	return s.readPatient(ctx, `SELECT doc FROM patients WHERE id = ?`, id)
-}
-
-// PatientBySubject implements app.PatientStore.
-func (s *Store) PatientBySubject(ctx context.Context, issuer, subject string) (patient.Patient, error) {
-	return s.readPatient(ctx, `SELECT doc FROM patients WHERE issuer = ? AND subject = ?`, issuer, subject)
-}
-
-func (s *Store) readPatient(ctx context.Context, query string, args ...any) (patient.Patient, error) {
 	var raw []byte
-	if err := s.db.QueryRowContext(ctx, query, args...).Scan(&raw); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM patients WHERE id = ?`, id).Scan(&raw); err != nil {
 		return patient.Patient{}, translate("read patient", err)
 	}
 	var d patientDoc

@@ -46,6 +46,7 @@ type Config struct {
 	LogLevel        string        `env:"KITH_LOG_LEVEL, default=info"`
 	LogFormat       string        `env:"KITH_LOG_FORMAT"`
 	ShutdownTimeout time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
+	StartupTimeout  time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
 	BodyLimitBytes  int           `env:"KITH_BODY_LIMIT_BYTES, default=1048576"`
 	ReadTimeout     time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
 	WriteTimeout    time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
@@ -159,6 +160,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("KITH_SHUTDOWN_TIMEOUT=%s: must be positive", c.ShutdownTimeout)
+	}
+	if c.StartupTimeout <= 0 {
+		bad("KITH_STARTUP_TIMEOUT=%s: must be positive", c.StartupTimeout)
 	}
 	if c.BodyLimitBytes < 1024 {
 		bad("KITH_BODY_LIMIT_BYTES=%d: must be at least 1024", c.BodyLimitBytes)

@@ -101,6 +101,12 @@ func testAccessEvents(t *testing.T, open Open) {
 		}
 	})
 
+	t.Run("a page of fewer than one event is ErrInvalid", func(t *testing.T) {
+		if _, _, err := s.AccessEvents(c, "patient-a", 0, 0); !errors.Is(err, fault.ErrInvalid) {
+			t.Fatalf("AccessEvents(limit 0) = %v, want ErrInvalid", err)
+		}
+	})
+
 	t.Run("a second event at the same place in the chain is ErrConflict", func(t *testing.T) {
 		rival := event("patient-a", 9).Seal(&mine[3])
 		if err := s.AppendAccessEvent(c, rival); !errors.Is(err, fault.ErrConflict) {

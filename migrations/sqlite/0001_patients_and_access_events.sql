@@ -1,15 +1,12 @@
 -- Each aggregate is one JSON document, as in MongoDB; the fields Kith looks rows up by
 -- are generated columns, indexed and queried by name.
 
+-- The id derives from the identity provider's (issuer, subject): see patient.IDFor.
 CREATE TABLE patients (
   id      TEXT PRIMARY KEY,
   doc     TEXT NOT NULL CHECK (json_valid(doc)),
-  issuer  TEXT GENERATED ALWAYS AS (json_extract(doc, '$.issuer')) VIRTUAL,
-  subject TEXT GENERATED ALWAYS AS (json_extract(doc, '$.subject')) VIRTUAL,
   version INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.version')) VIRTUAL
 ) STRICT;
-
-CREATE UNIQUE INDEX patients_by_subject ON patients (issuer, subject);
 
 CREATE TABLE access_events (
   id         TEXT PRIMARY KEY,

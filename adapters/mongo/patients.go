@@ -1,0 +1,90 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kith-health/kith/domain/fault"
+	"github.com/kith-health/kith/domain/patient"
+)
+
+// patientRecord is how a patient is stored in the patients collection. The _id is the
+// patient id, which is also the shard key, so reads by id go to one shard.
+type patientRecord struct {
+	ID        string        `bson:"_id"`
+	Issuer    string        `bson:"issuer"`
+	Subject   string        `bson:"subject"`
+	NHSNumber string        `bson:"nhs_number,omitempty"`
+	BirthDate string        `bson:"birth_date,omitempty"`
+	Proofing  string        `bson:"proofing"`
+	CreatedAt bson.DateTime `bson:"created_at"`
+	UpdatedAt bson.DateTime `bson:"updated_at"`
+	Version   int64         `bson:"version"`
+}
+
+func toPatientRecord(p patient.Patient) patientRecord {
+	return patientRecord{
+		ID: p.ID, Issuer: p.Issuer, Subject: p.Subject,
+		NHSNumber: p.NHSNumber.Value(), BirthDate: p.BirthDate.Value(), Proofing: string(p.Proofing),
+		CreatedAt: bson.NewDateTimeFromTime(p.CreatedAt), UpdatedAt: bson.NewDateTimeFromTime(p.UpdatedAt),
+		Version: p.Version,
+	}
+}
+
+func (r patientRecord) patient() patient.Patient {
+	return patient.Patient{
+		ID: r.ID, Issuer: r.Issuer, Subject: r.Subject,
+		NHSNumber: patient.NHSNumber(r.NHSNumber), BirthDate: patient.BirthDate(r.BirthDate),
+		Proofing:  patient.ProofingLevel(r.Proofing),
+		CreatedAt: r.CreatedAt.Time().UTC(), UpdatedAt: r.UpdatedAt.Time().UTC(),
+		Version: r.Version,
+	}
+}
+
+// CreatePatient implements app.PatientStore. The _id, derived from the person's
+// (issuer, subject), turns a second account into ErrConflict.
+func (s *Store) CreatePatient(ctx context.Context, p patient.Patient) error {
+	_, err := s.patients.InsertOne(ctx, toPatientRecord(p))
+	return translate("create patient", err)
+}
+
+// Patient implements app.PatientStore.
+func (s *Store) Patient(ctx context.Context, id string) (patient.Patient, error) {
+	var r patientRecord
+	if err := s.patients.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
+		return patient.Patient{}, translate("read patient", err)
+	}
+	return r.patient(), nil
+}
+
+// maxUpdateAttempts bounds the compare-and-set loop; each lost race means another
+// writer made progress, so reaching it means pathological contention.
+const maxUpdateAttempts = 100
+
+// UpdatePatient implements app.PatientStore with compare-and-set on the version: the
+// replacement matches only the version this attempt read.
+func (s *Store) UpdatePatient(ctx context.Context, id string, update func(*patient.Patient) error) (patient.Patient, error) {
+	for range maxUpdateAttempts {
+		p, err := s.Patient(ctx, id)
+		if err != nil {
+			return patient.Patient{}, err
+		}
+		seen := p.Version
+		if err := update(&p); err != nil {
+			return patient.Patient{}, err
+		}
+		p.ID, p.Version = id, seen+1
+		res, err := s.patients.ReplaceOne(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "version", Value: seen}}, toPatientRecord(p))
+		if err != nil {
+			return patient.Patient{}, translate("update patient", err)
+		}
+		if res.MatchedCount == 1 {
+			// Hand back what a read would: times at the stored precision.
+			return toPatientRecord(p).patient(), nil
+		}
+	}
+	return patient.Patient{}, fmt.Errorf("update patient: too much contention: %w", fault.ErrConflict)
+}
