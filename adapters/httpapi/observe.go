@@ -57,12 +57,20 @@ func observe(m *metrics, log *slog.Logger) fiber.Handler {
 		method := strings.Clone(c.Method())
 		m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 		m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
-		log.InfoContext(c.UserContext(), "request",
+		level := slog.LevelInfo
+		if quietRoutes[route] {
+			level = slog.LevelDebug
+		}
+		log.Log(c.UserContext(), level, "request",
 			"method", method, "route", route, "status", status,
 			"duration_ms", float64(elapsed.Microseconds())/1000)
 		return nil
 	}
 }
+
+// quietRoutes are polled by machines every few seconds; logging each poll at info
+// would bury the requests people make.
+var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // routeTemplate is the matched route's pattern, or "unmatched" when only middleware
 // ran: Fiber then reports the middleware's own path, "/", where Kith serves nothing.

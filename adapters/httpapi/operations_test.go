@@ -75,3 +75,16 @@ func TestResponsesAreCompressedForClientsThatAsk(t *testing.T) {
 		t.Fatalf("Content-Encoding %q, want gzip", res.header.Get("Content-Encoding"))
 	}
 }
+
+func TestProbesDoNotFloodTheLog(t *testing.T) {
+	logs := &syncBuffer{}
+	s := newServer(t, atInfo(logs))
+	for range 5 {
+		s.do("GET", "/healthz", "", nil)
+		s.do("GET", "/readyz", "", nil)
+	}
+	s.do("GET", "/v1/me", "", nil)
+	if n := strings.Count(logs.String(), `"msg":"request"`); n != 1 {
+		t.Fatalf("%d request lines at info, want 1 (the /v1/me call):\n%s", n, logs.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -38,6 +39,11 @@ type testServer struct {
 type option func(*httpapi.Config)
 
 func withoutDevIssuer(c *httpapi.Config) { c.DevIssuer = nil }
+
+// atInfo logs as production does by default, without debug lines.
+func atInfo(logs io.Writer) option {
+	return func(c *httpapi.Config) { c.Logger = logging.New(logs, true, slog.LevelInfo) }
+}
 
 func newServer(t *testing.T, opts ...option) *testServer {
 	t.Helper()
