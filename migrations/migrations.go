@@ -59,3 +59,24 @@ func load(fsys fs.FS, dir string) ([]Step, error) {
 	}
 	return steps, nil
 }
+
+// RefuseNewer fails when a store's schema is ahead of the steps this binary knows:
+// an older binary must not write into a newer schema.
+func RefuseNewer(current int, steps []Step) error {
+	if current > len(steps) {
+		return fmt.Errorf("the database schema is at version %d but this binary knows only up to %d: run a newer kith", current, len(steps))
+	}
+	return nil
+}
+
+// CheckCurrent fails unless a store's schema is exactly at the last known step:
+// behind means `kith migrate` has not run, ahead means this binary is too old.
+func CheckCurrent(current int, steps []Step) error {
+	if err := RefuseNewer(current, steps); err != nil {
+		return err
+	}
+	if current < len(steps) {
+		return fmt.Errorf("the database schema is at version %d and this binary needs %d: run `kith migrate`", current, len(steps))
+	}
+	return nil
+}

@@ -39,7 +39,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := refuseNewer(current, len(steps)); err != nil {
+	if err := migrations.RefuseNewer(current, steps); err != nil {
 		return nil, err
 	}
 	if current == len(steps) {
@@ -59,7 +59,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 	if current, err = s.schemaVersion(ctx); err != nil {
 		return nil, err
 	}
-	if err := refuseNewer(current, len(steps)); err != nil {
+	if err := migrations.RefuseNewer(current, steps); err != nil {
 		return nil, err
 	}
 	for i, step := range steps[current:] {
@@ -115,13 +115,7 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := refuseNewer(current, len(steps)); err != nil {
-		return err
-	}
-	if current < len(steps) {
-		return fmt.Errorf("the database schema is at version %d and this binary needs %d: run `kith migrate`", current, len(steps))
-	}
-	return nil
+	return migrations.CheckCurrent(current, steps)
 }
 
 // schemaVersion is the highest recorded step, 0 for a fresh database. The lock
@@ -140,13 +134,6 @@ func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 		v = max(v, r.Version)
 	}
 	return v, nil
-}
-
-func refuseNewer(current, known int) error {
-	if current > known {
-		return fmt.Errorf("the database schema is at version %d but this binary knows only up to %d: run a newer kith", current, known)
-	}
-	return nil
 }
 
 // plan is a parsed step file: for now, indexes to create. The "comment" is for readers.

@@ -2,11 +2,10 @@ package mongo
 
 import (
 	"context"
-	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/kith-health/kith/domain/fault"
+	"github.com/kith-health/kith/adapters/internal/cas"
 	"github.com/kith-health/kith/domain/patient"
 )
 
@@ -59,32 +58,23 @@ func (s *Store) Patient(ctx context.Context, id string) (patient.Patient, error)
 	return r.patient(), nil
 }
 
-// maxUpdateAttempts bounds the compare-and-set loop; each lost race means another
-// writer made progress, so reaching it means pathological contention.
-const maxUpdateAttempts = 100
-
 // UpdatePatient implements app.PatientStore with compare-and-set on the version: the
 // replacement matches only the version this attempt read.
 func (s *Store) UpdatePatient(ctx context.Context, id string, update func(*patient.Patient) error) (patient.Patient, error) {
-	for range maxUpdateAttempts {
+	read := func() (patient.Patient, int64, error) {
 		p, err := s.Patient(ctx, id)
-		if err != nil {
-			return patient.Patient{}, err
-		}
-		seen := p.Version
-		if err := update(&p); err != nil {
-			return patient.Patient{}, err
-		}
-		p.ID, p.Version = id, seen+1
-		res, err := s.patients.ReplaceOne(ctx,
-			bson.D{{Key: "_id", Value: id}, {Key: "version", Value: seen}}, toPatientRecord(p))
-		if err != nil {
-			return patient.Patient{}, translate("update patient", err)
-		}
-		if res.MatchedCount == 1 {
-			// Hand back what a read would: times at the stored precision.
-			return toPatientRecord(p).patient(), nil
-		}
+		return p, p.Version, err
 	}
-	return patient.Patient{}, fmt.Errorf("update patient: too much contention: %w", fault.ErrConflict)
+	write := func(p *patient.Patient, seen int64) (bool, error) {
+		p.ID, p.Version = id, seen+1
+		record := toPatientRecord(*p)
+		*p = record.patient() // hand back what a read would: times at the stored precision
+		res, err := s.patients.ReplaceOne(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "version", Value: seen}}, record)
+		if err != nil {
+			return false, translate("update patient", err)
+		}
+		return res.MatchedCount == 1, nil
+	}
+	return cas.Update(read, update, write)
 }

@@ -24,7 +24,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := refuseNewer(current, len(steps)); err != nil {
+	if err := migrations.RefuseNewer(current, steps); err != nil {
 		return nil, err
 	}
 	var applied []int
@@ -73,13 +73,7 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := refuseNewer(current, len(steps)); err != nil {
-		return err
-	}
-	if current < len(steps) {
-		return fmt.Errorf("the database schema is at version %d and this binary needs %d: run `kith migrate`", current, len(steps))
-	}
-	return nil
+	return migrations.CheckCurrent(current, steps)
 }
 
 func (s *Store) schemaVersion(ctx context.Context) (int, error) {
@@ -93,11 +87,4 @@ func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v)
 	return v, translate("read schema version", err)
-}
-
-func refuseNewer(current, known int) error {
-	if current > known {
-		return fmt.Errorf("the database schema is at version %d but this binary knows only up to %d: run a newer kith", current, known)
-	}
-	return nil
 }

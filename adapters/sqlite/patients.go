@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kith-health/kith/domain/fault"
+	"github.com/kith-health/kith/adapters/internal/cas"
 	"github.com/kith-health/kith/domain/patient"
 )
 
@@ -64,33 +64,26 @@ func (s *Store) Patient(ctx context.Context, id string) (patient.Patient, error)
 	return d.patient(), nil
 }
 
-// maxUpdateAttempts bounds the compare-and-set loop; each lost race means another
-// writer made progress, so reaching it means pathological contention.
-const maxUpdateAttempts = 100
-
 // UpdatePatient implements app.PatientStore with compare-and-set on the version.
 func (s *Store) UpdatePatient(ctx context.Context, id string, update func(*patient.Patient) error) (patient.Patient, error) {
-	for range maxUpdateAttempts {
+	read := func() (patient.Patient, int64, error) {
 		p, err := s.Patient(ctx, id)
-		if err != nil {
-			return patient.Patient{}, err
-		}
-		seen := p.Version
-		if err := update(&p); err != nil {
-			return patient.Patient{}, err
-		}
-		p.ID, p.Version = id, seen+1
-		doc, err := json.Marshal(toPatientDoc(p))
-		if err != nil {
-			return patient.Patient{}, err
-		}
-		res, err := s.db.ExecContext(ctx, `UPDATE patients SET doc = ? WHERE id = ? AND version = ?`, string(doc), id, seen)
-		if err != nil {
-			return patient.Patient{}, translate("update patient", err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			return p, nil
-		}
+		return p, p.Version, err
 	}
-	return patient.Patient{}, fmt.Errorf("update patient: too much contention: %w", fault.ErrConflict)
+	write := func(p *patient.Patient, seen int64) (bool, error) {
+		p.ID, p.Version = id, seen+1
+		doc := toPatientDoc(*p)
+		*p = doc.patient() // hand back what a read would: times at the stored precision
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			return false, err
+		}
+		res, err := s.db.ExecContext(ctx, `UPDATE patients SET doc = ? WHERE id = ? AND version = ?`, string(raw), id, seen)
+		if err != nil {
+			return false, translate("update patient", err)
+		}
+		n, err := res.RowsAffected()
+		return n == 1, translate("update patient", err)
+	}
+	return cas.Update(read, update, write)
 }
