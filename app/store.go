@@ -4,8 +4,11 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/kith-health/kith/domain/audit"
+	"github.com/kith-health/kith/domain/keyring"
+	"github.com/kith-health/kith/domain/organisation"
 	"github.com/kith-health/kith/domain/patient"
 )
 
@@ -16,6 +19,9 @@ import (
 type Store interface {
 	PatientStore
 	AccessEventStore
+	OrganisationStore
+	AssertionStore
+	KeyringStore
 
 	// Ping reports whether the store can serve requests now (fault.ErrUnavailable if not).
 	Ping(ctx context.Context) error
@@ -58,4 +64,47 @@ type AccessEventStore interface {
 	// as before for the next page, or 0 when there are no more. fault.ErrInvalid if
 	// limit is below 1.
 	AccessEvents(ctx context.Context, patientID string, before int64, limit int) ([]audit.Event, int64, error)
+}
+
+// OrganisationStore keeps the registered organisations, keyed by ODS code.
+type OrganisationStore interface {
+	// CreateOrganisation stores a new organisation. fault.ErrConflict if its ODS code
+	// is taken; of concurrent creations for one code exactly one succeeds.
+	CreateOrganisation(ctx context.Context, o organisation.Organisation) error
+
+	// Organisation reads one. fault.ErrNotFound if there is none.
+	Organisation(ctx context.Context, odsCode string) (organisation.Organisation, error)
+
+	// Organisations lists all, ordered by ODS code. There are thousands at most.
+	Organisations(ctx context.Context) ([]organisation.Organisation, error)
+
+	// UpdateOrganisation applies update with compare-and-set on the version, re-reading
+	// and re-applying it when another writer got there first, so update must be free of
+	// side effects; its error stops everything with nothing written.
+	// fault.ErrNotFound if there is no such organisation.
+	UpdateOrganisation(ctx context.Context, odsCode string, update func(*organisation.Organisation) error) (organisation.Organisation, error)
+}
+
+// AssertionStore remembers the client assertions organisations have used, so none is
+// accepted twice.
+type AssertionStore interface {
+	// UseAssertion records that the client used the assertion with this jti, which
+	// expires at expiresAt. fault.ErrConflict if it was recorded before (a replay); of
+	// concurrent uses exactly one succeeds.
+	UseAssertion(ctx context.Context, clientID, jti string, expiresAt time.Time) error
+
+	// PurgeAssertions forgets assertions that expired before the given time (they can
+	// no longer be replayed: their exp check fails) and says how many it removed.
+	PurgeAssertions(ctx context.Context, expiredBefore time.Time) (int64, error)
+}
+
+// KeyringStore keeps Kith's own signing keys, one keyring for the deployment.
+type KeyringStore interface {
+	// Keyring reads the keyring. fault.ErrNotFound before the first key is made.
+	Keyring(ctx context.Context) (keyring.Keyring, error)
+
+	// SaveKeyring writes k if the stored keyring is still at version k.Version (0: none
+	// stored yet), storing it as version k.Version+1 and returning that. fault.ErrConflict
+	// if another node saved first: of two nodes rotating at once exactly one wins.
+	SaveKeyring(ctx context.Context, k keyring.Keyring) (keyring.Keyring, error)
 }

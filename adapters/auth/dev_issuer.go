@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -16,6 +17,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jwt"
 
+	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/patient"
 )
 
@@ -23,17 +25,27 @@ import (
 // so tokens it signed survive a restart.
 const DevIssuerKeyFile = "dev-issuer-key.json"
 
-// DevIssuer signs patient tokens in development mode. Production refuses to run it.
+// The development issuer signs as two issuers: one for patients, one for operators,
+// as a deployment would have an identity provider for each.
+const (
+	DevPatientIssuer  = app.DemoIssuer
+	DevOperatorIssuer = app.DemoIssuer + ":operators"
+	DevOperatorSub    = "demo-operator"
+)
+
+// DevIssuer signs tokens in development mode: patients and operators with its own
+// key, organisations through Kith's real issuer (as the token endpoint would after a
+// client assertion). Production refuses to run it.
 type DevIssuer struct {
 	key      jwk.Key
 	public   jwk.Set
-	issuer   string
 	audience string
+	orgs     app.TokenSigner
 	now      func() time.Time
 }
 
 // LoadDevIssuer reads the key in dataDir, creating one on first use.
-func LoadDevIssuer(dataDir, issuer, audience string, now func() time.Time) (*DevIssuer, error) {
+func LoadDevIssuer(dataDir, audience string, orgs app.TokenSigner, now func() time.Time) (*DevIssuer, error) {
 	path := filepath.Join(dataDir, DevIssuerKeyFile)
 	key, err := readKey(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -50,7 +62,7 @@ func LoadDevIssuer(dataDir, issuer, audience string, now func() time.Time) (*Dev
 	if err := set.AddKey(pub); err != nil {
 		return nil, err
 	}
-	return &DevIssuer{key: key, public: set, issuer: issuer, audience: audience, now: now}, nil
+	return &DevIssuer{key: key, public: set, audience: audience, orgs: orgs, now: now}, nil
 }
 
 func readKey(path string) (jwk.Key, error) {
@@ -101,26 +113,45 @@ func createKey(path string) (jwk.Key, error) {
 // Keys is the issuer's public key set, for the verifier.
 func (d *DevIssuer) Keys() jwk.Set { return d.public }
 
-// Issuer is the iss its tokens carry.
-func (d *DevIssuer) Issuer() string { return d.issuer }
+// TokenAs implements httpapi.DevIssuer.
+func (d *DevIssuer) TokenAs(ctx context.Context, who app.DemoPrincipal, ttl time.Duration) (string, time.Duration, error) {
+	switch who.Kind {
+	case "organisation":
+		return d.orgs.SignOrganisationToken(ctx, who.ODSCode, who.Acting)
+	case "operator":
+		tok, err := d.sign(d.builder(DevOperatorIssuer, DevOperatorSub, ttl))
+		return tok, ttl, err
+	default:
+		tok, err := d.PatientToken(who.Patient, ttl)
+		return tok, ttl, err
+	}
+}
 
-// Issue signs an access token for the patient, valid for ttl.
-func (d *DevIssuer) Issue(c patient.Claims, ttl time.Duration) (string, error) {
-	now := d.now()
-	b := jwt.NewBuilder().
-		Issuer(d.issuer).
-		Subject(c.Subject).
-		Audience([]string{d.audience}).
-		IssuedAt(now).
-		NotBefore(now).
-		Expiration(now.Add(ttl)).
-		Claim(claimProofing, string(c.Proofing))
+// PatientToken implements httpapi.DevIssuer: a token as NHS login would issue it.
+func (d *DevIssuer) PatientToken(c patient.Claims, ttl time.Duration) (string, error) {
+	b := d.builder(DevPatientIssuer, c.Subject, ttl).Claim(claimProofing, string(c.Proofing))
 	if c.NHSNumber != "" {
 		b = b.Claim(claimNHSNumber, c.NHSNumber.Value())
 	}
 	if c.BirthDate != "" {
 		b = b.Claim(claimBirthDate, c.BirthDate.Value())
 	}
+	if c.Name.Given != "" {
+		b = b.Claim(claimGivenName, c.Name.Given)
+	}
+	if c.Name.Family != "" {
+		b = b.Claim(claimFamilyName, c.Name.Family)
+	}
+	return d.sign(b)
+}
+
+func (d *DevIssuer) builder(issuer, subject string, ttl time.Duration) *jwt.Builder {
+	now := d.now()
+	return jwt.NewBuilder().Issuer(issuer).Subject(subject).Audience([]string{d.audience}).
+		IssuedAt(now).NotBefore(now).Expiration(now.Add(ttl))
+}
+
+func (d *DevIssuer) sign(b *jwt.Builder) (string, error) {
 	tok, err := b.Build()
 	if err != nil {
 		return "", err

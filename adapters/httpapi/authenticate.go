@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -40,9 +41,27 @@ func fiberPath(openapiPath string) string {
 	return strings.NewReplacer("{", ":", "}", "").Replace(openapiPath)
 }
 
-func authenticate(v TokenVerifier, public map[string]bool, log *slog.Logger) api.HandlerMiddlewareFunc {
+// allowedCallers lists, for "METHOD /fiber/path", the kinds of caller its operation
+// names in x-kith-callers. An operation that needs a token and names none admits no one.
+func allowedCallers(spec *openapi3.T) map[string][]identity.Kind {
+	allowed := map[string][]identity.Kind{}
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			kinds, _ := op.Extensions["x-kith-callers"].([]any)
+			for _, k := range kinds {
+				if s, ok := k.(string); ok {
+					allowed[method+" "+fiberPath(path)] = append(allowed[method+" "+fiberPath(path)], identity.Kind(s))
+				}
+			}
+		}
+	}
+	return allowed
+}
+
+func authenticate(v TokenVerifier, public map[string]bool, callers map[string][]identity.Kind, log *slog.Logger) api.HandlerMiddlewareFunc {
 	return func(c *fiber.Ctx, next fiber.Handler) error {
-		if public[c.Method()+" "+c.Route().Path] {
+		op := c.Method() + " " + c.Route().Path
+		if public[op] {
 			return next(c)
 		}
 		scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
@@ -55,6 +74,9 @@ func authenticate(v TokenVerifier, public map[string]bool, log *slog.Logger) api
 			// it never contains the token.
 			log.InfoContext(c.UserContext(), "token rejected", "reason", err.Error())
 			return err
+		}
+		if !slices.Contains(callers[op], p.Kind) {
+			return fmt.Errorf("a %s may not call %s: %w", p.Kind, op, fault.ErrForbidden)
 		}
 		c.SetUserContext(identity.WithPrincipal(c.UserContext(), p))
 		return next(c)

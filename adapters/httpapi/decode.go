@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"slices"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/kith-health/kith/adapters/httpapi/api"
 )
 
 // decodeStrict is Fiber's JSONDecoder: unknown fields and trailing data are errors,
@@ -67,15 +71,35 @@ func jsonKind(goKind string) string {
 	}
 }
 
-// requireJSON answers 415 to a request whose body is not declared as JSON, before
-// anything tries to read it.
-func requireJSON(c *fiber.Ctx) error {
-	switch c.Method() {
-	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch:
-		mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-		if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
-			return fiber.NewError(fiber.StatusUnsupportedMediaType, "send the body as application/json")
+// requestMediaTypes lists, for "METHOD /fiber/path", the body media types its
+// operation declares in the spec.
+func requestMediaTypes(spec *openapi3.T) map[string][]string {
+	types := map[string][]string{}
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			for mt := range op.RequestBody.Value.Content {
+				types[method+" "+fiberPath(path)] = append(types[method+" "+fiberPath(path)], mt)
+			}
 		}
 	}
-	return c.Next()
+	return types
+}
+
+// requireDeclaredBody answers 415 to a request whose body is not of a media type its
+// operation declares, before anything tries to read it.
+func requireDeclaredBody(declared map[string][]string) api.HandlerMiddlewareFunc {
+	return func(c *fiber.Ctx, next fiber.Handler) error {
+		allowed, ok := declared[c.Method()+" "+c.Route().Path]
+		if !ok {
+			return next(c)
+		}
+		mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+		if err == nil && slices.Contains(allowed, mt) {
+			return next(c)
+		}
+		return fiber.NewError(fiber.StatusUnsupportedMediaType, "send the body as "+strings.Join(allowed, " or "))
+	}
 }

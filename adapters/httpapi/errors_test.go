@@ -18,19 +18,22 @@ func TestBadInputGetsAClearProblemAndChangesNothing(t *testing.T) {
 		mentions    string
 		fields      []string
 	}{
-		{name: "malformed JSON", body: `{"subject": `, status: 400, slug: "malformed-request", mentions: "ends in the middle"},
-		{name: "not JSON at all", body: `subject=alice`, status: 400, slug: "malformed-request", mentions: "not valid JSON"},
+		{name: "malformed JSON", body: `{"as": `, status: 400, slug: "malformed-request", mentions: "ends in the middle"},
+		{name: "not JSON at all", body: `as=amelia`, status: 400, slug: "malformed-request", mentions: "not valid JSON"},
 		{name: "empty body", body: ``, status: 400, slug: "malformed-request", mentions: "empty"},
-		{name: "unknown field", body: `{"subject": "a", "isAdmin": true}`, status: 400, slug: "malformed-request", mentions: `"isAdmin"`},
-		{name: "wrong type", body: `{"subject": 42}`, status: 400, slug: "malformed-request", mentions: `"subject"`},
-		{name: "two JSON values", body: `{"subject": "a"} {"subject": "b"}`, status: 400, slug: "malformed-request", mentions: "more than one"},
+		{name: "unknown field", body: `{"as": "amelia", "isAdmin": true}`, status: 400, slug: "malformed-request", mentions: `"isAdmin"`},
+		{name: "unknown nested field", body: `{"patient": {"subject": "a", "role": "admin"}}`, status: 400, slug: "malformed-request", mentions: `"role"`},
+		{name: "wrong type", body: `{"as": 42}`, status: 400, slug: "malformed-request", mentions: `"as"`},
+		{name: "two JSON values", body: `{"as": "amelia"} {"as": "oliver"}`, status: 400, slug: "malformed-request", mentions: "more than one"},
 		{name: "array instead of object", body: `[]`, status: 400, slug: "malformed-request", mentions: "object"},
-		{name: "form instead of JSON", body: `subject=alice`, contentType: "application/x-www-form-urlencoded", status: 415, slug: "unsupported-media-type"},
-		{name: "missing subject", body: `{"nhsNumber": "9434765919"}`, status: 422, slug: "invalid-input", fields: []string{"subject"}},
-		{name: "bad NHS number and bad date together", body: `{"subject": "a", "nhsNumber": "9434765918", "birthDate": "1987-13-45"}`,
-			status: 422, slug: "invalid-input", fields: []string{"nhsNumber", "birthDate"}},
-		{name: "unknown proofing level", body: `{"subject": "a", "identityProofingLevel": "P7"}`, status: 422, slug: "invalid-input", fields: []string{"identityProofingLevel"}},
-		{name: "token lifetime out of range", body: `{"subject": "a", "expiresInSeconds": 5}`, status: 422, slug: "invalid-input", fields: []string{"expiresInSeconds"}},
+		{name: "form instead of JSON", body: `as=amelia`, contentType: "application/x-www-form-urlencoded", status: 415, slug: "unsupported-media-type"},
+		{name: "neither a demo name nor a patient", body: `{}`, status: 422, slug: "invalid-input", fields: []string{"as"}},
+		{name: "unknown demo name", body: `{"as": "nobody"}`, status: 422, slug: "invalid-input", fields: []string{"as"}},
+		{name: "missing subject", body: `{"patient": {"nhsNumber": "9434765919"}}`, status: 422, slug: "invalid-input", fields: []string{"patient.subject"}},
+		{name: "bad NHS number and bad date together", body: `{"patient": {"subject": "a", "nhsNumber": "9434765918", "dateOfBirth": "1987-13-45"}}`,
+			status: 422, slug: "invalid-input", fields: []string{"patient.nhsNumber", "patient.birthDate"}},
+		{name: "unknown identity level", body: `{"patient": {"subject": "a", "identityLevel": "P7"}}`, status: 422, slug: "invalid-input", fields: []string{"patient.identityLevel"}},
+		{name: "token lifetime out of range", body: `{"as": "amelia", "expiresInSeconds": 5}`, status: 422, slug: "invalid-input", fields: []string{"expiresInSeconds"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,7 +41,7 @@ func TestBadInputGetsAClearProblemAndChangesNothing(t *testing.T) {
 			if tc.contentType != "" {
 				headers = append(headers, "Content-Type", tc.contentType)
 			}
-			p := wantProblem(t, s.do("POST", "/dev/token", "", tc.body, headers...), tc.status, tc.slug)
+			p := wantProblem(t, s.do("POST", "/dev/tokens", "", tc.body, headers...), tc.status, tc.slug)
 			if tc.mentions != "" && !strings.Contains(p["detail"].(string), tc.mentions) {
 				t.Fatalf("detail %q does not mention %s", p["detail"], tc.mentions)
 			}
@@ -77,8 +80,8 @@ func TestClientRequestIDsAreKeptOnlyWhenSafe(t *testing.T) {
 func TestABodyOverTheLimitIsRefused(t *testing.T) {
 	s := newServer(t)
 	base := s.listen()
-	body := `{"subject": "` + strings.Repeat("a", 70*1024) + `"}`
-	res, err := http.Post(base+"/dev/token", "application/json", strings.NewReader(body))
+	body := `{"as": "` + strings.Repeat("a", 70*1024) + `"}`
+	res, err := http.Post(base+"/dev/tokens", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,20 +6,14 @@ import (
 
 	"github.com/kith-health/kith/adapters/httpapi/api"
 	"github.com/kith-health/kith/app"
-	"github.com/kith-health/kith/domain/patient"
 )
-
-// DevIssuer signs patient tokens in development mode.
-type DevIssuer interface {
-	Issue(c patient.Claims, ttl time.Duration) (string, error)
-	Issuer() string
-}
 
 // handlers implements the generated strict server interface; each method binds, makes
 // one app call and maps the result.
 type handlers struct {
 	app       *app.App
 	devIssuer DevIssuer
+	keys      KeyPublisher
 	now       func() time.Time
 }
 

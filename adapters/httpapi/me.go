@@ -25,16 +25,24 @@ func (h *handlers) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.Get
 
 func profile(p patient.Patient) api.Profile {
 	out := api.Profile{
-		Id:                    uuid.MustParse(p.ID),
-		IdentityProofingLevel: api.ProfileIdentityProofingLevel(p.Proofing),
-		CreatedAt:             p.CreatedAt,
-		UpdatedAt:             p.UpdatedAt,
-	}
-	if n := p.NHSNumber.Value(); n != "" {
-		out.NhsNumber = &n
+		Id:            uuid.MustParse(p.ID),
+		IdentityLevel: api.ProfileIdentityLevel(p.Proofing),
+		CreatedAt:     p.CreatedAt,
+		UpdatedAt:     p.UpdatedAt,
+		NhsNumber:     optional(p.NHSNumber.Value()),
+		GivenName:     optional(p.Name.Given),
+		FamilyName:    optional(p.Name.Family),
 	}
 	if d, err := time.Parse(time.DateOnly, p.BirthDate.Value()); err == nil {
-		out.BirthDate = &openapi_types.Date{Time: d}
+		out.DateOfBirth = &openapi_types.Date{Time: d}
 	}
 	return out
+}
+
+// optional leaves empty strings out of the JSON.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

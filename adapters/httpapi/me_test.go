@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ func TestFirstCallOpensTheAccountAndLaterCallsFindIt(t *testing.T) {
 		t.Fatalf("GET /v1/me = %d %s", first.status, first.body)
 	}
 	me := first.json(t)
-	if me["nhsNumber"] != "9434765919" || me["birthDate"] != "1987-06-05" || me["identityProofingLevel"] != "P9" || me["id"] == "" {
+	if me["nhsNumber"] != "9434765919" || me["dateOfBirth"] != "1987-06-05" || me["identityLevel"] != "P9" || me["id"] == "" {
 		t.Fatalf("profile %v", me)
 	}
 	again := s.do("GET", "/v1/me", tok, nil).json(t)
@@ -59,43 +60,52 @@ func TestConcurrentFirstCallsOpenOneAccount(t *testing.T) {
 
 func TestAProofingUpgradeReachesTheProfile(t *testing.T) {
 	s := newServer(t)
-	p5 := s.do("GET", "/v1/me", s.token("upgrader", map[string]any{"identityProofingLevel": "P5"}), nil).json(t)
-	p9 := s.do("GET", "/v1/me", s.token("upgrader", map[string]any{"identityProofingLevel": "P9"}), nil).json(t)
-	if p5["identityProofingLevel"] != "P5" || p9["identityProofingLevel"] != "P9" || p5["id"] != p9["id"] {
+	p5 := s.do("GET", "/v1/me", s.token("upgrader", map[string]any{"identityLevel": "P5"}), nil).json(t)
+	p9 := s.do("GET", "/v1/me", s.token("upgrader", map[string]any{"identityLevel": "P9"}), nil).json(t)
+	if p5["identityLevel"] != "P5" || p9["identityLevel"] != "P9" || p5["id"] != p9["id"] {
 		t.Fatalf("before %v, after %v", p5, p9)
 	}
 }
 
-func TestTokensKithDidNotIssueAreRefused(t *testing.T) {
+func TestTokensKithDidNotIssueAreRefusedSayingWhy(t *testing.T) {
 	s := newServer(t)
 	claims := patient.Claims{Subject: "mallory", Proofing: patient.ProofingP9}
-
-	stranger, err := auth.LoadDevIssuer(t.TempDir(), devIssuerID, "kith", time.Now)
+	issue := func(i *auth.DevIssuer) string {
+		tok, err := i.PatientToken(claims, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	stranger, err := auth.LoadDevIssuer(t.TempDir(), "kith", nil, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreignKey, _ := stranger.Issue(claims, time.Hour)
-	otherAudience, _ := mustIssuer(t, s, "someone-else", time.Now).Issue(claims, time.Hour)
-	expired, _ := mustIssuer(t, s, "kith", func() time.Time { return time.Now().Add(-2 * time.Hour) }).Issue(claims, time.Hour)
-	notYet, _ := mustIssuer(t, s, "kith", func() time.Time { return time.Now().Add(time.Hour) }).Issue(claims, time.Hour)
 	valid := s.token("mallory", nil)
-	tampered := tamper(valid, s.token("victim", nil))
+	payload := strings.Split(valid, ".")[1]
+	unsigned := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + payload + "."
 
-	cases := map[string]string{
-		"no token":              "",
-		"not a JWT":             "not-a-token",
-		"signed by another key": foreignKey,
-		"for another audience":  otherAudience,
-		"expired":               expired,
-		"not valid yet":         notYet,
-		"payload altered":       tampered,
+	cases := []struct{ name, token, reason string }{
+		{"no token", "", "unauthenticated"},
+		{"not a JWT", "not-a-token", "token-malformed"},
+		{"signed by a key Kith does not know", issue(stranger), "token-unknown-key"},
+		{"for another audience", issue(sameKey(t, s, "someone-else", time.Now)), "token-wrong-audience"},
+		{"expired", issue(sameKey(t, s, "kith", func() time.Time { return time.Now().Add(-2 * time.Hour) })), "token-expired"},
+		{"not valid yet", issue(sameKey(t, s, "kith", func() time.Time { return time.Now().Add(time.Hour) })), "token-not-yet-valid"},
+		{"payload swapped", tamper(valid, s.token("victim", nil)), "token-bad-signature"},
+		{"alg none", unsigned, "token-algorithm-refused"},
+		{"from an issuer Kith does not trust", foreignIssuer(t), "token-wrong-issuer"},
+		{"oversized", valid + strings.Repeat("A", 9000), "token-too-large"},
 	}
-	for name, tok := range cases {
-		t.Run(name, func(t *testing.T) {
-			res := s.do("GET", "/v1/me", tok, nil)
-			wantProblem(t, res, 401, "unauthenticated")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := s.do("GET", "/v1/me", tc.token, nil)
+			wantProblem(t, res, 401, tc.reason)
 			if !strings.HasPrefix(res.header.Get("WWW-Authenticate"), "Bearer") {
 				t.Fatalf("WWW-Authenticate %q", res.header.Get("WWW-Authenticate"))
+			}
+			if len(tc.token) > 20 && strings.Contains(string(res.body), tc.token[:20]) {
+				t.Fatalf("the problem echoes the token: %s", res.body)
 			}
 		})
 	}
@@ -104,16 +114,23 @@ func TestTokensKithDidNotIssueAreRefused(t *testing.T) {
 	}
 }
 
-// mustIssuer signs with the server's own development key but other settings.
-func mustIssuer(t *testing.T, s *testServer, audience string, now func() time.Time) *auth.DevIssuer {
+// sameKey signs with the server's own development key but other settings.
+func sameKey(t *testing.T, s *testServer, audience string, now func() time.Time) *auth.DevIssuer {
 	t.Helper()
 	dir := t.TempDir()
 	copyKey(t, s, dir)
-	d, err := auth.LoadDevIssuer(dir, devIssuerID, audience, now)
+	d, err := auth.LoadDevIssuer(dir, audience, nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// foreignIssuer is a well-formed token claiming an issuer Kith has not configured.
+func foreignIssuer(t *testing.T) string {
+	t.Helper()
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"ES256","kid":"x"}`)) + "." + enc([]byte(`{"iss":"https://evil.example","sub":"x"}`)) + "." + enc([]byte("sig"))
 }
 
 // tamper keeps a token's header and signature but swaps in another token's claims.

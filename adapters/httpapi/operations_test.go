@@ -34,7 +34,7 @@ func TestMetricsUseRouteTemplatesAndLogsCarryNoPersonalData(t *testing.T) {
 		`kith_http_requests_total{method="GET",route="/v1/me",status="200"} 1`,
 		`kith_http_requests_total{method="GET",route="/v1/me",status="401"} 1`,
 		`kith_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
-		`kith_http_request_duration_seconds_bucket{method="POST",route="/dev/token"`,
+		`kith_http_request_duration_seconds_bucket{method="POST",route="/dev/tokens"`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -64,8 +64,9 @@ func TestTheSpecIsServed(t *testing.T) {
 }
 
 func TestWithoutTheDevelopmentIssuerItsRouteIsNotFound(t *testing.T) {
-	s := newServer(t, withoutDevIssuer)
-	wantProblem(t, s.do("POST", "/dev/token", "", map[string]any{"subject": "a"}), 404, "not-found")
+	s := newServer(t, inProduction)
+	wantProblem(t, s.do("POST", "/dev/tokens", "", map[string]any{"as": "amelia"}), 404, "not-found")
+	wantProblem(t, s.do("GET", "/dev/principals", "", nil), 404, "not-found")
 }
 
 func TestResponsesAreCompressedForClientsThatAsk(t *testing.T) {
@@ -77,14 +78,13 @@ func TestResponsesAreCompressedForClientsThatAsk(t *testing.T) {
 }
 
 func TestProbesDoNotFloodTheLog(t *testing.T) {
-	logs := &syncBuffer{}
-	s := newServer(t, atInfo(logs))
+	s := newServer(t, atInfo)
 	for range 5 {
 		s.do("GET", "/healthz", "", nil)
 		s.do("GET", "/readyz", "", nil)
 	}
 	s.do("GET", "/v1/me", "", nil)
-	if n := strings.Count(logs.String(), `"msg":"request"`); n != 1 {
-		t.Fatalf("%d request lines at info, want 1 (the /v1/me call):\n%s", n, logs.String())
+	if n := strings.Count(s.logs.String(), `"msg":"request"`); n != 1 {
+		t.Fatalf("%d request lines at info, want 1 (the /v1/me call):\n%s", n, s.logs.String())
 	}
 }

@@ -89,6 +89,10 @@ func classify(err error) (problemKind, string, []api.FieldError) {
 		}
 		return problemTable[0], "", fields
 	}
+	var ae *fault.AuthError
+	if errors.As(err, &ae) {
+		return problemKind{nil, http.StatusUnauthorized, ae.Reason, "The credentials were not accepted"}, "", nil
+	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		if row, ok := frameworkProblems[fe.Code]; ok {

@@ -54,22 +54,55 @@ func TestRoutesAndSpecDoNotDrift(t *testing.T) {
 
 // authorizationMatrix is the expected status of every route for every kind of caller.
 // A route missing here fails the test: no route ships without its rule. Bodies are
-// empty JSON objects, so a route a caller may use answers 422, not 401/403/404.
+// empty, so a route a caller may use answers 422 (or 200 for reads), never 401/403.
 var authorizationMatrix = map[string]map[string]int{
-	"GET /healthz":      {"anonymous": 200, "patient": 200, "patient-p0": 200},
-	"GET /readyz":       {"anonymous": 200, "patient": 200, "patient-p0": 200},
-	"GET /metrics":      {"anonymous": 200, "patient": 200, "patient-p0": 200},
-	"GET /openapi.yaml": {"anonymous": 200, "patient": 200, "patient-p0": 200},
-	"GET /v1/me":        {"anonymous": 401, "patient": 200, "patient-p0": 200},
-	"POST /dev/token":   {"anonymous": 422, "patient": 422, "patient-p0": 422},
+	"GET /healthz":                         everyone(200),
+	"GET /readyz":                          everyone(200),
+	"GET /metrics":                         everyone(200),
+	"GET /openapi.yaml":                    everyone(200),
+	"GET /.well-known/jwks.json":           everyone(200),
+	"GET /dev/principals":                  everyone(200),
+	"POST /dev/tokens":                     everyone(422),
+	"POST /v1/oauth/token":                 everyone(422),
+	"GET /v1/me":                           only(200, "patient", "patient-p5", "patient-p0"),
+	"GET /v1/admin/organisations":          only(200, "operator"),
+	"POST /v1/admin/organisations":         only(422, "operator"),
+	"GET /v1/admin/organisations/:odsCode": only(200, "operator"),
+	"PUT /v1/admin/organisations/:odsCode": only(422, "operator"),
+}
+
+var callerKinds = []string{"anonymous", "patient", "patient-p5", "patient-p0", "organisation", "operator"}
+
+func everyone(status int) map[string]int {
+	m := map[string]int{}
+	for _, k := range callerKinds {
+		m[k] = status
+	}
+	return m
+}
+
+// only: the named callers get status, anonymous 401, everyone else 403.
+func only(status int, allowed ...string) map[string]int {
+	m := map[string]int{}
+	for _, k := range callerKinds {
+		m[k] = 403
+	}
+	m["anonymous"] = 401
+	for _, k := range allowed {
+		m[k] = status
+	}
+	return m
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
 	s := newServer(t)
 	callers := map[string]string{
-		"anonymous":  "",
-		"patient":    s.token("matrix-p9", nil),
-		"patient-p0": s.token("matrix-p0", map[string]any{"identityProofingLevel": "P0"}),
+		"anonymous":    "",
+		"patient":      s.tokenAs("amelia"),
+		"patient-p5":   s.tokenAs("oliver"),
+		"patient-p0":   s.token("matrix-p0", map[string]any{"identityLevel": "P0"}),
+		"organisation": s.tokenAs("leeds-registrar"),
+		"operator":     s.tokenAs("operator"),
 	}
 	for _, op := range append(specOperations(t), infrastructureRoutes...) {
 		rules, ok := authorizationMatrix[op]
@@ -78,18 +111,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 			continue
 		}
 		method, path, _ := strings.Cut(op, " ")
-		for caller, token := range callers {
-			want, ok := rules[caller]
-			if !ok {
-				t.Errorf("%s: no rule for %s", op, caller)
-				continue
-			}
+		path = strings.ReplaceAll(path, ":odsCode", "RR8")
+		for _, caller := range callerKinds {
 			var body any
-			if method == "POST" {
+			var headers []string
+			switch {
+			case path == "/v1/oauth/token":
+				body, headers = "", []string{"Content-Type", "application/x-www-form-urlencoded"}
+			case method == "POST" || method == "PUT":
 				body = map[string]any{}
 			}
-			if got := s.do(method, path, token, body).status; got != want {
-				t.Errorf("%s as %s = %d, want %d", op, caller, got, want)
+			if got := s.do(method, path, callers[caller], body, headers...).status; got != rules[caller] {
+				t.Errorf("%s as %s = %d, want %d", op, caller, got, rules[caller])
 			}
 		}
 	}

@@ -24,9 +24,11 @@ import (
 type Config struct {
 	App      *app.App
 	Verifier TokenVerifier
-	// DevIssuer is set only in development mode; without it POST /dev/token is 404.
+	// DevIssuer is set only in development mode; without it the /dev routes are 404.
 	DevIssuer DevIssuer
-	Logger    *slog.Logger
+	// Keys publishes Kith's signing keys at /.well-known/jwks.json.
+	Keys   KeyPublisher
+	Logger *slog.Logger
 	// Metrics receives the HTTP series and is served at /metrics.
 	Metrics interface {
 		prometheus.Registerer
@@ -61,14 +63,16 @@ func New(cfg Config) (*fiber.App, error) {
 		WriteTimeout:          cfg.WriteTimeout,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
-		ErrorHandler:          errorHandler(cfg.Logger),
-		JSONDecoder:           decodeStrict,
+		// Room for a bearer token up to the verifiers' 8 KiB limit, so an oversized one
+		// gets a clear 401 rather than a transport error.
+		ReadBufferSize: 16 << 10,
+		ErrorHandler:   errorHandler(cfg.Logger),
+		JSONDecoder:    decodeStrict,
 	})
 	f.Use(withRequestID)
 	f.Use(observe(m, cfg.Logger))
 	f.Use(recover.New())
 	f.Use(compress.New())
-	f.Use(requireJSON)
 
 	f.Get("/openapi.yaml", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "application/yaml")
@@ -76,10 +80,11 @@ func New(cfg Config) (*fiber.App, error) {
 	})
 	f.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{})))
 
-	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, now: cfg.Now}
+	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, keys: cfg.Keys, now: cfg.Now}
 	api.RegisterHandlersWithOptions(f, api.NewStrictHandler(h, nil), api.FiberServerOptions{
 		HandlerMiddlewares: []api.HandlerMiddlewareFunc{
-			authenticate(cfg.Verifier, publicOperations(spec), cfg.Logger),
+			authenticate(cfg.Verifier, publicOperations(spec), allowedCallers(spec), cfg.Logger),
+			requireDeclaredBody(requestMediaTypes(spec)),
 		},
 	})
 	return f, nil

@@ -12,43 +12,43 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sethvargo/go-envconfig"
 
-	"github.com/kith-health/kith/adapters/auth"
-	"github.com/kith-health/kith/adapters/httpapi"
 	"github.com/kith-health/kith/adapters/logging"
 	"github.com/kith-health/kith/adapters/sqlite"
-	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/app/compose"
+	"github.com/kith-health/kith/app/config"
 )
 
-const devIssuerID = "urn:kith:development-issuer"
-
-// testServer is the real wiring on a temporary SQLite store.
+// testServer is the real wiring (compose.Build) on a temporary SQLite store.
 type testServer struct {
 	t     *testing.T
 	fiber *fiber.App
-	store app.Store
+	store *sqlite.Store
 	logs  *syncBuffer
-	dev   *auth.DevIssuer
 	dir   string
 }
 
-type option func(*httpapi.Config)
+type option func(env map[string]string, logs *syncBuffer) *slog.Logger
 
-func withoutDevIssuer(c *httpapi.Config) { c.DevIssuer = nil }
+// inProduction runs without the development issuer, as production does.
+func inProduction(env map[string]string, _ *syncBuffer) *slog.Logger {
+	env["KITH_DEV_ISSUER"] = "false"
+	return nil
+}
 
 // atInfo logs as production does by default, without debug lines.
-func atInfo(logs io.Writer) option {
-	return func(c *httpapi.Config) { c.Logger = logging.New(logs, true, slog.LevelInfo) }
+func atInfo(env map[string]string, logs *syncBuffer) *slog.Logger {
+	return logging.New(logs, true, slog.LevelInfo)
 }
 
 func newServer(t *testing.T, opts ...option) *testServer {
 	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	store, err := sqlite.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -56,35 +56,28 @@ func newServer(t *testing.T, opts ...option) *testServer {
 	if _, err := store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close(ctx) })
-	return newServerOn(t, store, dir, opts...)
+	t.Cleanup(func() { store.Close(context.Background()) })
+	env := map[string]string{"KITH_DATA_DIR": dir, "KITH_PUBLIC_URL": testBaseURL, "KITH_BODY_LIMIT_BYTES": "65536"}
+	logs := &syncBuffer{}
+	log := logging.New(logs, true, slog.LevelDebug)
+	for _, o := range opts {
+		if l := o(env, logs); l != nil {
+			log = l
+		}
+	}
+	cfg, err := config.Load(ctx, envconfig.MapLookuper(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := compose.Build(ctx, cfg, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{t: t, fiber: srv.HTTP, store: store, logs: logs, dir: dir}
 }
 
-func newServerOn(t *testing.T, store app.Store, dir string, opts ...option) *testServer {
-	t.Helper()
-	dev, err := auth.LoadDevIssuer(dir, devIssuerID, "kith", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(store, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	cfg := httpapi.Config{
-		App: a, Verifier: auth.NewVerifier(dev.Keys(), devIssuerID, "kith", time.Now), DevIssuer: dev,
-		Logger: logging.New(logs, true, -4), Metrics: prometheus.NewRegistry(),
-		BodyLimit: 64 * 1024, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
-	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	f, err := httpapi.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testServer{t: t, fiber: f, store: store, logs: logs, dev: dev, dir: dir}
-}
+// testBaseURL is the public URL the test server believes it has.
+const testBaseURL = "https://kith.test"
 
 type response struct {
 	status int
@@ -132,16 +125,27 @@ func (s *testServer) do(method, path, token string, body any, headers ...string)
 	return response{status: res.StatusCode, header: res.Header, body: raw}
 }
 
-// token signs in a patient through the development issuer's route.
+// token signs in a patient of the test's making through the development issuer.
 func (s *testServer) token(subject string, extra map[string]any) string {
 	s.t.Helper()
-	body := map[string]any{"subject": subject, "nhsNumber": "9434765919", "birthDate": "1987-06-05"}
+	patient := map[string]any{"subject": subject, "nhsNumber": "9434765919", "dateOfBirth": "1987-06-05"}
 	for k, v := range extra {
-		body[k] = v
+		patient[k] = v
 	}
-	res := s.do("POST", "/dev/token", "", body)
+	return s.devToken(map[string]any{"patient": patient})
+}
+
+// tokenAs signs in as one of the demo cast (GET /dev/principals).
+func (s *testServer) tokenAs(name string) string {
+	s.t.Helper()
+	return s.devToken(map[string]any{"as": name})
+}
+
+func (s *testServer) devToken(body map[string]any) string {
+	s.t.Helper()
+	res := s.do("POST", "/dev/tokens", "", body)
 	if res.status != 200 {
-		s.t.Fatalf("POST /dev/token = %d %s", res.status, res.body)
+		s.t.Fatalf("POST /dev/tokens = %d %s", res.status, res.body)
 	}
 	return res.json(s.t)["access_token"].(string)
 }

@@ -17,6 +17,8 @@ type patientRecord struct {
 	Subject   string        `bson:"subject"`
 	NHSNumber string        `bson:"nhs_number,omitempty"`
 	BirthDate string        `bson:"birth_date,omitempty"`
+	Given     string        `bson:"given_name,omitempty"`
+	Family    string        `bson:"family_name,omitempty"`
 	Proofing  string        `bson:"proofing"`
 	CreatedAt bson.DateTime `bson:"created_at"`
 	UpdatedAt bson.DateTime `bson:"updated_at"`
@@ -27,6 +29,7 @@ func toPatientRecord(p patient.Patient) patientRecord {
 	return patientRecord{
 		ID: p.ID, Issuer: p.Issuer, Subject: p.Subject,
 		NHSNumber: p.NHSNumber.Value(), BirthDate: p.BirthDate.Value(), Proofing: string(p.Proofing),
+		Given: p.Name.Given, Family: p.Name.Family,
 		CreatedAt: bson.NewDateTimeFromTime(p.CreatedAt), UpdatedAt: bson.NewDateTimeFromTime(p.UpdatedAt),
 		Version: p.Version,
 	}
@@ -36,6 +39,7 @@ func (r patientRecord) patient() patient.Patient {
 	return patient.Patient{
 		ID: r.ID, Issuer: r.Issuer, Subject: r.Subject,
 		NHSNumber: patient.NHSNumber(r.NHSNumber), BirthDate: patient.BirthDate(r.BirthDate),
+		Name:      patient.Name{Given: r.Given, Family: r.Family},
 		Proofing:  patient.ProofingLevel(r.Proofing),
 		CreatedAt: r.CreatedAt.Time().UTC(), UpdatedAt: r.UpdatedAt.Time().UTC(),
 		Version: r.Version,

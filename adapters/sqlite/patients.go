@@ -17,6 +17,8 @@ type patientDoc struct {
 	Subject   string `json:"subject"`
 	NHSNumber string `json:"nhsNumber,omitempty"`
 	BirthDate string `json:"birthDate,omitempty"`
+	Given     string `json:"givenName,omitempty"`
+	Family    string `json:"familyName,omitempty"`
 	Proofing  string `json:"proofing"`
 	CreatedAt int64  `json:"createdAt"`
 	UpdatedAt int64  `json:"updatedAt"`
@@ -27,6 +29,7 @@ func toPatientDoc(p patient.Patient) patientDoc {
 	return patientDoc{
 		ID: p.ID, Issuer: p.Issuer, Subject: p.Subject,
 		NHSNumber: p.NHSNumber.Value(), BirthDate: p.BirthDate.Value(), Proofing: string(p.Proofing),
+		Given: p.Name.Given, Family: p.Name.Family,
 		CreatedAt: p.CreatedAt.UnixMilli(), UpdatedAt: p.UpdatedAt.UnixMilli(), Version: p.Version,
 	}
 }
@@ -35,6 +38,7 @@ func (d patientDoc) patient() patient.Patient {
 	return patient.Patient{
 		ID: d.ID, Issuer: d.Issuer, Subject: d.Subject,
 		NHSNumber: patient.NHSNumber(d.NHSNumber), BirthDate: patient.BirthDate(d.BirthDate),
+		Name:      patient.Name{Given: d.Given, Family: d.Family},
 		Proofing:  patient.ProofingLevel(d.Proofing),
 		CreatedAt: time.UnixMilli(d.CreatedAt).UTC(), UpdatedAt: time.UnixMilli(d.UpdatedAt).UTC(),
 		Version: d.Version,

@@ -40,16 +40,31 @@ type Config struct {
 	MongoDBURI      Secret `env:"KITH_MONGODB_URI"`
 	MongoDBDatabase string `env:"KITH_MONGODB_DATABASE, default=kith"`
 	// DevIssuer and DevPushInbox are nil when not set: on in development, off in production.
-	DevIssuer       *bool         `env:"KITH_DEV_ISSUER, noinit"`
-	DevPushInbox    *bool         `env:"KITH_DEV_PUSH_INBOX, noinit"`
-	TokenAudience   string        `env:"KITH_TOKEN_AUDIENCE, default=kith"`
-	LogLevel        string        `env:"KITH_LOG_LEVEL, default=info"`
-	LogFormat       string        `env:"KITH_LOG_FORMAT"`
-	ShutdownTimeout time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
-	StartupTimeout  time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
-	BodyLimitBytes  int           `env:"KITH_BODY_LIMIT_BYTES, default=1048576"`
-	ReadTimeout     time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
-	WriteTimeout    time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
+	DevIssuer    *bool `env:"KITH_DEV_ISSUER, noinit"`
+	DevPushInbox *bool `env:"KITH_DEV_PUSH_INBOX, noinit"`
+	// PublicURL is where clients reach Kith; it is the iss of Kith's own tokens and
+	// the base of the token endpoint URL that client assertions must name as aud.
+	PublicURL string `env:"KITH_PUBLIC_URL"`
+	// Patients' identity provider (NHS login in England).
+	OIDCIssuer   string `env:"KITH_OIDC_ISSUER"`
+	OIDCJWKSURL  string `env:"KITH_OIDC_JWKS_URL"`
+	OIDCClientID string `env:"KITH_OIDC_CLIENT_ID, default=kith"`
+	// Operators' identity provider, and which of its subjects are operators.
+	OperatorIssuer   string   `env:"KITH_OPERATOR_ISSUER"`
+	OperatorJWKSURL  string   `env:"KITH_OPERATOR_JWKS_URL"`
+	OperatorClientID string   `env:"KITH_OPERATOR_CLIENT_ID, default=kith-admin"`
+	OperatorSubjects []string `env:"KITH_OPERATOR_SUBJECTS"`
+	// Kith's own tokens for organisations.
+	OrgTokenTTL        time.Duration `env:"KITH_ORG_TOKEN_TTL, default=5m"`
+	SigningKeyRotation time.Duration `env:"KITH_SIGNING_KEY_ROTATION, default=720h"`
+	TokenCacheSize     int           `env:"KITH_TOKEN_CACHE_SIZE, default=10000"`
+	LogLevel           string        `env:"KITH_LOG_LEVEL, default=info"`
+	LogFormat          string        `env:"KITH_LOG_FORMAT"`
+	ShutdownTimeout    time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
+	StartupTimeout     time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
+	BodyLimitBytes     int           `env:"KITH_BODY_LIMIT_BYTES, default=1048576"`
+	ReadTimeout        time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
+	WriteTimeout       time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
 }
 
 // Secret is a setting that must never be printed (a URI with a password in it).
@@ -69,6 +84,14 @@ func Load(ctx context.Context, lookup envconfig.Lookuper) (Config, error) {
 		return Config{}, err
 	}
 	return c, c.Validate()
+}
+
+// BaseURL is KITH_PUBLIC_URL, or in development the listening address.
+func (c Config) BaseURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimSuffix(c.PublicURL, "/")
+	}
+	return "http://" + c.Addr
 }
 
 // StoreKind is the store to use once defaults are applied.
@@ -146,8 +169,29 @@ func (c Config) Validate() error {
 	if c.Mode == Production && c.DevPushInboxOn() {
 		bad("KITH_DEV_PUSH_INBOX: the development push inbox is refused in production")
 	}
-	if c.TokenAudience == "" {
-		bad("KITH_TOKEN_AUDIENCE: must not be empty")
+	if c.OIDCClientID == "" {
+		bad("KITH_OIDC_CLIENT_ID: must not be empty")
+	}
+	if c.Mode == Production && c.OIDCIssuer == "" {
+		bad("KITH_OIDC_ISSUER: production needs the patients' identity provider (e.g. NHS login's issuer URL)")
+	}
+	if c.Mode == Production && !strings.HasPrefix(c.PublicURL, "https://") {
+		bad("KITH_PUBLIC_URL: production needs Kith's public https:// URL")
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://") {
+		bad("KITH_PUBLIC_URL=%q: must be an http(s) URL", c.PublicURL)
+	}
+	if (c.OperatorIssuer == "") != (len(c.OperatorSubjects) == 0) && c.Mode == Production {
+		bad("KITH_OPERATOR_ISSUER, KITH_OPERATOR_SUBJECTS: set both, or neither")
+	}
+	if c.OrgTokenTTL < time.Minute || c.OrgTokenTTL > time.Hour {
+		bad("KITH_ORG_TOKEN_TTL=%s: must be between 1m and 1h", c.OrgTokenTTL)
+	}
+	if c.SigningKeyRotation < time.Hour {
+		bad("KITH_SIGNING_KEY_ROTATION=%s: must be at least 1h", c.SigningKeyRotation)
+	}
+	if c.TokenCacheSize < 0 {
+		bad("KITH_TOKEN_CACHE_SIZE=%d: must not be negative", c.TokenCacheSize)
 	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -45,6 +45,10 @@ func TestValidateNamesTheVariable(t *testing.T) {
 			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_DEV_PUSH_INBOX": "true"}, "KITH_DEV_PUSH_INBOX"},
 		{"mongodb without a URI", map[string]string{"KITH_STORE": "mongodb"}, "KITH_MONGODB_URI"},
 		{"bad log level", map[string]string{"KITH_LOG_LEVEL": "loud"}, "KITH_LOG_LEVEL"},
+		{"production without an identity provider", map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite"}, "KITH_OIDC_ISSUER"},
+		{"production without a public https URL", map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_PUBLIC_URL": "http://kith.example"}, "KITH_PUBLIC_URL"},
+		{"operators half configured", map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_OPERATOR_ISSUER": "https://ops.example"}, "KITH_OPERATOR_SUBJECTS"},
+		{"organisation tokens living a day", map[string]string{"KITH_ORG_TOKEN_TTL": "24h"}, "KITH_ORG_TOKEN_TTL"},
 		{"zero shutdown timeout", map[string]string{"KITH_SHUTDOWN_TIMEOUT": "0s"}, "KITH_SHUTDOWN_TIMEOUT"},
 		{"tiny body limit", map[string]string{"KITH_BODY_LIMIT_BYTES": "10"}, "KITH_BODY_LIMIT_BYTES"},
 	}
@@ -60,7 +64,8 @@ func TestValidateNamesTheVariable(t *testing.T) {
 
 func TestProductionWithAnExplicitStoreIsValid(t *testing.T) {
 	c, err := load(map[string]string{"KITH_MODE": "production", "KITH_STORE": "mongodb",
-		"KITH_MONGODB_URI": "mongodb://user:hunter2@db.internal:27017"})
+		"KITH_MONGODB_URI": "mongodb://user:hunter2@db.internal:27017",
+		"KITH_OIDC_ISSUER": "https://auth.login.nhs.uk", "KITH_PUBLIC_URL": "https://kith.example"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ func newPatient(t *testing.T, subject string) patient.Patient {
 	p, err := patient.New(patient.IDFor("https://idp.example", subject), patient.Claims{
 		Issuer: "https://idp.example", Subject: subject,
 		NHSNumber: "9434765919", BirthDate: "1987-06-05", Proofing: patient.ProofingP9,
+		Name: patient.Name{Given: "Amelia", Family: "Hughes"},
 	}, at)
 	if err != nil {
 		t.Fatal(err)

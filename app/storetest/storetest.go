@@ -19,6 +19,12 @@ func Run(t *testing.T, open Open) {
 	t.Run("PatientRaces", func(t *testing.T) { testPatientRaces(t, open) })
 	t.Run("AccessEvents", func(t *testing.T) { testAccessEvents(t, open) })
 	t.Run("AccessEventRaces", func(t *testing.T) { testAccessEventRaces(t, open) })
+	t.Run("Organisations", func(t *testing.T) { testOrganisations(t, open) })
+	t.Run("OrganisationRaces", func(t *testing.T) { testOrganisationRaces(t, open) })
+	t.Run("Assertions", func(t *testing.T) { testAssertions(t, open) })
+	t.Run("AssertionRaces", func(t *testing.T) { testAssertionRaces(t, open) })
+	t.Run("Keyring", func(t *testing.T) { testKeyring(t, open) })
+	t.Run("KeyringRaces", func(t *testing.T) { testKeyringRaces(t, open) })
 }
 
 func openStore(t *testing.T, open Open) app.Store {

@@ -48,3 +48,28 @@ func (e *ValidationError) Error() string {
 
 // Is makes errors.Is(err, ErrInvalid) true for every ValidationError.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// AuthError is an ErrUnauthenticated that names the check a credential failed, as a
+// stable slug (token-expired, token-wrong-audience...), so a client can tell "sign in
+// again" from "your clock is wrong" without the credential ever being echoed.
+type AuthError struct {
+	Reason string
+	Err    error
+}
+
+// Unauthenticated builds an AuthError; err (may be nil) is the detail for the log.
+func Unauthenticated(reason string, err error) *AuthError {
+	return &AuthError{Reason: reason, Err: err}
+}
+
+func (e *AuthError) Error() string {
+	if e.Err == nil {
+		return "unauthenticated: " + e.Reason
+	}
+	return "unauthenticated: " + e.Reason + ": " + e.Err.Error()
+}
+
+// Is makes errors.Is(err, ErrUnauthenticated) true for every AuthError.
+func (e *AuthError) Is(target error) bool { return target == ErrUnauthenticated }
+
+func (e *AuthError) Unwrap() error { return e.Err }

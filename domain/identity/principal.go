@@ -14,10 +14,22 @@ const (
 	KindViewer       Kind = "share-code-viewer"
 )
 
+// Practitioner is the person acting for an organisation, as its client assertion says.
+type Practitioner struct {
+	ID   string
+	Name string
+	Role string
+}
+
 // Principal is a caller whose token has been verified. Only the token verifier builds
 // one; the app trusts it.
 type Principal struct {
 	Kind Kind
 	// Patient carries the identity provider's claims when Kind is KindPatient.
 	Patient patient.Claims
+	// ODSCode and Practitioner say who acts when Kind is KindOrganisation.
+	ODSCode      string
+	Practitioner Practitioner
+	// Operator is the operator's subject when Kind is KindOperator.
+	Operator string
 }

@@ -15,6 +15,7 @@ type Patient struct {
 	Subject   string
 	NHSNumber NHSNumber
 	BirthDate BirthDate
+	Name      Name
 	Proofing  ProofingLevel
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -28,8 +29,18 @@ type Claims struct {
 	Subject   string
 	NHSNumber NHSNumber
 	BirthDate BirthDate
+	Name      Name
 	Proofing  ProofingLevel
 }
+
+// Name is how the identity provider names the person. Like every name, it never goes
+// into a log: String redacts it.
+type Name struct {
+	Given  string
+	Family string
+}
+
+func (Name) String() string { return "name(redacted)" }
 
 // New opens an account for a person seen for the first time.
 func New(id string, c Claims, now time.Time) (Patient, error) {
@@ -49,6 +60,7 @@ func New(id string, c Claims, now time.Time) (Patient, error) {
 		Subject:   c.Subject,
 		NHSNumber: c.NHSNumber,
 		BirthDate: c.BirthDate,
+		Name:      c.Name,
 		Proofing:  c.Proofing,
 		CreatedAt: now,
 		UpdatedAt: now,
@@ -69,6 +81,9 @@ func (p *Patient) Refresh(c Claims, now time.Time) bool {
 	}
 	if c.BirthDate != "" && c.BirthDate != p.BirthDate {
 		p.BirthDate, changed = c.BirthDate, true
+	}
+	if c.Name != (Name{}) && c.Name != p.Name {
+		p.Name, changed = c.Name, true
 	}
 	if changed {
 		p.UpdatedAt = Timestamp(now)

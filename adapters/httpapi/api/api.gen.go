@@ -20,42 +20,132 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// Defines values for DevTokenRequestIdentityProofingLevel.
+// Defines values for ClientCredentialsRequestClientAssertionType.
 const (
-	DevTokenRequestIdentityProofingLevelP0 DevTokenRequestIdentityProofingLevel = "P0"
-	DevTokenRequestIdentityProofingLevelP5 DevTokenRequestIdentityProofingLevel = "P5"
-	DevTokenRequestIdentityProofingLevelP9 DevTokenRequestIdentityProofingLevel = "P9"
+	UrnIetfParamsOauthClientAssertionTypeJwtBearer ClientCredentialsRequestClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 )
 
-// Valid indicates whether the value is a known member of the DevTokenRequestIdentityProofingLevel enum.
-func (e DevTokenRequestIdentityProofingLevel) Valid() bool {
+// Valid indicates whether the value is a known member of the ClientCredentialsRequestClientAssertionType enum.
+func (e ClientCredentialsRequestClientAssertionType) Valid() bool {
 	switch e {
-	case DevTokenRequestIdentityProofingLevelP0:
-		return true
-	case DevTokenRequestIdentityProofingLevelP5:
-		return true
-	case DevTokenRequestIdentityProofingLevelP9:
+	case UrnIetfParamsOauthClientAssertionTypeJwtBearer:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ProfileIdentityProofingLevel.
+// Defines values for ClientCredentialsRequestGrantType.
 const (
-	ProfileIdentityProofingLevelP0 ProfileIdentityProofingLevel = "P0"
-	ProfileIdentityProofingLevelP5 ProfileIdentityProofingLevel = "P5"
-	ProfileIdentityProofingLevelP9 ProfileIdentityProofingLevel = "P9"
+	ClientCredentials ClientCredentialsRequestGrantType = "client_credentials"
 )
 
-// Valid indicates whether the value is a known member of the ProfileIdentityProofingLevel enum.
-func (e ProfileIdentityProofingLevel) Valid() bool {
+// Valid indicates whether the value is a known member of the ClientCredentialsRequestGrantType enum.
+func (e ClientCredentialsRequestGrantType) Valid() bool {
 	switch e {
-	case ProfileIdentityProofingLevelP0:
+	case ClientCredentials:
 		return true
-	case ProfileIdentityProofingLevelP5:
+	default:
+		return false
+	}
+}
+
+// Defines values for DevPatientIdentityLevel.
+const (
+	DevPatientIdentityLevelP0 DevPatientIdentityLevel = "P0"
+	DevPatientIdentityLevelP5 DevPatientIdentityLevel = "P5"
+	DevPatientIdentityLevelP9 DevPatientIdentityLevel = "P9"
+)
+
+// Valid indicates whether the value is a known member of the DevPatientIdentityLevel enum.
+func (e DevPatientIdentityLevel) Valid() bool {
+	switch e {
+	case DevPatientIdentityLevelP0:
 		return true
-	case ProfileIdentityProofingLevelP9:
+	case DevPatientIdentityLevelP5:
+		return true
+	case DevPatientIdentityLevelP9:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DevPrincipalKind.
+const (
+	DevPrincipalKindGuardian     DevPrincipalKind = "guardian"
+	DevPrincipalKindOperator     DevPrincipalKind = "operator"
+	DevPrincipalKindOrganisation DevPrincipalKind = "organisation"
+	DevPrincipalKindPatient      DevPrincipalKind = "patient"
+)
+
+// Valid indicates whether the value is a known member of the DevPrincipalKind enum.
+func (e DevPrincipalKind) Valid() bool {
+	switch e {
+	case DevPrincipalKindGuardian:
+		return true
+	case DevPrincipalKindOperator:
+		return true
+	case DevPrincipalKindOrganisation:
+		return true
+	case DevPrincipalKindPatient:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganisationStatus.
+const (
+	OrganisationStatusActive    OrganisationStatus = "active"
+	OrganisationStatusSuspended OrganisationStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the OrganisationStatus enum.
+func (e OrganisationStatus) Valid() bool {
+	switch e {
+	case OrganisationStatusActive:
+		return true
+	case OrganisationStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganisationUpdateStatus.
+const (
+	OrganisationUpdateStatusActive    OrganisationUpdateStatus = "active"
+	OrganisationUpdateStatusSuspended OrganisationUpdateStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the OrganisationUpdateStatus enum.
+func (e OrganisationUpdateStatus) Valid() bool {
+	switch e {
+	case OrganisationUpdateStatusActive:
+		return true
+	case OrganisationUpdateStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProfileIdentityLevel.
+const (
+	ProfileIdentityLevelP0 ProfileIdentityLevel = "P0"
+	ProfileIdentityLevelP5 ProfileIdentityLevel = "P5"
+	ProfileIdentityLevelP9 ProfileIdentityLevel = "P9"
+)
+
+// Valid indicates whether the value is a known member of the ProfileIdentityLevel enum.
+func (e ProfileIdentityLevel) Valid() bool {
+	switch e {
+	case ProfileIdentityLevelP0:
+		return true
+	case ProfileIdentityLevelP5:
+		return true
+	case ProfileIdentityLevelP9:
 		return true
 	default:
 		return false
@@ -77,16 +167,31 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
-// DevTokenRequest defines model for DevTokenRequest.
-type DevTokenRequest struct {
-	// BirthDate YYYY-MM-DD
-	BirthDate *string `json:"birthDate,omitempty"`
+// ClientCredentialsRequest defines model for ClientCredentialsRequest.
+type ClientCredentialsRequest struct {
+	ClientAssertion     string                                      `form:"client_assertion" json:"client_assertion"`
+	ClientAssertionType ClientCredentialsRequestClientAssertionType `form:"client_assertion_type" json:"client_assertion_type"`
+	GrantType           ClientCredentialsRequestGrantType           `form:"grant_type" json:"grant_type"`
 
-	// ExpiresInSeconds Defaults to 3600.
-	ExpiresInSeconds *int `json:"expiresInSeconds,omitempty" validate:"omitempty,min=60,max=86400"`
+	// Scope Example: system/*.read
+	Scope *string `form:"scope" json:"scope,omitempty"`
+}
 
-	// IdentityProofingLevel Defaults to P9.
-	IdentityProofingLevel *DevTokenRequestIdentityProofingLevel `json:"identityProofingLevel,omitempty" validate:"omitempty,oneof=P0 P5 P9"`
+// ClientCredentialsRequestClientAssertionType defines model for ClientCredentialsRequest.ClientAssertionType.
+type ClientCredentialsRequestClientAssertionType string
+
+// ClientCredentialsRequestGrantType defines model for ClientCredentialsRequest.GrantType.
+type ClientCredentialsRequestGrantType string
+
+// DevPatient defines model for DevPatient.
+type DevPatient struct {
+	// DateOfBirth YYYY-MM-DD
+	DateOfBirth *string `json:"dateOfBirth,omitempty"`
+	FamilyName  *string `json:"familyName,omitempty" validate:"omitempty,max=100"`
+	GivenName   *string `json:"givenName,omitempty" validate:"omitempty,max=100"`
+
+	// IdentityLevel Defaults to P9.
+	IdentityLevel *DevPatientIdentityLevel `json:"identityLevel,omitempty" validate:"omitempty,oneof=P0 P5 P9"`
 
 	// NhsNumber Ten digits with a valid modulus 11 check digit.
 	NhsNumber *string `json:"nhsNumber,omitempty"`
@@ -95,8 +200,33 @@ type DevTokenRequest struct {
 	Subject string `json:"subject" validate:"required,max=200"`
 }
 
-// DevTokenRequestIdentityProofingLevel Defaults to P9.
-type DevTokenRequestIdentityProofingLevel string
+// DevPatientIdentityLevel Defaults to P9.
+type DevPatientIdentityLevel string
+
+// DevPrincipal defines model for DevPrincipal.
+type DevPrincipal struct {
+	Description *string          `json:"description,omitempty"`
+	Kind        DevPrincipalKind `json:"kind"`
+
+	// Name Example: amelia
+	Name string `json:"name"`
+
+	// Ods The ODS code, for organisations.
+	Ods *string `json:"ods,omitempty"`
+}
+
+// DevPrincipalKind defines model for DevPrincipal.Kind.
+type DevPrincipalKind string
+
+// DevTokenRequest defines model for DevTokenRequest.
+type DevTokenRequest struct {
+	// As The name of a demo principal (GET /dev/principals).
+	As *string `json:"as,omitempty"`
+
+	// ExpiresInSeconds Defaults to 3600.
+	ExpiresInSeconds *int        `json:"expiresInSeconds,omitempty" validate:"omitempty,min=60,max=86400"`
+	Patient          *DevPatient `json:"patient,omitempty"`
+}
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -113,6 +243,50 @@ type Health struct {
 	Status string `json:"status"`
 }
 
+// JWKS defines model for JWKS.
+type JWKS struct {
+	Keys []map[string]interface{} `json:"keys"`
+}
+
+// Organisation defines model for Organisation.
+type Organisation struct {
+	CreatedAt time.Time `json:"createdAt"`
+	Jwks      *JWKS     `json:"jwks,omitempty"`
+	JwksUrl   *string   `json:"jwksUrl,omitempty"`
+
+	// Name Example: Leeds Teaching Hospitals NHS Trust
+	Name string `json:"name"`
+
+	// OdsCode Example: RR8
+	OdsCode   string             `json:"odsCode"`
+	Status    OrganisationStatus `json:"status"`
+	UpdatedAt time.Time          `json:"updatedAt"`
+}
+
+// OrganisationStatus defines model for Organisation.Status.
+type OrganisationStatus string
+
+// OrganisationRegistration defines model for OrganisationRegistration.
+type OrganisationRegistration struct {
+	Jwks *JWKS `json:"jwks,omitempty"`
+
+	// JwksUrl Where its public keys are published (https). Exactly one of jwksUrl and jwks.
+	JwksUrl *string `json:"jwksUrl,omitempty"`
+	Name    string  `json:"name" validate:"required,max=200"`
+	OdsCode string  `json:"odsCode" validate:"required,max=10"`
+}
+
+// OrganisationUpdate defines model for OrganisationUpdate.
+type OrganisationUpdate struct {
+	Jwks    *JWKS                    `json:"jwks,omitempty"`
+	JwksUrl *string                  `json:"jwksUrl,omitempty"`
+	Name    string                   `json:"name" validate:"required,max=200"`
+	Status  OrganisationUpdateStatus `json:"status" validate:"required,oneof=active suspended"`
+}
+
+// OrganisationUpdateStatus defines model for OrganisationUpdate.Status.
+type OrganisationUpdateStatus string
+
 // Problem RFC 9457 problem details.
 type Problem struct {
 	Detail    *string       `json:"detail,omitempty"`
@@ -128,25 +302,28 @@ type Problem struct {
 
 // Profile defines model for Profile.
 type Profile struct {
-	BirthDate *openapi_types.Date `json:"birthDate,omitempty"`
-	CreatedAt time.Time           `json:"createdAt"`
-	Id        openapi_types.UUID  `json:"id"`
+	CreatedAt   time.Time           `json:"createdAt"`
+	DateOfBirth *openapi_types.Date `json:"dateOfBirth,omitempty"`
+	FamilyName  *string             `json:"familyName,omitempty"`
+	GivenName   *string             `json:"givenName,omitempty"`
+	Id          openapi_types.UUID  `json:"id"`
 
-	// IdentityProofingLevel P9 sees clinical data; P5 only their own demographics and settings; P0 only sign-up.
-	IdentityProofingLevel ProfileIdentityProofingLevel `json:"identityProofingLevel"`
+	// IdentityLevel P9 sees clinical data; P5 only their own demographics and settings; P0 only sign-up.
+	IdentityLevel ProfileIdentityLevel `json:"identityLevel"`
 
 	// NhsNumber Present once the identity provider has matched the person to an NHS number.
 	NhsNumber *string   `json:"nhsNumber,omitempty"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// ProfileIdentityProofingLevel P9 sees clinical data; P5 only their own demographics and settings; P0 only sign-up.
-type ProfileIdentityProofingLevel string
+// ProfileIdentityLevel P9 sees clinical data; P5 only their own demographics and settings; P0 only sign-up.
+type ProfileIdentityLevel string
 
 // TokenResponse defines model for TokenResponse.
 type TokenResponse struct {
 	AccessToken string                 `json:"access_token"`
 	ExpiresIn   int                    `json:"expires_in"`
+	Scope       *string                `json:"scope,omitempty"`
 	TokenType   TokenResponseTokenType `json:"token_type"`
 }
 
@@ -155,6 +332,9 @@ type TokenResponseTokenType string
 
 // BadRequest RFC 9457 problem details.
 type BadRequest = Problem
+
+// Conflict RFC 9457 problem details.
+type Conflict = Problem
 
 // Error RFC 9457 problem details.
 type Error = Problem
@@ -174,10 +354,25 @@ type Unauthenticated = Problem
 // IssueDevTokenJSONRequestBody defines body for IssueDevToken for application/json ContentType.
 type IssueDevTokenJSONRequestBody = DevTokenRequest
 
+// RegisterOrganisationJSONRequestBody defines body for RegisterOrganisation for application/json ContentType.
+type RegisterOrganisationJSONRequestBody = OrganisationRegistration
+
+// UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
+type UpdateOrganisationJSONRequestBody = OrganisationUpdate
+
+// IssueOrganisationTokenFormdataRequestBody defines body for IssueOrganisationToken for application/x-www-form-urlencoded ContentType.
+type IssueOrganisationTokenFormdataRequestBody = ClientCredentialsRequest
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-	// IssueDevToken Sign a patient access token with the development issuer.
-	// (POST /dev/token)
+	// GetJWKS Kith's public signing keys, for verifying the tokens it issues.
+	// (GET /.well-known/jwks.json)
+	GetJWKS(c *fiber.Ctx) error
+	// ListDevPrincipals The demo principals the development issuer can sign in as.
+	// (GET /dev/principals)
+	ListDevPrincipals(c *fiber.Ctx) error
+	// IssueDevToken Sign an access token with the development issuer.
+	// (POST /dev/tokens)
 	IssueDevToken(c *fiber.Ctx) error
 	// GetHealth The process is up.
 	// (GET /healthz)
@@ -185,9 +380,24 @@ type ServerInterface interface {
 	// GetReadiness The process can serve requests (its store answers).
 	// (GET /readyz)
 	GetReadiness(c *fiber.Ctx) error
+	// ListOrganisations Every registered organisation (operators only).
+	// (GET /v1/admin/organisations)
+	ListOrganisations(c *fiber.Ctx) error
+	// RegisterOrganisation Register an organisation and the keys it signs client assertions with.
+	// (POST /v1/admin/organisations)
+	RegisterOrganisation(c *fiber.Ctx) error
+	// GetOrganisation One registered organisation (operators only).
+	// (GET /v1/admin/organisations/{odsCode})
+	GetOrganisation(c *fiber.Ctx, odsCode string) error
+	// UpdateOrganisation Change an organisation's name, keys or status (suspend or reactivate).
+	// (PUT /v1/admin/organisations/{odsCode})
+	UpdateOrganisation(c *fiber.Ctx, odsCode string) error
 	// GetMe The calling patient's profile.
 	// (GET /v1/me)
 	GetMe(c *fiber.Ctx) error
+	// IssueOrganisationToken SMART Backend Services token endpoint.
+	// (POST /v1/oauth/token)
+	IssueOrganisationToken(c *fiber.Ctx) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -198,6 +408,42 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
+
+// GetJWKS operation middleware
+func (siw *ServerInterfaceWrapper) GetJWKS(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetJWKS(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListDevPrincipals operation middleware
+func (siw *ServerInterfaceWrapper) ListDevPrincipals(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListDevPrincipals(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
 
 // IssueDevToken operation middleware
 func (siw *ServerInterfaceWrapper) IssueDevToken(c *fiber.Ctx) error {
@@ -253,11 +499,123 @@ func (siw *ServerInterfaceWrapper) GetReadiness(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListOrganisations operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganisations(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListOrganisations(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RegisterOrganisation operation middleware
+func (siw *ServerInterfaceWrapper) RegisterOrganisation(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RegisterOrganisation(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetOrganisation operation middleware
+func (siw *ServerInterfaceWrapper) GetOrganisation(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "odsCode" -------------
+	var odsCode string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "odsCode", c.Params("odsCode"), &odsCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter odsCode: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetOrganisation(c, odsCode)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// UpdateOrganisation operation middleware
+func (siw *ServerInterfaceWrapper) UpdateOrganisation(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "odsCode" -------------
+	var odsCode string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "odsCode", c.Params("odsCode"), &odsCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter odsCode: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.UpdateOrganisation(c, odsCode)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.GetMe(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// IssueOrganisationToken operation middleware
+func (siw *ServerInterfaceWrapper) IssueOrganisationToken(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.IssueOrganisationToken(c)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -300,11 +658,27 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/me", wrapper.GetMe)
 
-	router.Post(options.BaseURL+"/dev/token", wrapper.IssueDevToken)
+	router.Get(options.BaseURL+"/dev/principals", wrapper.ListDevPrincipals)
+
+	router.Post(options.BaseURL+"/dev/tokens", wrapper.IssueDevToken)
+
+	router.Post(options.BaseURL+"/v1/oauth/token", wrapper.IssueOrganisationToken)
+
+	router.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
+
+	router.Get(options.BaseURL+"/v1/admin/organisations", wrapper.ListOrganisations)
+
+	router.Post(options.BaseURL+"/v1/admin/organisations", wrapper.RegisterOrganisation)
+
+	router.Get(options.BaseURL+"/v1/admin/organisations/:odsCode", wrapper.GetOrganisation)
+
+	router.Put(options.BaseURL+"/v1/admin/organisations/:odsCode", wrapper.UpdateOrganisation)
 
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
+
+type ConflictApplicationProblemPlusJSONResponse Problem
 
 type ErrorApplicationProblemPlusJSONResponse Problem
 
@@ -315,6 +689,61 @@ type InvalidApplicationProblemPlusJSONResponse Problem
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type UnauthenticatedApplicationProblemPlusJSONResponse Problem
+
+type GetJWKSRequestObject struct {
+}
+
+type GetJWKSResponseObject interface {
+	VisitGetJWKSResponse(ctx *fiber.Ctx) error
+}
+
+type GetJWKS200JSONResponse JWKS
+
+func (response GetJWKS200JSONResponse) VisitGetJWKSResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetJWKSdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetJWKSdefaultApplicationProblemPlusJSONResponse) VisitGetJWKSResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListDevPrincipalsRequestObject struct {
+}
+
+type ListDevPrincipalsResponseObject interface {
+	VisitListDevPrincipalsResponse(ctx *fiber.Ctx) error
+}
+
+type ListDevPrincipals200JSONResponse []DevPrincipal
+
+func (response ListDevPrincipals200JSONResponse) VisitListDevPrincipalsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListDevPrincipals404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListDevPrincipals404ApplicationProblemPlusJSONResponse) VisitListDevPrincipalsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
 
 type IssueDevTokenRequestObject struct {
 	Body *IssueDevTokenJSONRequestBody
@@ -419,6 +848,287 @@ func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadin
 	return ctx.JSON(&response)
 }
 
+type ListOrganisationsRequestObject struct {
+}
+
+type ListOrganisationsResponseObject interface {
+	VisitListOrganisationsResponse(ctx *fiber.Ctx) error
+}
+
+type ListOrganisations200JSONResponse []Organisation
+
+func (response ListOrganisations200JSONResponse) VisitListOrganisationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrganisations401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrganisations401ApplicationProblemPlusJSONResponse) VisitListOrganisationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrganisations403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrganisations403ApplicationProblemPlusJSONResponse) VisitListOrganisationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrganisationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListOrganisationsdefaultApplicationProblemPlusJSONResponse) VisitListOrganisationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RegisterOrganisationRequestObject struct {
+	Body *RegisterOrganisationJSONRequestBody
+}
+
+type RegisterOrganisationResponseObject interface {
+	VisitRegisterOrganisationResponse(ctx *fiber.Ctx) error
+}
+
+type RegisterOrganisation201JSONResponse Organisation
+
+func (response RegisterOrganisation201JSONResponse) VisitRegisterOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterOrganisation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterOrganisation400ApplicationProblemPlusJSONResponse) VisitRegisterOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterOrganisation401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterOrganisation401ApplicationProblemPlusJSONResponse) VisitRegisterOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterOrganisation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterOrganisation403ApplicationProblemPlusJSONResponse) VisitRegisterOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterOrganisation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterOrganisation409ApplicationProblemPlusJSONResponse) VisitRegisterOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterOrganisation422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterOrganisation422ApplicationProblemPlusJSONResponse) VisitRegisterOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterOrganisationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegisterOrganisationdefaultApplicationProblemPlusJSONResponse) VisitRegisterOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetOrganisationRequestObject struct {
+	OdsCode string `json:"odsCode"`
+}
+
+type GetOrganisationResponseObject interface {
+	VisitGetOrganisationResponse(ctx *fiber.Ctx) error
+}
+
+type GetOrganisation200JSONResponse Organisation
+
+func (response GetOrganisation200JSONResponse) VisitGetOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrganisation401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisation401ApplicationProblemPlusJSONResponse) VisitGetOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrganisation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisation403ApplicationProblemPlusJSONResponse) VisitGetOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrganisation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisation404ApplicationProblemPlusJSONResponse) VisitGetOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrganisationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetOrganisationdefaultApplicationProblemPlusJSONResponse) VisitGetOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type UpdateOrganisationRequestObject struct {
+	OdsCode string `json:"odsCode"`
+	Body    *UpdateOrganisationJSONRequestBody
+}
+
+type UpdateOrganisationResponseObject interface {
+	VisitUpdateOrganisationResponse(ctx *fiber.Ctx) error
+}
+
+type UpdateOrganisation200JSONResponse Organisation
+
+func (response UpdateOrganisation200JSONResponse) VisitUpdateOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOrganisation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation400ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOrganisation401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation401ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOrganisation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation403ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOrganisation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation404ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOrganisation422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation422ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOrganisationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateOrganisationdefaultApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -469,10 +1179,78 @@ func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeRespons
 	return ctx.JSON(&response.Body)
 }
 
+type IssueOrganisationTokenRequestObject struct {
+	Body *IssueOrganisationTokenFormdataRequestBody
+}
+
+type IssueOrganisationTokenResponseObject interface {
+	VisitIssueOrganisationTokenResponse(ctx *fiber.Ctx) error
+}
+
+type IssueOrganisationToken200JSONResponse TokenResponse
+
+func (response IssueOrganisationToken200JSONResponse) VisitIssueOrganisationTokenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type IssueOrganisationToken400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response IssueOrganisationToken400ApplicationProblemPlusJSONResponse) VisitIssueOrganisationTokenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type IssueOrganisationToken401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response IssueOrganisationToken401ApplicationProblemPlusJSONResponse) VisitIssueOrganisationTokenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type IssueOrganisationToken422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response IssueOrganisationToken422ApplicationProblemPlusJSONResponse) VisitIssueOrganisationTokenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type IssueOrganisationTokendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response IssueOrganisationTokendefaultApplicationProblemPlusJSONResponse) VisitIssueOrganisationTokenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-	// IssueDevToken Sign a patient access token with the development issuer.
-	// (POST /dev/token)
+	// GetJWKS Kith's public signing keys, for verifying the tokens it issues.
+	// (GET /.well-known/jwks.json)
+	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
+	// ListDevPrincipals The demo principals the development issuer can sign in as.
+	// (GET /dev/principals)
+	ListDevPrincipals(ctx context.Context, request ListDevPrincipalsRequestObject) (ListDevPrincipalsResponseObject, error)
+	// IssueDevToken Sign an access token with the development issuer.
+	// (POST /dev/tokens)
 	IssueDevToken(ctx context.Context, request IssueDevTokenRequestObject) (IssueDevTokenResponseObject, error)
 	// GetHealth The process is up.
 	// (GET /healthz)
@@ -480,9 +1258,24 @@ type StrictServerInterface interface {
 	// GetReadiness The process can serve requests (its store answers).
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// ListOrganisations Every registered organisation (operators only).
+	// (GET /v1/admin/organisations)
+	ListOrganisations(ctx context.Context, request ListOrganisationsRequestObject) (ListOrganisationsResponseObject, error)
+	// RegisterOrganisation Register an organisation and the keys it signs client assertions with.
+	// (POST /v1/admin/organisations)
+	RegisterOrganisation(ctx context.Context, request RegisterOrganisationRequestObject) (RegisterOrganisationResponseObject, error)
+	// GetOrganisation One registered organisation (operators only).
+	// (GET /v1/admin/organisations/{odsCode})
+	GetOrganisation(ctx context.Context, request GetOrganisationRequestObject) (GetOrganisationResponseObject, error)
+	// UpdateOrganisation Change an organisation's name, keys or status (suspend or reactivate).
+	// (PUT /v1/admin/organisations/{odsCode})
+	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
 	// GetMe The calling patient's profile.
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// IssueOrganisationToken SMART Backend Services token endpoint.
+	// (POST /v1/oauth/token)
+	IssueOrganisationToken(ctx context.Context, request IssueOrganisationTokenRequestObject) (IssueOrganisationTokenResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -502,6 +1295,56 @@ type strictHandler struct {
 // validation. It is defined here as well so generated code does not import the
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
+
+// GetJWKS operation middleware
+func (sh *strictHandler) GetJWKS(ctx *fiber.Ctx) error {
+	var request GetJWKSRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJWKS(ctx.UserContext(), request.(GetJWKSRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJWKS")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetJWKSResponseObject); ok {
+		if err := validResponse.VisitGetJWKSResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDevPrincipals operation middleware
+func (sh *strictHandler) ListDevPrincipals(ctx *fiber.Ctx) error {
+	var request ListDevPrincipalsRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDevPrincipals(ctx.UserContext(), request.(ListDevPrincipalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDevPrincipals")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDevPrincipalsResponseObject); ok {
+		if err := validResponse.VisitListDevPrincipalsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
 
 // IssueDevToken operation middleware
 func (sh *strictHandler) IssueDevToken(ctx *fiber.Ctx) error {
@@ -592,6 +1435,138 @@ func (sh *strictHandler) GetReadiness(ctx *fiber.Ctx) error {
 	return nil
 }
 
+// ListOrganisations operation middleware
+func (sh *strictHandler) ListOrganisations(ctx *fiber.Ctx) error {
+	var request ListOrganisationsRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganisations(ctx.UserContext(), request.(ListOrganisationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganisations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOrganisationsResponseObject); ok {
+		if err := validResponse.VisitListOrganisationsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RegisterOrganisation operation middleware
+func (sh *strictHandler) RegisterOrganisation(ctx *fiber.Ctx) error {
+	var request RegisterOrganisationRequestObject
+
+	var body RegisterOrganisationJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterOrganisation(ctx.UserContext(), request.(RegisterOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterOrganisation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RegisterOrganisationResponseObject); ok {
+		if err := validResponse.VisitRegisterOrganisationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOrganisation operation middleware
+func (sh *strictHandler) GetOrganisation(ctx *fiber.Ctx, odsCode string) error {
+	var request GetOrganisationRequestObject
+
+	request.OdsCode = odsCode
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrganisation(ctx.UserContext(), request.(GetOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrganisation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOrganisationResponseObject); ok {
+		if err := validResponse.VisitGetOrganisationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateOrganisation operation middleware
+func (sh *strictHandler) UpdateOrganisation(ctx *fiber.Ctx, odsCode string) error {
+	var request UpdateOrganisationRequestObject
+
+	request.OdsCode = odsCode
+
+	var body UpdateOrganisationJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOrganisation(ctx.UserContext(), request.(UpdateOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOrganisation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateOrganisationResponseObject); ok {
+		if err := validResponse.VisitUpdateOrganisationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(ctx *fiber.Ctx) error {
 	var request GetMeRequestObject
@@ -617,46 +1592,102 @@ func (sh *strictHandler) GetMe(ctx *fiber.Ctx) error {
 	return nil
 }
 
+// IssueOrganisationToken operation middleware
+func (sh *strictHandler) IssueOrganisationToken(ctx *fiber.Ctx) error {
+	var request IssueOrganisationTokenRequestObject
+
+	var body IssueOrganisationTokenFormdataRequestBody
+	if err := ctx.BodyParser(&body); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueOrganisationToken(ctx.UserContext(), request.(IssueOrganisationTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueOrganisationToken")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(IssueOrganisationTokenResponseObject); ok {
+		if err := validResponse.VisitIssueOrganisationTokenResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFhrU9y40v4rXXq3KqFej8dcNwyVD+SQ7JKTsFOBrZwUcILG6rG12JIjyQOzqfnvp1qy5+pANnWW8wXG",
-	"unWrL08/ra8s1WWlFSpn2eArM2grrSz6j1dcfMAvNVpHX6lWDpX/yauqkCl3Uqt+ZfSowPL//7Ba0ZxN",
-	"cyw5/frJ4JgN2P/1FyL6Ydb2h2EXm81mERNoUyMrOo4N2EWOMNJiCtKC0g4mvJAC3p7/dhZBzi3U6lbp",
-	"OwVjiYWwEWgDd0arDNy0QhuzWcReG6PNU+p8rKagXY4GkETDc8MdQiFL6VBEUCs+4bLgowIjkMqhUbzY",
-	"8qq+0WYkhUD11CZOeVGggZJPvZWFBpfLYL5T5W3+lBp9xKLojbUpUcCodiCDCiBVVbsjuPFmtTegeIkW",
-	"kKd58L/X90y7N7pWT6rwmQZbpzkZTWU+CMmKWiG4VeNSsIIee0V/V7x2OSpHauFT6+v0LSqvKqnov+CO",
-	"hyTjaYqVQ7LnLGqkeQw4wckFrVwCAi6EpFN5MTS6QuMkwcWYFxYjVi0NfWUjaVx+wh3Sx6pCnz59+tR7",
-	"/753csIiRqnLBsw6I1VGlsL7Shq0p+ocU62E3dx/gmNeF86C07B7kCQxi1jJ72VZl2zw4mAvSSJWShW+",
-	"D5K5DEq/DA2L2H1P80r2Ui0wQ9XDe2d4z/HMC/Ph5xVnmrK4rNw0KqV6eZBEJb9/6SV4Y0lBDnXTodF6",
-	"LFX2DidYPKzv8JC0RUWqXbJhwiI23Kc/h+x63Rg/oqdWqMcvhwkM92F46LVUuT2ryxGaTc0uUIGQmXQW",
-	"7qTLgTeQW2pRF7WF7W1Ic0xvw6K4y122Hv2Bqes4O0doDQSV0RMp0Dyz0Gw48qFoeYntCKH+fIynqa6V",
-	"a1z7DlXmcjbYaVzbfm//uMkMfqmlQeFduuMdOovmo+Sc9mYLv+gwQNhNCDSvNauR79GJfuA9L6uCNi5c",
-	"0GFBUxe4utzb/IRMvrl+TckgrDmkS9NfkRdkqnUtreOutqty9e2j8pptXZJaCNqIhA9v/gGHe/s/QwNt",
-	"INBxWVhy7qpSYYJ+bcKCLwM0RaFuH8PDJQfN5rpyY/iUvqWyjqsUOyWZgHenonN2Ybc1VCEx0hXdZ4aB",
-	"ZVvnzlV20O/fSpfHzXCL/bbfFMGeL4IsYlQfuWMDVhv5qI/8bKtN9IjLxjKo/AB6z4X71OmI4NQgFbVj",
-	"t7G652TZuSVwjMW1aim6l30Xwg4PwSJaSAupZMoLENzxI8JArYopoYo0QMxRYKkzw6tcpha4EmDROaky",
-	"ewTDJCy2MlO9uvp+mH4YYocGLSriB2kgCBuY6KltyV2ao/ArKjRWK6oWXMHZr+eg/Nk+XbgjCskG7N+X",
-	"Se/w+ut2Mvupy3B1Jf6aS9ZiyLuj2/rL/l4W1BVgDYEIncVmmBH3sPazJyTdWR/IwGepvpFxtPPzPLsa",
-	"f71CbtB0eGrtkiviVw5bkbx5McIBTGsj3fScAKdJGi/2uA5wG77etKZ/+/GCNfSKTgqzCzcQHIQSJNVY",
-	"b4bRP6k83yJWDQVOpZN/onpmISXTKocCUl1NQY+bcOdZZjAj30DuawAYTLUR8ZW6yKVtq+3x8NT/9wJ4",
-	"VfmsIK6qjbQoQJuMK2k9N7We3cZX6kp5aLXADcI6vHvmCkKndUmQfAQ3dMcbEmgdNUIU4E23RMKkvVKF",
-	"tKSoVFDqkSywR+TY8NT1A+7HpYjh9QTNFNo+FVJujEQLN//qNRS1d3pyc3SlvtTaIUgHdzkqMFhpQzkO",
-	"vNUwvlJzfGxMG8SSNVjEJmhsMHsSb8cJBZquUPFKsgHbjZN4N6Ri7t3eFzjpz0O40raDDL1DF8zdWtih",
-	"dRYKndGdiXvp2lG6431oETdhIoaLlrtfKWmBg0FewOvznf0DePvxAlzOXXDjBI0ck2kKeYvA2w41hqHR",
-	"ok5JJ6J4CAbHtUV7pZwm3xgXaCApKijXdUUuBGltTS5T5D0RhQtQDBldOxJg79BY2Ev2aKvBYF9KdB82",
-	"VEnZKZ3RthRsXmVfaTF9oBn6a03QeseyRumcqdEPLD10EPP7b4lfBbuutwJfXAjlaaXvC/eC/K5j53r2",
-	"l15j/Ja9x7fMG2PasLPz+Ia28/dK+37l8T0Nv1pCQza4vKaeoCy5mbIBO5eZorzjTlIgBcBtG9Bvh5rv",
-	"NDxnv2RLs+yaZPUDnP1J+mXo1VwNtV/QNaz3b3R2I6HDy79X8YM2oTSujPaWkBYC1WhvO7+JbS5rkIvp",
-	"g3f9gFxIhdb+b65L4qc+lveT3ad913DgrRNaSf9waPnUwl0uqUL6xnXMZTF/2/gOh6RcgUUzIWz0GWfh",
-	"ObXH1mkzR7qtBz022e6XuOSwVa1/q1CFUtAkxTPbNrtApM/X7rE01vliC8+lwLLSZFGoFdHFVKu0NgaV",
-	"u1KLhXbLw3KgCNJBXRGBJG4WEu2OqkM4PaQfmaoLqH9B9x7/zlBqm45vvE5WYbpBx+3HUWj9ac3v2318",
-	"3+L99QcxbyWAyAdEMhZenV9kESvNJAXKajyuksfL6xkFKIUhtbyX6zFE0YPlCIVAAY3m8Pwm02BqBXGf",
-	"V1U/LYXvLUM032wRVTdFwzQH/f72zs9xEifx9uBF8iJhJLDRcrOD0SO0MNYGCs0FjHhBvbMJDZQ2aY7W",
-	"Ge6IpsGZhiVvSK3o+op7zruUKbOo67koVMeeVEtWpK5t6TGoOao15OY5J0vFxHMcaupiOB75Luz5XrK3",
-	"RZSrmjOhpVOXS83sevafAAAA//8=",
+	"1Ft7c9s4kv8qXbytin1HUXLszCZKzR9OnMxkJhO7bKdyU5EvhIiWiJgEOAAoWevSd78CQFKkSFmxE2tn",
+	"/0nEF7rRj1+/4FsvEmkmOHKtvOGtJ1Flgiu0F68IPce/clTaXEWCa+T2J8myhEVEM8H7mRTjBNP/+aoE",
+	"N89UFGNKzK9/SJx4Q++/+isSffdU9c/cV95yufQ9iiqSLDPLeUPvMkYYC7oApoALDTOSMAq/XZx+8CEm",
+	"CnJ+zcWcw4RhQpUPQsJcCj4FvchQBd7S914LPklYtFO2S5oK5kzHMI+JBrxhSivYw2AagI4RTk8uIBIU",
+	"zd4kTpnSKJECSSQSuti3zL+RUshdcn7MFyB0jBLQkIY9STRCwlKmkfqQczIjLCHjBH1gXKPkJHGsvhVy",
+	"zChFvmv7iEiSoISULKyJUAE6Zk7377g1mF1y9AmTpDcRMkUK41wDcywA41muX0JoxapC4CRFBUii2Bmv",
+	"5feD0G9FznfK8AcBKo9iIzQ+tR5kpCg4WiOtCdd4GoiJZfQjJ7mOkWvDFu6aXy2ukVtWDYv2CubEIQSJ",
+	"Isw0Gnku/YKaBbDXCUOuX0ukhm2SqBqcZVJkKDVzUBfZN78Qpcw9x7bBE2/oKS0Zn3q+d9MTJGM9479T",
+	"5D280ZL0NJnaBYz6vWF7HcPR+s0vbuVbD3meesPPXi75kKGeDDMiSaqGwkh66D7rVZ/1zGfDr3PdGyOR",
+	"KL0r/4fw6NgxjE4l4brFXfF+tBLjQynX1neaEgWlG5JmiV1uoTSm/f8ODCB6D6PilrVmJPGvnEljrJ/r",
+	"xDeppH2/tlMx/oqRNp5wgrMzollp+ZQy8ypJzmomNSGJQn/NyijReDp5xaSO7WXDyP/8888/e3/80Ts5",
+	"ae176XsTkrJk8YGkVmApuXmPfGqWORgM7ikmC05E2z0ZjE8zvfBTcvPzwWDgzIDNkO+GFLMmpRfvcYZJ",
+	"WyYnOCF5ohVoAWcvAs+vjPJs4Pne2TPzz4t7m2MnW4KjmPx8NoCzZ3D2wnLHY/UhT8co25xdIgfKpqyM",
+	"96TIU1JB8yRXcHAAUYzRtXsp6FKpyp1FtdeOEUrBQCbFjFGUTxQUH7y0EKhIiuUdk05U90gUiZxbkjXd",
+	"PTW6SxmvdPlwkZVOZRX51CpyzdXKnW1yHsl4xDKStHG4IYjbtsyumYuUpRlkhR/63jQnkjLCPd8Tcko4",
+	"UzYYmcsMJdGiAy+NigszX0EQSTFhpEthgqpuZZVpnQ8TIaFOXnVofk1YloNiZxsEdmnCXS123QNyyAaW",
+	"DVUQEyBAMRWQlSqBvV/eXEKf4qxf3VP7nfaLNxmTqN7xC4wE75JN3X0PfxoMCptkqVHe85+OCpt01z+t",
+	"wMVkmVOUD0MXxn/+aWBt01Kw8s5WcH1XClIDdvNVSxVvTdZW5edNQduMrmlJK/jokJ7MkzXDs3hxYuBi",
+	"q804YsUiXUbzK5LEBZkml0oTnasmXXG9lV7xWRel3z79ftGmc40L+7/Ritpsslrm2LFmcYNISRYtXuzS",
+	"XZyc1t2+neFJNGnrsS4zBaK9oY3IPc2sB7ZU9HV+rbaZjN1+8e5HmXSCVhtj3iNSBZemFGB8Cr8KlTFN",
+	"EgUffr2AS5krvQF/Xgu6ttT5+fPO4LJSdAGVJNJsZvapcpUhp0g7ATHP6P3ktKaekkm/BLaCE7+mgTqV",
+	"bZo8t2WyrLR6D+x7oP7WirsYJYKJ81k+TlgExv6ASHTXKkYKe7HWmdoP4M0NiXSysKWUmECxKBBO7e9O",
+	"GC2t4weG44ap/JB1Dzqi/JqmtynyY+YW3oUKdyPkh/nYA4i61NQtDqullxtSiTvQuiyyW2Z+/vY1vDh6",
+	"9k8oinegqAlLrMmup2jmQaeUXaOjgft3Ka4WTlug73uMK014hJ2UpEuG3tHOpyvFrCUUhgzTSfeaVd1b",
+	"Yat162G/f810HBS3y+6G6hdtnp5t83j+CixzybbCZFFvOm62qWzCHMvfHdHWCtDGR9urztbjRqHYeuqa",
+	"cCup5Ix20dhSAp69AIWoIEoYZxFJgBJNXpoiTfBkYcoeJkHMuc1jp5JkMYuURVyFWjM+VS/hbOBeVmzK",
+	"e3n27XXk3TXgmUSFXIPgkeuctYo227BOiY5MlDBvZCiV4CYfJtwGe27Xtl5GtEZp1v2/z4Pei6vbg8Hy",
+	"H94jRGirhqbU7xOci2LEzQnaVkmiCJX6Yjt03SDhyoYvjHc7aNUVajuoWbPVnnq1oRm2vu0GY43FGjy1",
+	"t2x4wiiXTC8uDHK5fboe3HHuPMldvS2V8dunS6/oRJqVin5dtbLBFYfejE9E27B+ZzqGa8Ss6BZHTLN/",
+	"IX+iIDJC5xopRCJbmBzDOQCZTiVOjdYgtqk/SIyEpMGIX8ZMlQ2C47N39n9LgGSZ9ROS61hIppA2S1fb",
+	"CA5GfMRPbQVt7+mYaOCIFEjRhVVkAfOYRTGYElYZnmod5FxZ10iB8REPb3oGSnvuuQphryjM/AZlH8qS",
+	"ff8lkGo6Uaw6Ra3gaHA44mOcCOk8r4gHbq5CqOXaRhaXqq1HN9uaBiqiPDUR6SWERjOh+VxpMk6soxbj",
+	"ECMipkY8YcqIl3FIxZgl2IsE15JEuu/CXpDSAN7MUC6gnKJBRKRkqCD8315RvvfenYQvR/yvXGiTVcI8",
+	"Rg4SMyENVgEpOQxGvAoPhUE4skaHnu/NUCpnLIPgIBjY8iBDTjLmDb3DYBAcOkiJrbH2gzkmSc8Ozvo2",
+	"Ey1781O0MCJKDZuI6v2C2iZVfnMeaPKezV3/+3X7XdLWMYyykz74hGP4HRdwgdoOH6jrJGxatWKzX6QT",
+	"NZ/1hp+vTEKWpkQuClk+qbJ5ExKM4E1W79o3M5RssjD3qkmDMppiSuXoUnibqn1u9JmUd2WIrjVONkr4",
+	"PVO63glT3yvrb0q4Gr23dp3dUsaJbQ05F1U+lC025a8BhUURXnmt1djR4Gi7tqrh110Ku4xxrUnlwIya",
+	"0CUy48FOOQYiuNWo8VLS0FXt5ZqmnHZtEBOqoxMb3o48okbeEEbeKB8MDiOTYttfOPKWoSWmHLWy6As7",
+	"GmhhAG+FBI3KyJGUMh1xMYGFyF0Ck5JrY3VMgSFbvuIN4XZUdlTNVRAEy2UYwKWzTANvEkliWUEKv326",
+	"VCNuYdqihjVng0EJu8YVmgZwJgXNI7NRSAU1i0xyhbZXpzSR2vW1dYwj3iFp5AYmqW91r02IkSLXhoCa",
+	"ozQAfWS+leiArGn978waZV/Tq7L5V4IufhjArLdN14olLXNcPiK+NbOkTqArFGZtsHCZwXaXqR3KuL+X",
+	"+d7R06fbPyhn6D8WeC+MYxIOLhErZ7iFkXV4893u69Kcf90Vw4om6CNquaDQod6PWbAV1DIprCSYAleU",
+	"VIGlyreKzdrjIXfu9RwJZRyV+vds15BfWCN+Njjc7dEAbTO+hZuK2YNDiixUkZK6GdyEsKQ6HvANCrFh",
+	"BOWsyisV7DFtckOTbxYQt3+nxmYHfUJTxvvNJOGufOC08eYu8oFGx/wb8oEGhyAktaeXxotqAFbA2MF2",
+	"uFg/TWK/O9z+3erI0QPBqVJ4mapXp7DqmoK9MplRtnXQoWwhbb+mWdLUH3tXS7/KK5rqPi+onjYnlY8R",
+	"Bzf20r8pIB48Ch/dCFIq4uGxcFd2dzR4sf2L6hDijqJuZdilJG1KXrdpl6qhm2AwXSSv7sgLVEde3IGG",
+	"h9n7ZuTr3xbjguVdUazlD48UyLYZowkGdfaDXdvXPbO677KXU46PD4NEkhS1e3TrMSPkjNjkzI1matOk",
+	"Jib5NZWuN/iufC/LOyzJjZp2DK7FfGvHdcZ9LdkUqkwDF3MoDsz+zZH2b1jfVJ7zOiZ8ius4+0TZ0zW+",
+	"w1khwQ13YK+Y3JlbEu00j2jc/y6kdaOXAk7XkrUMuWuUFK2EJ6o8GwaCF33jCZNK284q7DGKaSaMSULO",
+	"KUqIBI9yKW2jYvWi2reBxLWnmYY8Ay3A2H7t5LtbvWoQq64uwC+o/8DHRPlycrbBLTL3+D8pZy3PvjM+",
+	"rWm12sjKkMoDT51mVD0srcieN+5XI5sNvbD2OeCwPPsYZtIa85drXHz5OtdhK6soux3nF4fPj0DIEX9j",
+	"f40XQIyjWENtANUqJAVg9l0t9URByJQKrRmGKh+HQCSO+PoKT1TtYF5Ichq6MQhTgJxmglnhfTx/70OI",
+	"N1kIREMqlIZnkDKea1QjTmIk1Ifwq2YhcJyhhFyZmseOHlz3K8ykcWZDEmV5yn8eC0PNPODT4YiHtyOP",
+	"UddJDIJg5PkwsqFv7ZYUSf3WMjSVJySEU9tmRFu0FB0UnBkR2w6d87SI5ArVfgDHRReOgIqF1L2EzZAW",
+	"U59696VQyngBRVf8GhcjvqcQIeyeGYT7Gxt69VB0v87eTW8+n9u/oOjlMkFuVEa/3c83HvP/+/X82iqY",
+	"FH/S0JFu7i4u/xubgn8cn1/CKxJdm8h4gXLGIixlU7rpnUOX5uLNweznK5Mj2lZOkXk2FWIEj+kYKUUK",
+	"xa5gL5wKkDmHoE+yrB+l1B4AcR2hcN/zvVwmxRR32O8fPP1nMAgGwcHw+eD5wDMEC17b5wXEGJXVeCII",
+	"hTFJCI+sn9qsIIrRVudCqgA+CKjpyRrFKldedZuWftfpXufXPcZrUULMef1seLFUGQva6zSbPXWbcai/",
+	"QXNmK1Mshg9uvlLnvKG9NtFjUzlWPYoaMFWZkW+h1UGxREKbB0NaQjK5VJvMSa3ZbIcfprgJ4Hhsz3Ps",
+	"HQ2O9g3aZtWIpLZuvRW9vFr+fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

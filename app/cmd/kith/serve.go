@@ -6,23 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwk"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sethvargo/go-envconfig"
 	"github.com/spf13/cobra"
 
-	"github.com/kith-health/kith/adapters/auth"
-	"github.com/kith-health/kith/adapters/httpapi"
 	"github.com/kith-health/kith/adapters/logging"
-	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/app/compose"
 	"github.com/kith-health/kith/app/config"
 )
-
-// devIssuerID is the iss of tokens the development issuer signs.
-const devIssuerID = "urn:kith:development-issuer"
 
 func serveCommand(env envconfig.Lookuper, stderr io.Writer) *cobra.Command {
 	return &cobra.Command{
@@ -42,8 +33,8 @@ func serveCommand(env envconfig.Lookuper, stderr io.Writer) *cobra.Command {
 	}
 }
 
-// serve is the composition root: it wires the adapters into the app and runs the
-// HTTP server until ctx ends.
+// serve opens and migrates the store, has compose wire everything on it, and runs
+// the HTTP server until ctx ends.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	store, where, err := openStore(ctx, cfg)
 	if err != nil {
@@ -63,24 +54,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 
-	verifier, devIssuer, err := identityFor(cfg)
-	if err != nil {
-		return err
-	}
-	a, err := app.New(store, time.Now)
-	if err != nil {
-		return err
-	}
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	hc := httpapi.Config{
-		App: a, Verifier: verifier, Logger: log, Metrics: registry,
-		BodyLimit: cfg.BodyLimitBytes, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
-	}
-	if devIssuer != nil {
-		hc.DevIssuer = devIssuer
-	}
-	srv, err := httpapi.New(hc)
+	srv, err := compose.Build(ctx, cfg, store, log)
 	if err != nil {
 		return err
 	}
@@ -91,34 +65,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info(fmt.Sprintf("kith listening on http://%s in %s mode", ln.Addr(), cfg.Mode),
 		"addr", ln.Addr().String(), "mode", string(cfg.Mode), "store", where,
-		"schema_steps_applied", applied, "dev_issuer", devIssuer != nil)
+		"schema_steps_applied", applied, "dev_issuer", srv.DevIssuer)
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Listener(ln) }()
+	go func() { served <- srv.HTTP.Listener(ln) }()
 	select {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
-	if err := srv.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+	if err := srv.HTTP.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		return fmt.Errorf("requests still running after KITH_SHUTDOWN_TIMEOUT=%s: %w", cfg.ShutdownTimeout, err)
 	}
 	<-served
 	log.Info("stopped")
 	return nil
-}
-
-// identityFor builds the token verifier: the development issuer's keys in development.
-// External identity providers arrive with the identity work; until then a production
-// server accepts no patient tokens.
-func identityFor(cfg config.Config) (httpapi.TokenVerifier, *auth.DevIssuer, error) {
-	if !cfg.DevIssuerOn() {
-		return auth.NewVerifier(jwk.NewSet(), "", cfg.TokenAudience, time.Now), nil, nil
-	}
-	dev, err := auth.LoadDevIssuer(cfg.DataDir, devIssuerID, cfg.TokenAudience, time.Now)
-	if err != nil {
-		return nil, nil, fmt.Errorf("KITH_DEV_ISSUER: %w", err)
-	}
-	return auth.NewVerifier(dev.Keys(), devIssuerID, cfg.TokenAudience, time.Now), dev, nil
 }

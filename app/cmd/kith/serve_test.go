@@ -82,7 +82,7 @@ func TestServeRunsOnTheEmbeddedDefaultAndStops(t *testing.T) {
 	}
 	tok := devToken(t, base, "alice")
 	status, body := get(t, base+"/v1/me", tok)
-	if status != 200 || !strings.Contains(body, `"identityProofingLevel":"P9"`) {
+	if status != 200 || !strings.Contains(body, `"identityLevel":"P9"`) {
 		t.Fatalf("/v1/me = %d %s", status, body)
 	}
 
@@ -191,16 +191,26 @@ func TestServeRefusesDataItDidNotWrite(t *testing.T) {
 func TestMigrateIsRecordedAndNewerSchemasAreRefused(t *testing.T) {
 	k := newKith(t, nil)
 	ctx := context.Background()
-	if err := k.run(ctx, "migrate"); err != nil || !strings.Contains(k.stdout.String(), "applied schema steps [1]") {
+	if err := k.run(ctx, "migrate"); err != nil || !strings.Contains(k.stdout.String(), "applied schema steps [1 2]") {
 		t.Fatalf("first migrate: %v %q", err, k.stdout.String())
 	}
 	if err := k.run(ctx, "migrate"); err != nil || !strings.Contains(k.stdout.String(), "schema up to date") {
 		t.Fatalf("second migrate: %v %q", err, k.stdout.String())
 	}
 
-	prod := newKith(t, map[string]string{"KITH_DATA_DIR": k.env["KITH_DATA_DIR"], "KITH_MODE": "production", "KITH_STORE": "sqlite"})
+	idp := newFakeIdP(t)
+	prod := newKith(t, productionEnv(idp, map[string]string{"KITH_DATA_DIR": k.env["KITH_DATA_DIR"]}))
 	pctx, cancel := context.WithCancel(ctx)
-	_, done := prod.serve(pctx)
+	base, done := prod.serve(pctx)
+	// In production, patients come from the identity provider, and the development
+	// issuer's routes do not exist.
+	status, body := get(t, base+"/v1/me", idp.token(t, "nhs-login-subject-1", "kith"))
+	if status != 200 || !strings.Contains(body, `"nhsNumber":"9990000042"`) || !strings.Contains(body, `"identityLevel":"P9"`) {
+		t.Fatalf("production /v1/me with a provider token = %d %s", status, body)
+	}
+	if status, _ := get(t, base+"/dev/principals", ""); status != 404 {
+		t.Fatalf("production /dev/principals = %d, want 404", status)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("production serve on a migrated store: %v", err)
@@ -222,14 +232,14 @@ func TestMigrateIsRecordedAndNewerSchemasAreRefused(t *testing.T) {
 }
 
 func TestProductionRefusesToStartUnmigrated(t *testing.T) {
-	k := newKith(t, map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite"})
+	k := newKith(t, productionEnv(newFakeIdP(t), nil))
 	if err := k.run(context.Background(), "serve"); err == nil || !strings.Contains(err.Error(), "run `kith migrate`") {
 		t.Fatalf("serve = %v", err)
 	}
 }
 
 func TestProductionRefusesDevelopmentConveniences(t *testing.T) {
-	k := newKith(t, map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_DEV_ISSUER": "true"})
+	k := newKith(t, productionEnv(newFakeIdP(t), map[string]string{"KITH_DEV_ISSUER": "true"}))
 	err := k.run(context.Background(), "serve")
 	if err == nil || !strings.Contains(err.Error(), "KITH_DEV_ISSUER") {
 		t.Fatalf("serve = %v", err)
@@ -237,10 +247,10 @@ func TestProductionRefusesDevelopmentConveniences(t *testing.T) {
 }
 
 func TestProductionExitsWhenTheStoreIsUnreachable(t *testing.T) {
-	k := newKith(t, map[string]string{
-		"KITH_MODE": "production", "KITH_STORE": "mongodb", "KITH_STARTUP_TIMEOUT": "1s",
+	k := newKith(t, productionEnv(newFakeIdP(t), map[string]string{
+		"KITH_STORE": "mongodb", "KITH_STARTUP_TIMEOUT": "1s",
 		"KITH_MONGODB_URI": "mongodb://127.0.0.1:1/?connectTimeoutMS=200",
-	})
+	}))
 	err := k.run(context.Background(), "serve")
 	if err == nil || !strings.Contains(err.Error(), "did not answer within KITH_STARTUP_TIMEOUT=1s") {
 		t.Fatalf("serve = %v", err)
@@ -252,7 +262,7 @@ func TestProductionExitsWhenTheStoreIsUnreachable(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	k := newKith(t, nil)
-	if err := k.run(context.Background(), "version"); err != nil || !strings.Contains(k.stdout.String(), "schema: sqlite 1, mongodb 1") {
+	if err := k.run(context.Background(), "version"); err != nil || !strings.Contains(k.stdout.String(), "schema: sqlite 2, mongodb 2") {
 		t.Fatalf("version: %v %q", err, k.stdout.String())
 	}
 }
@@ -275,8 +285,8 @@ func get(t *testing.T, url, token string) (int, string) {
 
 func devToken(t *testing.T, base, subject string) string {
 	t.Helper()
-	res, err := http.Post(base+"/dev/token", "application/json",
-		strings.NewReader(`{"subject":"`+subject+`","nhsNumber":"9434765919"}`))
+	res, err := http.Post(base+"/dev/tokens", "application/json",
+		strings.NewReader(`{"patient":{"subject":"`+subject+`","nhsNumber":"9434765919"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +295,7 @@ func devToken(t *testing.T, base, subject string) string {
 		AccessToken string `json:"access_token"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("POST /dev/token: %d %v", res.StatusCode, err)
+		t.Fatalf("POST /dev/tokens: %d %v", res.StatusCode, err)
 	}
 	return tok.AccessToken
 }

@@ -1,0 +1,60 @@
+// Package compose is the composition root: it wires the adapters into the app and
+// the app into the HTTP server, once, for the binary and for tests of the real wiring.
+package compose
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kith-health/kith/adapters/httpapi"
+	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/app/config"
+)
+
+// Server is a wired Kith, ready to listen.
+type Server struct {
+	App  *app.App
+	HTTP *fiber.App
+	// DevIssuer is on in development only.
+	DevIssuer bool
+}
+
+// Build wires everything on store, which must be migrated. Background work (the
+// purge of expired client assertions) runs until ctx ends.
+func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Logger) (*Server, error) {
+	id, err := newIdentity(ctx, cfg, store)
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.New(store, time.Now, app.WithOrganisationTokens(id.assertions, id.kith))
+	if err != nil {
+		return nil, err
+	}
+	if id.dev != nil {
+		if err := a.SeedDemoOrganisations(ctx); err != nil {
+			return nil, fmt.Errorf("demo organisations: %w", err)
+		}
+	}
+	go a.PurgeExpiredAssertionsEvery(ctx, time.Hour, log)
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	hc := httpapi.Config{
+		App: a, Verifier: id.authenticator, Keys: id.kith, Logger: log, Metrics: registry,
+		BodyLimit: cfg.BodyLimitBytes, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
+	}
+	if id.dev != nil {
+		hc.DevIssuer = id.dev
+	}
+	srv, err := httpapi.New(hc)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{App: a, HTTP: srv, DevIssuer: id.dev != nil}, nil
+}

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/kith-health/kith/domain/fault"
+	"github.com/kith-health/kith/domain/identity"
+	"github.com/kith-health/kith/domain/organisation"
+	"github.com/kith-health/kith/domain/patient"
+)
+
+// DemoPrincipal is someone the development issuer can sign in as, so the app, the
+// README's examples and tests have people to be. Their NHS numbers are in the 999
+// range, which the NHS never issues to real people.
+type DemoPrincipal struct {
+	Name        string
+	Kind        string // patient, guardian, organisation or operator
+	Description string
+	Patient     patient.Claims // patients and guardians
+	ODSCode     string         // organisations
+	OrgName     string
+	Acting      identity.Practitioner // who acts for an organisation
+}
+
+// DemoIssuer is the iss of demo patients' tokens: the development issuer's.
+const DemoIssuer = "urn:kith:development-issuer"
+
+// DemoRoster is the fixed cast of development mode.
+func DemoRoster() []DemoPrincipal {
+	p := func(sub, nhs, dob, given, family string, level patient.ProofingLevel) patient.Claims {
+		return patient.Claims{Issuer: DemoIssuer, Subject: sub, NHSNumber: patient.NHSNumber(nhs), BirthDate: patient.BirthDate(dob),
+			Name: patient.Name{Given: given, Family: family}, Proofing: level}
+	}
+	return []DemoPrincipal{
+		{Name: "amelia", Kind: "patient", Description: "Amelia Hughes, 38, fully verified (P9)",
+			Patient: p("demo-amelia", "9990000018", "1987-06-05", "Amelia", "Hughes", patient.ProofingP9)},
+		{Name: "oliver", Kind: "patient", Description: "Oliver Bennett, 54, partly verified (P5): demographics only",
+			Patient: p("demo-oliver", "9990000026", "1971-11-30", "Oliver", "Bennett", patient.ProofingP5)},
+		{Name: "priya", Kind: "guardian", Description: "Priya Shah, 41, parent of three (P9)",
+			Patient: p("demo-priya", "9990000034", "1984-02-17", "Priya", "Shah", patient.ProofingP9)},
+		{Name: "leeds-registrar", Kind: "organisation", Description: "A&E registrar at Leeds Teaching Hospitals",
+			ODSCode: "RR8", OrgName: "Leeds Teaching Hospitals NHS Trust",
+			Acting: identity.Practitioner{ID: "GMC-7654321", Name: "Dr Sam Patel", Role: "Emergency medicine registrar"}},
+		{Name: "gp-reception", Kind: "organisation", Description: "Care navigator at a GP practice",
+			ODSCode: "B86001", OrgName: "Demo Street Surgery",
+			Acting: identity.Practitioner{ID: "SDS-555000123", Name: "Jo Evans", Role: "Care navigator"}},
+		{Name: "operator", Kind: "operator", Description: "A Kith operator: administers organisations, reads no clinical data"},
+	}
+}
+
+// DemoPrincipalNamed finds one of the cast; an unknown name is invalid input.
+func DemoPrincipalNamed(name string) (DemoPrincipal, error) {
+	for _, d := range DemoRoster() {
+		if d.Name == name {
+			return d, nil
+		}
+	}
+	return DemoPrincipal{}, fault.Invalid("as", "oneof demo principals (GET /dev/principals)")
+}
+
+// SeedDemoOrganisations registers the cast's organisations, once: they get tokens
+// through the development issuer, so their registered keys are never used and the
+// inline key set is empty-but-valid.
+func (a *App) SeedDemoOrganisations(ctx context.Context) error {
+	for _, d := range DemoRoster() {
+		if d.Kind != "organisation" {
+			continue
+		}
+		o, err := organisation.New(organisation.Registration{ODSCode: d.ODSCode, Name: d.OrgName, JWKS: []byte(`{"keys":[]}`)}, a.now())
+		if err != nil {
+			return err
+		}
+		if err := a.store.CreateOrganisation(ctx, o); err != nil && !errors.Is(err, fault.ErrConflict) {
+			return err
+		}
+	}
+	return nil
+}
