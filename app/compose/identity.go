@@ -33,9 +33,11 @@ func newIdentity(ctx context.Context, cfg config.Config, store app.KeyringStore)
 	if err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
-	cache, err := auth.NewTokenCache[identity.Principal](cfg.TokenCacheSize)
-	if err != nil {
-		return nil, fmt.Errorf("KITH_TOKEN_CACHE_SIZE: %w", err)
+	var cache *auth.TokenCache[identity.Principal]
+	if cfg.TokenCacheSize > 0 {
+		if cache, err = auth.NewTokenCache[identity.Principal](cfg.TokenCacheSize); err != nil {
+			return nil, fmt.Errorf("KITH_TOKEN_CACHE_SIZE: %w", err)
+		}
 	}
 	authn := auth.NewAuthenticator(cache, time.Now)
 
@@ -104,5 +106,7 @@ func remoteVerifier(ctx context.Context, issuer, jwksURL, audience string, cfg a
 	if err != nil {
 		return nil, err
 	}
+	// The key cache refreshes in the background until the server stops.
+	context.AfterFunc(ctx, func() { keys.Close(context.Background()) })
 	return auth.NewStrictVerifier(auth.StrictConfig{Issuer: issuer, Audience: audience, Keys: keys})
 }
