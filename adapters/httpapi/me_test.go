@@ -1,13 +1,18 @@
 package httpapi_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
 
 	"github.com/kith-health/kith/adapters/auth"
 	"github.com/kith-health/kith/domain/patient"
@@ -94,6 +99,7 @@ func TestTokensKithDidNotIssueAreRefusedSayingWhy(t *testing.T) {
 		{"not valid yet", issue(sameKey(t, s, "kith", func() time.Time { return time.Now().Add(time.Hour) })), "token-not-yet-valid"},
 		{"payload swapped", tamper(valid, s.token("victim", nil)), "token-bad-signature"},
 		{"alg none", unsigned, "token-algorithm-refused"},
+		{"HS256 keyed with Kith's public key", hs256WithPublicKey(t, s, payload), "token-algorithm-refused"},
 		{"from an issuer Kith does not trust", foreignIssuer(t), "token-wrong-issuer"},
 		{"oversized", valid + strings.Repeat("A", 9000), "token-too-large"},
 	}
@@ -148,4 +154,25 @@ func copyKey(t *testing.T, s *testServer, dir string) {
 	if err := os.WriteFile(filepath.Join(dir, auth.DevIssuerKeyFile), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// hs256WithPublicKey is the classic key-confusion forgery: an HMAC token whose secret
+// is the verifier's public key, naming that key's kid.
+func hs256WithPublicKey(t *testing.T, s *testServer, payload string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(s.dir, auth.DevIssuerKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	private, err := jwk.ParseKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, _ := jwk.PublicKeyOf(private)
+	kid, _ := public.KeyID()
+	secret, _ := json.Marshal(public)
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT","kid":"` + kid + `"}`))
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(header + "." + payload))
+	return header + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }

@@ -93,6 +93,10 @@ func classify(err error) (problemKind, string, []api.FieldError) {
 	if errors.As(err, &ae) {
 		return problemKind{nil, http.StatusUnauthorized, ae.Reason, "The credentials were not accepted"}, "", nil
 	}
+	var de *fault.DeniedError
+	if errors.As(err, &de) {
+		return problemKind{nil, http.StatusForbidden, de.Reason, "Not allowed"}, "", nil
+	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		if row, ok := frameworkProblems[fe.Code]; ok {

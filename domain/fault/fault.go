@@ -73,3 +73,17 @@ func (e *AuthError) Error() string {
 func (e *AuthError) Is(target error) bool { return target == ErrUnauthenticated }
 
 func (e *AuthError) Unwrap() error { return e.Err }
+
+// DeniedError is an ErrForbidden that names the rule that refused, as a stable slug
+// (identity-level-too-low...), so a client can explain it rather than just fail.
+type DeniedError struct {
+	Reason string
+}
+
+// Denied builds a DeniedError.
+func Denied(reason string) *DeniedError { return &DeniedError{Reason: reason} }
+
+func (e *DeniedError) Error() string { return "forbidden: " + e.Reason }
+
+// Is makes errors.Is(err, ErrForbidden) true for every DeniedError.
+func (e *DeniedError) Is(target error) bool { return target == ErrForbidden }

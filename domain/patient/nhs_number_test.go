@@ -75,3 +75,24 @@ func TestParseProofingLevel(t *testing.T) {
 		t.Fatal("AtLeast does not order P5 below P9")
 	}
 }
+
+func TestProofingLevelsUnlockTheirData(t *testing.T) {
+	cases := []struct {
+		level patient.ProofingLevel
+		need  patient.ProofingLevel
+		ok    bool
+	}{
+		{patient.ProofingP9, patient.NeedForClinicalData, true},
+		{patient.ProofingP5, patient.NeedForClinicalData, false},
+		{patient.ProofingP0, patient.NeedForClinicalData, false},
+		{patient.ProofingP5, patient.NeedForDemographics, true},
+		{patient.ProofingP0, patient.NeedForDemographics, false},
+	}
+	for _, tc := range cases {
+		err := tc.level.Require(tc.need)
+		var denied *fault.DeniedError
+		if tc.ok != (err == nil) || (err != nil && (!errors.As(err, &denied) || denied.Reason != "identity-level-too-low" || !errors.Is(err, fault.ErrForbidden))) {
+			t.Errorf("%s.Require(%s) = %v", tc.level, tc.need, err)
+		}
+	}
+}

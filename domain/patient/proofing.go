@@ -41,3 +41,19 @@ func (l ProofingLevel) rank() int {
 		return 0
 	}
 }
+
+// What each proofing level unlocks: P9 the clinical record, P5 only the patient's own
+// demographics and settings, P0 nothing beyond signing up.
+const (
+	NeedForClinicalData = ProofingP9
+	NeedForDemographics = ProofingP5
+)
+
+// Require refuses, with a reason the app can explain ("verify your identity to see
+// this"), a patient whose proofing level is below need.
+func (l ProofingLevel) Require(need ProofingLevel) error {
+	if !l.AtLeast(need) {
+		return fault.Denied("identity-level-too-low")
+	}
+	return nil
+}
