@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/kith-health/kith/domain/record"
 )
 
 // Clock tells the time; tests pass a fixed one.
@@ -12,12 +14,34 @@ type Clock func() time.Time
 
 // App is the set of Kith's use cases, one per file in this package.
 type App struct {
-	store      Store
-	now        Clock
-	newID      func() string
-	assertions AssertionVerifier
-	signer     TokenSigner
+	store       Store
+	now         Clock
+	newID       func() string
+	assertions  AssertionVerifier
+	signer      TokenSigner
+	sensitivity record.SensitivityRules
+	limits      Limits
+	publicURL   string
 }
+
+// Limits bound what one request may make Kith do.
+type Limits struct {
+	// MaxResourceBytes is the largest single FHIR resource accepted.
+	MaxResourceBytes int
+}
+
+// DefaultLimits are generous for real records (a discharge letter with an embedded
+// PDF is a few hundred kilobytes) and small enough to keep one request cheap.
+var DefaultLimits = Limits{MaxResourceBytes: 1 << 20}
+
+// WithLimits replaces DefaultLimits.
+func WithLimits(l Limits) Option { return func(a *App) { a.limits = l } }
+
+// WithSensitivity replaces record.DefaultSensitivity.
+func WithSensitivity(r record.SensitivityRules) Option { return func(a *App) { a.sensitivity = r } }
+
+// WithPublicURL is Kith's public URL, the base of the fullUrls in exports.
+func WithPublicURL(u string) Option { return func(a *App) { a.publicURL = u } }
 
 // Option adds an optional port.
 type Option func(*App)
@@ -36,7 +60,8 @@ func New(store Store, clock Clock, opts ...Option) (*App, error) {
 	if clock == nil {
 		return nil, errors.New("app: no clock")
 	}
-	a := &App{store: store, now: clock, newID: NewID}
+	a := &App{store: store, now: clock, newID: NewID, sensitivity: record.DefaultSensitivity(),
+		limits: DefaultLimits, publicURL: "urn:kith"}
 	for _, o := range opts {
 		o(a)
 	}

@@ -18,6 +18,7 @@ type DemoPrincipal struct {
 	Kind        string // patient, guardian, organisation or operator
 	Description string
 	Patient     patient.Claims // patients and guardians
+	Gender      string         // for the demo record: male, female
 	ODSCode     string         // organisations
 	OrgName     string
 	Acting      identity.Practitioner // who acts for an organisation
@@ -33,11 +34,11 @@ func DemoRoster() []DemoPrincipal {
 			Name: patient.Name{Given: given, Family: family}, Proofing: level}
 	}
 	return []DemoPrincipal{
-		{Name: "amelia", Kind: "patient", Description: "Amelia Hughes, 38, fully verified (P9)",
+		{Name: "amelia", Kind: "patient", Gender: "female", Description: "Amelia Hughes, 38, fully verified (P9)",
 			Patient: p("demo-amelia", "9990000018", "1987-06-05", "Amelia", "Hughes", patient.ProofingP9)},
-		{Name: "oliver", Kind: "patient", Description: "Oliver Bennett, 54, partly verified (P5): demographics only",
+		{Name: "oliver", Kind: "patient", Gender: "male", Description: "Oliver Bennett, 54, partly verified (P5): demographics only",
 			Patient: p("demo-oliver", "9990000026", "1971-11-30", "Oliver", "Bennett", patient.ProofingP5)},
-		{Name: "priya", Kind: "guardian", Description: "Priya Shah, 41, parent of three (P9)",
+		{Name: "priya", Kind: "guardian", Gender: "female", Description: "Priya Shah, 41, parent of three (P9)",
 			Patient: p("demo-priya", "9990000034", "1984-02-17", "Priya", "Shah", patient.ProofingP9)},
 		{Name: "leeds-registrar", Kind: "organisation", Description: "A&E registrar at Leeds Teaching Hospitals",
 			ODSCode: "RR8", OrgName: "Leeds Teaching Hospitals NHS Trust",
@@ -72,6 +73,39 @@ func (a *App) SeedDemoOrganisations(ctx context.Context) error {
 			return err
 		}
 		if err := a.store.CreateOrganisation(ctx, o); err != nil && !errors.Is(err, fault.ErrConflict) {
+			return err
+		}
+	}
+	return nil
+}
+
+// DemoSource is the source the demo records come from.
+const DemoSource = "kith-demo"
+
+// SeedDemoRecords gives each demo patient a record on first start, through the same
+// ingest path as every source; generate makes a patient's FHIR Bundle. A patient whose
+// record already has anything is left alone, so restarts cost one read each.
+func (a *App) SeedDemoRecords(ctx context.Context, generate func(DemoPrincipal) ([]byte, error)) error {
+	for _, d := range DemoRoster() {
+		if d.Patient.Subject == "" {
+			continue
+		}
+		p, err := a.Me(ctx, identity.Principal{Kind: identity.KindPatient, Patient: d.Patient})
+		if err != nil {
+			return err
+		}
+		s, err := a.store.Summary(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if s.Revision > 0 {
+			continue
+		}
+		bundle, err := generate(d)
+		if err != nil {
+			return err
+		}
+		if _, err := a.Ingest(ctx, p, DemoSource, bundle); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/kith-health/kith/domain/keyring"
 	"github.com/kith-health/kith/domain/organisation"
 	"github.com/kith-health/kith/domain/patient"
+	"github.com/kith-health/kith/domain/record"
 )
 
 // Store keeps Kith's state. Every method is safe for concurrent use by several
@@ -22,6 +23,7 @@ type Store interface {
 	OrganisationStore
 	AssertionStore
 	KeyringStore
+	RecordStore
 
 	// Ping reports whether the store can serve requests now (fault.ErrUnavailable if not).
 	Ping(ctx context.Context) error
@@ -107,4 +109,63 @@ type KeyringStore interface {
 	// stored yet), storing it as version k.Version+1 and returning that. fault.ErrConflict
 	// if another node saved first: of two nodes rotating at once exactly one wins.
 	SaveKeyring(ctx context.Context, k keyring.Keyring) (keyring.Keyring, error)
+}
+
+// RecordStore keeps each patient's entries, their change feed and their summary.
+// Every method is scoped by the owning patient: another patient's entry id answers
+// fault.ErrNotFound. Readers that return resource JSON say ForDisclosure in their
+// name, so every path that can disclose clinical data is easy to find.
+type RecordStore interface {
+	// PutEntry writes e if the stored entry with e.ID is still at revision expect (0:
+	// none stored), as revision expect+1, with e.ChangeSeq set to the patient's next
+	// change number, and returns what it stored. fault.ErrConflict if another writer
+	// changed the entry first: read it again and re-merge.
+	PutEntry(ctx context.Context, e record.Entry, expect int64) (record.Entry, error)
+
+	// EntryForDisclosure reads one entry with its resource. fault.ErrNotFound if the
+	// patient has no such entry (tombstones included: they are not entries).
+	EntryForDisclosure(ctx context.Context, patientID, id string) (record.Entry, error)
+
+	// EntryState reads one entry without its resource, tombstones included, so an
+	// ingest can merge into it. fault.ErrNotFound if there is none.
+	EntryState(ctx context.Context, patientID, id string) (record.Entry, error)
+
+	// EntryHeads lists live entries without their resources, newest first by
+	// Display.Date then ID, filtered by q, at most q.Limit, and the cursor for the next
+	// page ("" when there is none). fault.ErrInvalid for a malformed cursor.
+	EntryHeads(ctx context.Context, patientID string, q EntryQuery) ([]record.Entry, string, error)
+
+	// EachEntryForDisclosure calls fn for every live entry with its resource, in ID
+	// order, reading in batches so memory stays flat for any record size. fn's error
+	// stops it and is returned.
+	EachEntryForDisclosure(ctx context.Context, patientID string, fn func(record.Entry) error) error
+
+	// ChangesForDisclosure lists entries (tombstones included, with resources for the
+	// live ones) whose ChangeSeq is above after, in ChangeSeq order, at most limit,
+	// stopping before any ChangeSeq still being written by another request (a gap
+	// younger than a few seconds) so a client never skips one. It also returns the
+	// patient's record epoch, which changes when the record is erased.
+	ChangesForDisclosure(ctx context.Context, patientID string, after int64, limit int) ([]record.Entry, int64, error)
+
+	// Summary reads the patient's summary; a patient with no record gets an empty one
+	// (Revision 0), not an error.
+	Summary(ctx context.Context, patientID string) (record.Summary, error)
+
+	// SaveSummary writes s if the stored summary is still at s.Revision (0: none), as
+	// s.Revision+1, and returns it. fault.ErrConflict if another writer saved first.
+	SaveSummary(ctx context.Context, s record.Summary) (record.Summary, error)
+
+	// EraseRecord deletes every entry and the summary of the patient and moves the
+	// record epoch on, so devices syncing from before the erasure start again.
+	// Idempotent.
+	EraseRecord(ctx context.Context, patientID string) error
+}
+
+// EntryQuery filters EntryHeads. Zero values do not filter.
+type EntryQuery struct {
+	Category     record.Category
+	ResourceType string
+	Since, Until time.Time // on Display.Date: Since inclusive, Until exclusive
+	Cursor       string
+	Limit        int
 }

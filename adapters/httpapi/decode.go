@@ -12,6 +12,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/kith-health/kith/adapters/httpapi/api"
 )
@@ -20,7 +21,15 @@ import (
 // so a client's typo is reported instead of silently ignored. Its messages name fields
 // and byte offsets from the client's own input, never values, so they are safe to
 // return (as the problem detail) and to log.
+//
+// A body the spec declares as binary (an uploaded FHIR Bundle) arrives as its exact
+// bytes, copied out of Fiber's reusable buffer: it is kept as it came, never
+// re-encoded.
 func decodeStrict(data []byte, v any) error {
+	if f, ok := v.(*openapi_types.File); ok {
+		f.InitFromBytes(bytes.Clone(data), "")
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -78,7 +78,7 @@ func TestClientRequestIDsAreKeptOnlyWhenSafe(t *testing.T) {
 // The body limit is enforced by the HTTP server before Fiber routes, so this goes
 // over a real socket.
 func TestABodyOverTheLimitIsRefused(t *testing.T) {
-	s := newServer(t)
+	s := newServer(t, withSmallBodies)
 	base := s.listen()
 	body := `{"as": "` + strings.Repeat("a", 70*1024) + `"}`
 	res, err := http.Post(base+"/dev/tokens", "application/json", strings.NewReader(body))

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/kith-health/kith/adapters/httpapi/api"
@@ -14,6 +15,7 @@ type handlers struct {
 	app       *app.App
 	devIssuer DevIssuer
 	keys      KeyPublisher
+	log       *slog.Logger
 	now       func() time.Time
 }
 

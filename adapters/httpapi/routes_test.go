@@ -56,15 +56,23 @@ func TestRoutesAndSpecDoNotDrift(t *testing.T) {
 // A route missing here fails the test: no route ships without its rule. Bodies are
 // empty, so a route a caller may use answers 422 (or 200 for reads), never 401/403.
 var authorizationMatrix = map[string]map[string]int{
-	"GET /healthz":                         everyone(200),
-	"GET /readyz":                          everyone(200),
-	"GET /metrics":                         everyone(200),
-	"GET /openapi.yaml":                    everyone(200),
-	"GET /.well-known/jwks.json":           everyone(200),
-	"GET /dev/principals":                  everyone(200),
-	"POST /dev/tokens":                     everyone(422),
-	"POST /v1/oauth/token":                 everyone(422),
-	"GET /v1/me":                           only(200, "patient", "patient-p5", "patient-p0"),
+	"GET /healthz":               everyone(200),
+	"GET /readyz":                everyone(200),
+	"GET /metrics":               everyone(200),
+	"GET /openapi.yaml":          everyone(200),
+	"GET /.well-known/jwks.json": everyone(200),
+	"GET /dev/principals":        everyone(200),
+	"POST /dev/tokens":           everyone(422),
+	"POST /v1/oauth/token":       everyone(422),
+	"GET /v1/me":                 only(200, "patient", "patient-p5", "patient-p0"),
+	// The record: P9 patients only; P5 and P0 get 403 identity-level-too-low.
+	"GET /v1/me/record/summary":            only(200, "patient"),
+	"GET /v1/me/record/entries":            only(200, "patient"),
+	"GET /v1/me/record/entries/:entryId":   only(404, "patient"),
+	"GET /v1/me/record/changes":            only(200, "patient"),
+	"GET /v1/me/record/export":             only(200, "patient"),
+	"POST /v1/me/record/uploads":           only(422, "patient"),
+	"DELETE /v1/me/record":                 only(422, "patient"),
 	"GET /v1/admin/organisations":          only(200, "operator"),
 	"POST /v1/admin/organisations":         only(422, "operator"),
 	"GET /v1/admin/organisations/:odsCode": only(200, "operator"),
@@ -111,14 +119,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			continue
 		}
 		method, path, _ := strings.Cut(op, " ")
-		path = strings.ReplaceAll(path, ":odsCode", "RR8")
+		path = strings.NewReplacer(":odsCode", "RR8", ":entryId", "no-such-entry").Replace(path)
 		for _, caller := range callerKinds {
 			var body any
 			var headers []string
 			switch {
 			case path == "/v1/oauth/token":
 				body, headers = "", []string{"Content-Type", "application/x-www-form-urlencoded"}
-			case method == "POST" || method == "PUT":
+			case method == "POST" || method == "PUT" || method == "DELETE":
 				body = map[string]any{}
 			}
 			if got := s.do(method, path, callers[caller], body, headers...).status; got != rules[caller] {

@@ -80,7 +80,7 @@ func New(cfg Config) (*fiber.App, error) {
 	})
 	f.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{})))
 
-	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, keys: cfg.Keys, now: cfg.Now}
+	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now}
 	api.RegisterHandlersWithOptions(f, api.NewStrictHandler(h, nil), api.FiberServerOptions{
 		HandlerMiddlewares: []api.HandlerMiddlewareFunc{
 			authenticate(cfg.Verifier, publicOperations(spec), allowedCallers(spec), cfg.Logger),

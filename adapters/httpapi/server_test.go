@@ -39,6 +39,12 @@ func inProduction(env map[string]string, _ *syncBuffer) *slog.Logger {
 	return nil
 }
 
+// withSmallBodies lowers the body limit to 64 KiB.
+func withSmallBodies(env map[string]string, _ *syncBuffer) *slog.Logger {
+	env["KITH_BODY_LIMIT_BYTES"] = "65536"
+	return nil
+}
+
 // atInfo logs as production does by default, without debug lines.
 func atInfo(env map[string]string, logs *syncBuffer) *slog.Logger {
 	return logging.New(logs, true, slog.LevelInfo)
@@ -57,7 +63,7 @@ func newServer(t *testing.T, opts ...option) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close(context.Background()) })
-	env := map[string]string{"KITH_DATA_DIR": dir, "KITH_PUBLIC_URL": testBaseURL, "KITH_BODY_LIMIT_BYTES": "65536"}
+	env := map[string]string{"KITH_DATA_DIR": dir, "KITH_PUBLIC_URL": testBaseURL}
 	logs := &syncBuffer{}
 	log := logging.New(logs, true, slog.LevelDebug)
 	for _, o := range opts {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kith-health/kith/adapters/httpapi"
+	"github.com/kith-health/kith/adapters/synthetic"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/app/config"
 )
@@ -32,13 +33,15 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	a, err := app.New(store, time.Now, app.WithOrganisationTokens(id.assertions, id.kith))
+	a, err := app.New(store, time.Now,
+		app.WithOrganisationTokens(id.assertions, id.kith),
+		app.WithPublicURL(cfg.BaseURL()))
 	if err != nil {
 		return nil, err
 	}
 	if id.dev != nil {
-		if err := a.SeedDemoOrganisations(ctx); err != nil {
-			return nil, fmt.Errorf("demo organisations: %w", err)
+		if err := seedDemo(ctx, a); err != nil {
+			return nil, err
 		}
 	}
 	go a.PurgeExpiredAssertionsEvery(ctx, time.Hour, log)
@@ -57,4 +60,23 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 		return nil, err
 	}
 	return &Server{App: a, HTTP: srv, DevIssuer: id.dev != nil}, nil
+}
+
+// seedDemo gives development mode its cast: the demo organisations, and a believable
+// record for each demo patient from the synthetic generator, on first start.
+func seedDemo(ctx context.Context, a *app.App) error {
+	if err := a.SeedDemoOrganisations(ctx); err != nil {
+		return fmt.Errorf("demo organisations: %w", err)
+	}
+	now := time.Now()
+	err := a.SeedDemoRecords(ctx, func(d app.DemoPrincipal) ([]byte, error) {
+		return synthetic.Demo(synthetic.Person{
+			NHSNumber: d.Patient.NHSNumber.Value(), GivenName: d.Patient.Name.Given,
+			FamilyName: d.Patient.Name.Family, BirthDate: d.Patient.BirthDate.Value(), Gender: d.Gender,
+		}, now)
+	})
+	if err != nil {
+		return fmt.Errorf("demo records: %w", err)
+	}
+	return nil
 }

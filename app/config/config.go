@@ -62,7 +62,7 @@ type Config struct {
 	LogFormat          string        `env:"KITH_LOG_FORMAT"`
 	ShutdownTimeout    time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
 	StartupTimeout     time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
-	BodyLimitBytes     int           `env:"KITH_BODY_LIMIT_BYTES, default=1048576"`
+	BodyLimitBytes     int           `env:"KITH_BODY_LIMIT_BYTES, default=8388608"`
 	ReadTimeout        time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
 	WriteTimeout       time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
 }

@@ -25,6 +25,12 @@ func Run(t *testing.T, open Open) {
 	t.Run("AssertionRaces", func(t *testing.T) { testAssertionRaces(t, open) })
 	t.Run("Keyring", func(t *testing.T) { testKeyring(t, open) })
 	t.Run("KeyringRaces", func(t *testing.T) { testKeyringRaces(t, open) })
+	t.Run("Records", func(t *testing.T) { testRecords(t, open) })
+	t.Run("RecordRaces", func(t *testing.T) { testRecordRaces(t, open) })
+	t.Run("RecordLists", func(t *testing.T) { testRecordLists(t, open) })
+	t.Run("RecordExport", func(t *testing.T) { testRecordExport(t, open) })
+	t.Run("RecordChanges", func(t *testing.T) { testRecordChanges(t, open) })
+	t.Run("Summaries", func(t *testing.T) { testSummaries(t, open) })
 }
 
 func openStore(t *testing.T, open Open) app.Store {

@@ -8,7 +8,9 @@ import (
 	"compress/flate"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -19,6 +21,72 @@ import (
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for Category.
+const (
+	Administrative Category = "administrative"
+	Allergies      Category = "allergies"
+	CarePlans      Category = "care-plans"
+	Conditions     Category = "conditions"
+	Demographics   Category = "demographics"
+	Documents      Category = "documents"
+	Encounters     Category = "encounters"
+	Immunizations  Category = "immunizations"
+	Medications    Category = "medications"
+	Procedures     Category = "procedures"
+	Results        Category = "results"
+	Vitals         Category = "vitals"
+)
+
+// Valid indicates whether the value is a known member of the Category enum.
+func (e Category) Valid() bool {
+	switch e {
+	case Administrative:
+		return true
+	case Allergies:
+		return true
+	case CarePlans:
+		return true
+	case Conditions:
+		return true
+	case Demographics:
+		return true
+	case Documents:
+		return true
+	case Encounters:
+		return true
+	case Immunizations:
+		return true
+	case Medications:
+		return true
+	case Procedures:
+		return true
+	case Results:
+		return true
+	case Vitals:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChangeChange.
+const (
+	Delete ChangeChange = "delete"
+	Upsert ChangeChange = "upsert"
+)
+
+// Valid indicates whether the value is a known member of the ChangeChange enum.
+func (e ChangeChange) Valid() bool {
+	switch e {
+	case Delete:
+		return true
+	case Upsert:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for ClientCredentialsRequestClientAssertionType.
 const (
@@ -167,6 +235,39 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Category defines model for Category.
+type Category string
+
+// CategorySummary defines model for CategorySummary.
+type CategorySummary struct {
+	Category Category    `json:"category"`
+	Count    int         `json:"count"`
+	Latest   []EntryHead `json:"latest"`
+}
+
+// Change defines model for Change.
+type Change struct {
+	Change ChangeChange `json:"change"`
+	Entry  *EntryHead   `json:"entry,omitempty"`
+	Id     string       `json:"id"`
+
+	// Resource The FHIR resource exactly as received, for upserts.
+	Resource *json.RawMessage `json:"resource,omitempty"`
+}
+
+// ChangeChange defines model for Change.Change.
+type ChangeChange string
+
+// ChangePage defines model for ChangePage.
+type ChangePage struct {
+	Changes []Change `json:"changes"`
+	More    bool     `json:"more"`
+
+	// Next Pass as since next time.
+	Next  string `json:"next"`
+	Reset bool   `json:"reset"`
+}
+
 // ClientCredentialsRequest defines model for ClientCredentialsRequest.
 type ClientCredentialsRequest struct {
 	ClientAssertion     string                                      `form:"client_assertion" json:"client_assertion"`
@@ -228,6 +329,52 @@ type DevTokenRequest struct {
 	Patient          *DevPatient `json:"patient,omitempty"`
 }
 
+// EntryDisplay defines model for EntryDisplay.
+type EntryDisplay struct {
+	Date *time.Time `json:"date,omitempty"`
+
+	// Status Example: active
+	Status *string `json:"status,omitempty"`
+
+	// Text Example: Asthma
+	Text string `json:"text"`
+}
+
+// EntryHead defines model for EntryHead.
+type EntryHead struct {
+	Category Category     `json:"category"`
+	Display  EntryDisplay `json:"display"`
+
+	// Flags Example: ["identity-mismatch"]
+	Flags *[]string `json:"flags,omitempty"`
+	Id    string    `json:"id"`
+
+	// ResourceType Example: Observation
+	ResourceType string `json:"resourceType"`
+
+	// Sensitive Shown to others only where a grant or share code includes sensitive data.
+	Sensitive bool `json:"sensitive"`
+
+	// Source Where the kept copy came from: an exchange, or "patient".
+	Source string `json:"source"`
+
+	// Sources Every source that delivered it.
+	Sources   *[]string `json:"sources,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// EntryPage defines model for EntryPage.
+type EntryPage struct {
+	Entries    []EntryHead `json:"entries"`
+	NextCursor *string     `json:"nextCursor,omitempty"`
+}
+
+// EraseRequest defines model for EraseRequest.
+type EraseRequest struct {
+	// Confirm Must be exactly "erase my record".
+	Confirm string `json:"confirm" validate:"required"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field Example: nhsNumber
@@ -241,6 +388,18 @@ type FieldError struct {
 type Health struct {
 	// Status Example: ok
 	Status string `json:"status"`
+}
+
+// IngestReport defines model for IngestReport.
+type IngestReport struct {
+	Created int `json:"created"`
+
+	// Received Resources in the upload.
+	Received  int `json:"received"`
+	Unchanged int `json:"unchanged"`
+
+	// Updated Replaced by a newer version, or delivered by one more source.
+	Updated int `json:"updated"`
 }
 
 // JWKS defines model for JWKS.
@@ -319,6 +478,18 @@ type Profile struct {
 // ProfileIdentityLevel P9 sees clinical data; P5 only their own demographics and settings; P0 only sign-up.
 type ProfileIdentityLevel string
 
+// RecordSummary defines model for RecordSummary.
+type RecordSummary struct {
+	Categories []CategorySummary `json:"categories"`
+	Sources    []SourceSync      `json:"sources"`
+}
+
+// SourceSync defines model for SourceSync.
+type SourceSync struct {
+	LastSync time.Time `json:"lastSync"`
+	Source   string    `json:"source"`
+}
+
 // TokenResponse defines model for TokenResponse.
 type TokenResponse struct {
 	AccessToken string                 `json:"access_token"`
@@ -329,6 +500,9 @@ type TokenResponse struct {
 
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
+
+// IfNoneMatch defines model for IfNoneMatch.
+type IfNoneMatch = string
 
 // BadRequest RFC 9457 problem details.
 type BadRequest = Problem
@@ -351,6 +525,47 @@ type NotFound = Problem
 // Unauthenticated RFC 9457 problem details.
 type Unauthenticated = Problem
 
+// GetRecordChangesParams defines parameters for GetRecordChanges.
+type GetRecordChangesParams struct {
+	Since *string `form:"since,omitempty" json:"since,omitempty"`
+	Limit *int    `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListRecordEntriesParams defines parameters for ListRecordEntries.
+type ListRecordEntriesParams struct {
+	Category *Category `form:"category,omitempty" json:"category,omitempty"`
+
+	// Type A FHIR resource type, e.g. Observation.
+	Type *string `form:"type,omitempty" json:"type,omitempty"`
+
+	// Since Entries dated at or after this instant.
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Entries dated before this instant.
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+
+	// Cursor nextCursor from the previous page.
+	Cursor      *string      `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit       *int         `form:"limit,omitempty" json:"limit,omitempty"`
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetRecordEntryParams defines parameters for GetRecordEntry.
+type GetRecordEntryParams struct {
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetRecordSummaryParams defines parameters for GetRecordSummary.
+type GetRecordSummaryParams struct {
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UploadRecordApplicationFhirPlusJSONBody defines parameters for UploadRecord.
+type UploadRecordApplicationFhirPlusJSONBody = openapi_types.File
+
+// UploadRecordJSONBody defines parameters for UploadRecord.
+type UploadRecordJSONBody = openapi_types.File
+
 // IssueDevTokenJSONRequestBody defines body for IssueDevToken for application/json ContentType.
 type IssueDevTokenJSONRequestBody = DevTokenRequest
 
@@ -359,6 +574,15 @@ type RegisterOrganisationJSONRequestBody = OrganisationRegistration
 
 // UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
 type UpdateOrganisationJSONRequestBody = OrganisationUpdate
+
+// EraseRecordJSONRequestBody defines body for EraseRecord for application/json ContentType.
+type EraseRecordJSONRequestBody = EraseRequest
+
+// UploadRecordApplicationFhirPlusJSONRequestBody defines body for UploadRecord for application/fhir+json ContentType.
+type UploadRecordApplicationFhirPlusJSONRequestBody = UploadRecordApplicationFhirPlusJSONBody
+
+// UploadRecordJSONRequestBody defines body for UploadRecord for application/json ContentType.
+type UploadRecordJSONRequestBody = UploadRecordJSONBody
 
 // IssueOrganisationTokenFormdataRequestBody defines body for IssueOrganisationToken for application/x-www-form-urlencoded ContentType.
 type IssueOrganisationTokenFormdataRequestBody = ClientCredentialsRequest
@@ -395,6 +619,27 @@ type ServerInterface interface {
 	// GetMe The calling patient's profile.
 	// (GET /v1/me)
 	GetMe(c *fiber.Ctx) error
+	// EraseRecord Erase every entry of the record.
+	// (DELETE /v1/me/record)
+	EraseRecord(c *fiber.Ctx) error
+	// GetRecordChanges What changed since the app last synced.
+	// (GET /v1/me/record/changes)
+	GetRecordChanges(c *fiber.Ctx, params GetRecordChangesParams) error
+	// ListRecordEntries The patient's entries, newest first, a page at a time.
+	// (GET /v1/me/record/entries)
+	ListRecordEntries(c *fiber.Ctx, params ListRecordEntriesParams) error
+	// GetRecordEntry One entry's FHIR R4 resource, exactly as it was received.
+	// (GET /v1/me/record/entries/{entryId})
+	GetRecordEntry(c *fiber.Ctx, entryId string, params GetRecordEntryParams) error
+	// ExportRecord The whole record as one FHIR R4 Bundle (type collection), streamed.
+	// (GET /v1/me/record/export)
+	ExportRecord(c *fiber.Ctx) error
+	// GetRecordSummary The patient's record at a glance.
+	// (GET /v1/me/record/summary)
+	GetRecordSummary(c *fiber.Ctx, params GetRecordSummaryParams) error
+	// UploadRecord Add FHIR R4 resources the patient holds (a discharge letter, an IPS).
+	// (POST /v1/me/record/uploads)
+	UploadRecord(c *fiber.Ctx) error
 	// IssueOrganisationToken SMART Backend Services token endpoint.
 	// (POST /v1/oauth/token)
 	IssueOrganisationToken(c *fiber.Ctx) error
@@ -611,6 +856,289 @@ func (siw *ServerInterfaceWrapper) GetMe(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// EraseRecord operation middleware
+func (siw *ServerInterfaceWrapper) EraseRecord(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.EraseRecord(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetRecordChanges operation middleware
+func (siw *ServerInterfaceWrapper) GetRecordChanges(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRecordChangesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", query, &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter since: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetRecordChanges(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListRecordEntries operation middleware
+func (siw *ServerInterfaceWrapper) ListRecordEntries(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRecordEntriesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", query, &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", query, &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter type: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", query, &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter since: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", query, &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter until: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-None-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-None-Match: %w", err).Error())
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListRecordEntries(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetRecordEntry operation middleware
+func (siw *ServerInterfaceWrapper) GetRecordEntry(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "entryId" -------------
+	var entryId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "entryId", c.Params("entryId"), &entryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter entryId: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRecordEntryParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-None-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-None-Match: %w", err).Error())
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetRecordEntry(c, entryId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ExportRecord operation middleware
+func (siw *ServerInterfaceWrapper) ExportRecord(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ExportRecord(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetRecordSummary operation middleware
+func (siw *ServerInterfaceWrapper) GetRecordSummary(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRecordSummaryParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-None-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-None-Match: %w", err).Error())
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetRecordSummary(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// UploadRecord operation middleware
+func (siw *ServerInterfaceWrapper) UploadRecord(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.UploadRecord(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // IssueOrganisationToken operation middleware
 func (siw *ServerInterfaceWrapper) IssueOrganisationToken(c *fiber.Ctx) error {
 
@@ -658,6 +1186,20 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/me", wrapper.GetMe)
 
+	router.Get(options.BaseURL+"/v1/me/record/summary", wrapper.GetRecordSummary)
+
+	router.Get(options.BaseURL+"/v1/me/record/entries", wrapper.ListRecordEntries)
+
+	router.Get(options.BaseURL+"/v1/me/record/entries/:entryId", wrapper.GetRecordEntry)
+
+	router.Get(options.BaseURL+"/v1/me/record/changes", wrapper.GetRecordChanges)
+
+	router.Post(options.BaseURL+"/v1/me/record/uploads", wrapper.UploadRecord)
+
+	router.Get(options.BaseURL+"/v1/me/record/export", wrapper.ExportRecord)
+
+	router.Delete(options.BaseURL+"/v1/me/record", wrapper.EraseRecord)
+
 	router.Get(options.BaseURL+"/dev/principals", wrapper.ListDevPrincipals)
 
 	router.Post(options.BaseURL+"/dev/tokens", wrapper.IssueDevToken)
@@ -687,6 +1229,9 @@ type ForbiddenApplicationProblemPlusJSONResponse Problem
 type InvalidApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
+
+type NotModifiedResponse struct {
+}
 
 type UnauthenticatedApplicationProblemPlusJSONResponse Problem
 
@@ -1179,6 +1724,502 @@ func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeRespons
 	return ctx.JSON(&response.Body)
 }
 
+type EraseRecordRequestObject struct {
+	Body *EraseRecordJSONRequestBody
+}
+
+type EraseRecordResponseObject interface {
+	VisitEraseRecordResponse(ctx *fiber.Ctx) error
+}
+
+type EraseRecord204Response struct {
+}
+
+func (response EraseRecord204Response) VisitEraseRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type EraseRecord400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EraseRecord400ApplicationProblemPlusJSONResponse) VisitEraseRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type EraseRecord401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response EraseRecord401ApplicationProblemPlusJSONResponse) VisitEraseRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type EraseRecord403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EraseRecord403ApplicationProblemPlusJSONResponse) VisitEraseRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type EraseRecord422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response EraseRecord422ApplicationProblemPlusJSONResponse) VisitEraseRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type EraseRecorddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EraseRecorddefaultApplicationProblemPlusJSONResponse) VisitEraseRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetRecordChangesRequestObject struct {
+	Params GetRecordChangesParams
+}
+
+type GetRecordChangesResponseObject interface {
+	VisitGetRecordChangesResponse(ctx *fiber.Ctx) error
+}
+
+type GetRecordChanges200JSONResponse ChangePage
+
+func (response GetRecordChanges200JSONResponse) VisitGetRecordChangesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordChanges401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordChanges401ApplicationProblemPlusJSONResponse) VisitGetRecordChangesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordChanges403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordChanges403ApplicationProblemPlusJSONResponse) VisitGetRecordChangesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordChanges422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordChanges422ApplicationProblemPlusJSONResponse) VisitGetRecordChangesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordChangesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRecordChangesdefaultApplicationProblemPlusJSONResponse) VisitGetRecordChangesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListRecordEntriesRequestObject struct {
+	Params ListRecordEntriesParams
+}
+
+type ListRecordEntriesResponseObject interface {
+	VisitListRecordEntriesResponse(ctx *fiber.Ctx) error
+}
+
+type ListRecordEntries200ResponseHeaders struct {
+	ETag *string
+}
+
+type ListRecordEntries200JSONResponse struct {
+	Body    EntryPage
+	Headers ListRecordEntries200ResponseHeaders
+}
+
+func (response ListRecordEntries200JSONResponse) VisitListRecordEntriesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListRecordEntries304Response = NotModifiedResponse
+
+func (response ListRecordEntries304Response) VisitListRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Status(304)
+	return nil
+}
+
+type ListRecordEntries401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRecordEntries401ApplicationProblemPlusJSONResponse) VisitListRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListRecordEntries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRecordEntries403ApplicationProblemPlusJSONResponse) VisitListRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListRecordEntries422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListRecordEntries422ApplicationProblemPlusJSONResponse) VisitListRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type ListRecordEntriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRecordEntriesdefaultApplicationProblemPlusJSONResponse) VisitListRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetRecordEntryRequestObject struct {
+	EntryId string `json:"entryId"`
+	Params  GetRecordEntryParams
+}
+
+type GetRecordEntryResponseObject interface {
+	VisitGetRecordEntryResponse(ctx *fiber.Ctx) error
+}
+
+type GetRecordEntry200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetRecordEntry200ApplicationFhirPlusJSONResponse struct {
+	Body    openapi_types.File
+	Headers GetRecordEntry200ResponseHeaders
+}
+
+func (response GetRecordEntry200ApplicationFhirPlusJSONResponse) VisitGetRecordEntryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/fhir+json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetRecordEntry304Response = NotModifiedResponse
+
+func (response GetRecordEntry304Response) VisitGetRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Status(304)
+	return nil
+}
+
+type GetRecordEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordEntry401ApplicationProblemPlusJSONResponse) VisitGetRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordEntry403ApplicationProblemPlusJSONResponse) VisitGetRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordEntry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordEntry404ApplicationProblemPlusJSONResponse) VisitGetRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordEntrydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRecordEntrydefaultApplicationProblemPlusJSONResponse) VisitGetRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ExportRecordRequestObject struct {
+}
+
+type ExportRecordResponseObject interface {
+	VisitExportRecordResponse(ctx *fiber.Ctx) error
+}
+
+type ExportRecord200ApplicationFhirPlusJSONResponse openapi_types.File
+
+func (response ExportRecord200ApplicationFhirPlusJSONResponse) VisitExportRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/fhir+json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ExportRecord401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportRecord401ApplicationProblemPlusJSONResponse) VisitExportRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ExportRecord403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportRecord403ApplicationProblemPlusJSONResponse) VisitExportRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ExportRecorddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ExportRecorddefaultApplicationProblemPlusJSONResponse) VisitExportRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetRecordSummaryRequestObject struct {
+	Params GetRecordSummaryParams
+}
+
+type GetRecordSummaryResponseObject interface {
+	VisitGetRecordSummaryResponse(ctx *fiber.Ctx) error
+}
+
+type GetRecordSummary200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetRecordSummary200JSONResponse struct {
+	Body    RecordSummary
+	Headers GetRecordSummary200ResponseHeaders
+}
+
+func (response GetRecordSummary200JSONResponse) VisitGetRecordSummaryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetRecordSummary304Response = NotModifiedResponse
+
+func (response GetRecordSummary304Response) VisitGetRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Status(304)
+	return nil
+}
+
+type GetRecordSummary401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordSummary401ApplicationProblemPlusJSONResponse) VisitGetRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordSummary403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordSummary403ApplicationProblemPlusJSONResponse) VisitGetRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordSummarydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRecordSummarydefaultApplicationProblemPlusJSONResponse) VisitGetRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type UploadRecordRequestObject struct {
+	ApplicationFhirPlusJSONBody *UploadRecordApplicationFhirPlusJSONRequestBody
+	JSONBody                    *UploadRecordJSONRequestBody
+}
+
+type UploadRecordResponseObject interface {
+	VisitUploadRecordResponse(ctx *fiber.Ctx) error
+}
+
+type UploadRecord200JSONResponse IngestReport
+
+func (response UploadRecord200JSONResponse) VisitUploadRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type UploadRecord400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadRecord400ApplicationProblemPlusJSONResponse) VisitUploadRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type UploadRecord401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadRecord401ApplicationProblemPlusJSONResponse) VisitUploadRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type UploadRecord403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadRecord403ApplicationProblemPlusJSONResponse) VisitUploadRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type UploadRecord413ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UploadRecord413ApplicationProblemPlusJSONResponse) VisitUploadRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type UploadRecord422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UploadRecord422ApplicationProblemPlusJSONResponse) VisitUploadRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type UploadRecorddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UploadRecorddefaultApplicationProblemPlusJSONResponse) VisitUploadRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 type IssueOrganisationTokenRequestObject struct {
 	Body *IssueOrganisationTokenFormdataRequestBody
 }
@@ -1273,6 +2314,27 @@ type StrictServerInterface interface {
 	// GetMe The calling patient's profile.
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// EraseRecord Erase every entry of the record.
+	// (DELETE /v1/me/record)
+	EraseRecord(ctx context.Context, request EraseRecordRequestObject) (EraseRecordResponseObject, error)
+	// GetRecordChanges What changed since the app last synced.
+	// (GET /v1/me/record/changes)
+	GetRecordChanges(ctx context.Context, request GetRecordChangesRequestObject) (GetRecordChangesResponseObject, error)
+	// ListRecordEntries The patient's entries, newest first, a page at a time.
+	// (GET /v1/me/record/entries)
+	ListRecordEntries(ctx context.Context, request ListRecordEntriesRequestObject) (ListRecordEntriesResponseObject, error)
+	// GetRecordEntry One entry's FHIR R4 resource, exactly as it was received.
+	// (GET /v1/me/record/entries/{entryId})
+	GetRecordEntry(ctx context.Context, request GetRecordEntryRequestObject) (GetRecordEntryResponseObject, error)
+	// ExportRecord The whole record as one FHIR R4 Bundle (type collection), streamed.
+	// (GET /v1/me/record/export)
+	ExportRecord(ctx context.Context, request ExportRecordRequestObject) (ExportRecordResponseObject, error)
+	// GetRecordSummary The patient's record at a glance.
+	// (GET /v1/me/record/summary)
+	GetRecordSummary(ctx context.Context, request GetRecordSummaryRequestObject) (GetRecordSummaryResponseObject, error)
+	// UploadRecord Add FHIR R4 resources the patient holds (a discharge letter, an IPS).
+	// (POST /v1/me/record/uploads)
+	UploadRecord(ctx context.Context, request UploadRecordRequestObject) (UploadRecordResponseObject, error)
 	// IssueOrganisationToken SMART Backend Services token endpoint.
 	// (POST /v1/oauth/token)
 	IssueOrganisationToken(ctx context.Context, request IssueOrganisationTokenRequestObject) (IssueOrganisationTokenResponseObject, error)
@@ -1592,6 +2654,239 @@ func (sh *strictHandler) GetMe(ctx *fiber.Ctx) error {
 	return nil
 }
 
+// EraseRecord operation middleware
+func (sh *strictHandler) EraseRecord(ctx *fiber.Ctx) error {
+	var request EraseRecordRequestObject
+
+	var body EraseRecordJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.EraseRecord(ctx.UserContext(), request.(EraseRecordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EraseRecord")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EraseRecordResponseObject); ok {
+		if err := validResponse.VisitEraseRecordResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRecordChanges operation middleware
+func (sh *strictHandler) GetRecordChanges(ctx *fiber.Ctx, params GetRecordChangesParams) error {
+	var request GetRecordChangesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRecordChanges(ctx.UserContext(), request.(GetRecordChangesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRecordChanges")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRecordChangesResponseObject); ok {
+		if err := validResponse.VisitGetRecordChangesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListRecordEntries operation middleware
+func (sh *strictHandler) ListRecordEntries(ctx *fiber.Ctx, params ListRecordEntriesParams) error {
+	var request ListRecordEntriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRecordEntries(ctx.UserContext(), request.(ListRecordEntriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRecordEntries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRecordEntriesResponseObject); ok {
+		if err := validResponse.VisitListRecordEntriesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRecordEntry operation middleware
+func (sh *strictHandler) GetRecordEntry(ctx *fiber.Ctx, entryId string, params GetRecordEntryParams) error {
+	var request GetRecordEntryRequestObject
+
+	request.EntryId = entryId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRecordEntry(ctx.UserContext(), request.(GetRecordEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRecordEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRecordEntryResponseObject); ok {
+		if err := validResponse.VisitGetRecordEntryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportRecord operation middleware
+func (sh *strictHandler) ExportRecord(ctx *fiber.Ctx) error {
+	var request ExportRecordRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportRecord(ctx.UserContext(), request.(ExportRecordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportRecord")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportRecordResponseObject); ok {
+		if err := validResponse.VisitExportRecordResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRecordSummary operation middleware
+func (sh *strictHandler) GetRecordSummary(ctx *fiber.Ctx, params GetRecordSummaryParams) error {
+	var request GetRecordSummaryRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRecordSummary(ctx.UserContext(), request.(GetRecordSummaryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRecordSummary")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRecordSummaryResponseObject); ok {
+		if err := validResponse.VisitGetRecordSummaryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadRecord operation middleware
+func (sh *strictHandler) UploadRecord(ctx *fiber.Ctx) error {
+	var request UploadRecordRequestObject
+
+	if strings.HasPrefix(string(ctx.Request().Header.ContentType()), "application/fhir+json") {
+
+		var body UploadRecordApplicationFhirPlusJSONRequestBody
+		var err error
+		// The validation middleware stores the value a kin-openapi validator
+		// validated in the Fiber context. Bind that value, matching member
+		// names exactly, so the handler receives what was validated instead
+		// of a second, case-insensitive decode.
+		if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+			err = ctx.BodyParser(&body)
+		}
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, err.Error())
+		}
+		request.ApplicationFhirPlusJSONBody = &body
+
+	}
+	if strings.HasPrefix(string(ctx.Request().Header.ContentType()), "application/json") {
+
+		var body UploadRecordJSONRequestBody
+		var err error
+		// The validation middleware stores the value a kin-openapi validator
+		// validated in the Fiber context. Bind that value, matching member
+		// names exactly, so the handler receives what was validated instead
+		// of a second, case-insensitive decode.
+		if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+			err = ctx.BodyParser(&body)
+		}
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, err.Error())
+		}
+		request.JSONBody = &body
+
+	}
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadRecord(ctx.UserContext(), request.(UploadRecordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadRecord")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadRecordResponseObject); ok {
+		if err := validResponse.VisitUploadRecordResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // IssueOrganisationToken operation middleware
 func (sh *strictHandler) IssueOrganisationToken(ctx *fiber.Ctx) error {
 	var request IssueOrganisationTokenRequestObject
@@ -1628,66 +2923,99 @@ func (sh *strictHandler) IssueOrganisationToken(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Ft7c9s4kv8qXbytin1HUXLszCZKzR9OnMxkJhO7bKdyU5EvhIiWiJgEOAAoWevSd78CQFKkSFmxE2tn",
-	"/0nEF7rRj1+/4FsvEmkmOHKtvOGtJ1Flgiu0F68IPce/clTaXEWCa+T2J8myhEVEM8H7mRTjBNP/+aoE",
-	"N89UFGNKzK9/SJx4Q++/+isSffdU9c/cV95yufQ9iiqSLDPLeUPvMkYYC7oApoALDTOSMAq/XZx+8CEm",
-	"CnJ+zcWcw4RhQpUPQsJcCj4FvchQBd7S914LPklYtFO2S5oK5kzHMI+JBrxhSivYw2AagI4RTk8uIBIU",
-	"zd4kTpnSKJECSSQSuti3zL+RUshdcn7MFyB0jBLQkIY9STRCwlKmkfqQczIjLCHjBH1gXKPkJHGsvhVy",
-	"zChFvmv7iEiSoISULKyJUAE6Zk7377g1mF1y9AmTpDcRMkUK41wDcywA41muX0JoxapC4CRFBUii2Bmv",
-	"5feD0G9FznfK8AcBKo9iIzQ+tR5kpCg4WiOtCdd4GoiJZfQjJ7mOkWvDFu6aXy2ukVtWDYv2CubEIQSJ",
-	"Isw0Gnku/YKaBbDXCUOuX0ukhm2SqBqcZVJkKDVzUBfZN78Qpcw9x7bBE2/oKS0Zn3q+d9MTJGM9479T",
-	"5D280ZL0NJnaBYz6vWF7HcPR+s0vbuVbD3meesPPXi75kKGeDDMiSaqGwkh66D7rVZ/1zGfDr3PdGyOR",
-	"KL0r/4fw6NgxjE4l4brFXfF+tBLjQynX1neaEgWlG5JmiV1uoTSm/f8ODCB6D6PilrVmJPGvnEljrJ/r",
-	"xDeppH2/tlMx/oqRNp5wgrMzollp+ZQy8ypJzmomNSGJQn/NyijReDp5xaSO7WXDyP/8888/e3/80Ts5",
-	"ae176XsTkrJk8YGkVmApuXmPfGqWORgM7ikmC05E2z0ZjE8zvfBTcvPzwWDgzIDNkO+GFLMmpRfvcYZJ",
-	"WyYnOCF5ohVoAWcvAs+vjPJs4Pne2TPzz4t7m2MnW4KjmPx8NoCzZ3D2wnLHY/UhT8co25xdIgfKpqyM",
-	"96TIU1JB8yRXcHAAUYzRtXsp6FKpyp1FtdeOEUrBQCbFjFGUTxQUH7y0EKhIiuUdk05U90gUiZxbkjXd",
-	"PTW6SxmvdPlwkZVOZRX51CpyzdXKnW1yHsl4xDKStHG4IYjbtsyumYuUpRlkhR/63jQnkjLCPd8Tcko4",
-	"UzYYmcsMJdGiAy+NigszX0EQSTFhpEthgqpuZZVpnQ8TIaFOXnVofk1YloNiZxsEdmnCXS123QNyyAaW",
-	"DVUQEyBAMRWQlSqBvV/eXEKf4qxf3VP7nfaLNxmTqN7xC4wE75JN3X0PfxoMCptkqVHe85+OCpt01z+t",
-	"wMVkmVOUD0MXxn/+aWBt01Kw8s5WcH1XClIDdvNVSxVvTdZW5edNQduMrmlJK/jokJ7MkzXDs3hxYuBi",
-	"q804YsUiXUbzK5LEBZkml0oTnasmXXG9lV7xWRel3z79ftGmc40L+7/Ritpsslrm2LFmcYNISRYtXuzS",
-	"XZyc1t2+neFJNGnrsS4zBaK9oY3IPc2sB7ZU9HV+rbaZjN1+8e5HmXSCVhtj3iNSBZemFGB8Cr8KlTFN",
-	"EgUffr2AS5krvQF/Xgu6ttT5+fPO4LJSdAGVJNJsZvapcpUhp0g7ATHP6P3ktKaekkm/BLaCE7+mgTqV",
-	"bZo8t2WyrLR6D+x7oP7WirsYJYKJ81k+TlgExv6ASHTXKkYKe7HWmdoP4M0NiXSysKWUmECxKBBO7e9O",
-	"GC2t4weG44ap/JB1Dzqi/JqmtynyY+YW3oUKdyPkh/nYA4i61NQtDqullxtSiTvQuiyyW2Z+/vY1vDh6",
-	"9k8oinegqAlLrMmup2jmQaeUXaOjgft3Ka4WTlug73uMK014hJ2UpEuG3tHOpyvFrCUUhgzTSfeaVd1b",
-	"Yat162G/f810HBS3y+6G6hdtnp5t83j+CixzybbCZFFvOm62qWzCHMvfHdHWCtDGR9urztbjRqHYeuqa",
-	"cCup5Ix20dhSAp69AIWoIEoYZxFJgBJNXpoiTfBkYcoeJkHMuc1jp5JkMYuURVyFWjM+VS/hbOBeVmzK",
-	"e3n27XXk3TXgmUSFXIPgkeuctYo227BOiY5MlDBvZCiV4CYfJtwGe27Xtl5GtEZp1v2/z4Pei6vbg8Hy",
-	"H94jRGirhqbU7xOci2LEzQnaVkmiCJX6Yjt03SDhyoYvjHc7aNUVajuoWbPVnnq1oRm2vu0GY43FGjy1",
-	"t2x4wiiXTC8uDHK5fboe3HHuPMldvS2V8dunS6/oRJqVin5dtbLBFYfejE9E27B+ZzqGa8Ss6BZHTLN/",
-	"IX+iIDJC5xopRCJbmBzDOQCZTiVOjdYgtqk/SIyEpMGIX8ZMlQ2C47N39n9LgGSZ9ROS61hIppA2S1fb",
-	"CA5GfMRPbQVt7+mYaOCIFEjRhVVkAfOYRTGYElYZnmod5FxZ10iB8REPb3oGSnvuuQphryjM/AZlH8qS",
-	"ff8lkGo6Uaw6Ra3gaHA44mOcCOk8r4gHbq5CqOXaRhaXqq1HN9uaBiqiPDUR6SWERjOh+VxpMk6soxbj",
-	"ECMipkY8YcqIl3FIxZgl2IsE15JEuu/CXpDSAN7MUC6gnKJBRKRkqCD8315RvvfenYQvR/yvXGiTVcI8",
-	"Rg4SMyENVgEpOQxGvAoPhUE4skaHnu/NUCpnLIPgIBjY8iBDTjLmDb3DYBAcOkiJrbH2gzkmSc8Ozvo2",
-	"Ey1781O0MCJKDZuI6v2C2iZVfnMeaPKezV3/+3X7XdLWMYyykz74hGP4HRdwgdoOH6jrJGxatWKzX6QT",
-	"NZ/1hp+vTEKWpkQuClk+qbJ5ExKM4E1W79o3M5RssjD3qkmDMppiSuXoUnibqn1u9JmUd2WIrjVONkr4",
-	"PVO63glT3yvrb0q4Gr23dp3dUsaJbQ05F1U+lC025a8BhUURXnmt1djR4Gi7tqrh110Ku4xxrUnlwIya",
-	"0CUy48FOOQYiuNWo8VLS0FXt5ZqmnHZtEBOqoxMb3o48okbeEEbeKB8MDiOTYttfOPKWoSWmHLWy6As7",
-	"GmhhAG+FBI3KyJGUMh1xMYGFyF0Ck5JrY3VMgSFbvuIN4XZUdlTNVRAEy2UYwKWzTANvEkliWUEKv326",
-	"VCNuYdqihjVng0EJu8YVmgZwJgXNI7NRSAU1i0xyhbZXpzSR2vW1dYwj3iFp5AYmqW91r02IkSLXhoCa",
-	"ozQAfWS+leiArGn978waZV/Tq7L5V4IufhjArLdN14olLXNcPiK+NbOkTqArFGZtsHCZwXaXqR3KuL+X",
-	"+d7R06fbPyhn6D8WeC+MYxIOLhErZ7iFkXV4893u69Kcf90Vw4om6CNquaDQod6PWbAV1DIprCSYAleU",
-	"VIGlyreKzdrjIXfu9RwJZRyV+vds15BfWCN+Njjc7dEAbTO+hZuK2YNDiixUkZK6GdyEsKQ6HvANCrFh",
-	"BOWsyisV7DFtckOTbxYQt3+nxmYHfUJTxvvNJOGufOC08eYu8oFGx/wb8oEGhyAktaeXxotqAFbA2MF2",
-	"uFg/TWK/O9z+3erI0QPBqVJ4mapXp7DqmoK9MplRtnXQoWwhbb+mWdLUH3tXS7/KK5rqPi+onjYnlY8R",
-	"Bzf20r8pIB48Ch/dCFIq4uGxcFd2dzR4sf2L6hDijqJuZdilJG1KXrdpl6qhm2AwXSSv7sgLVEde3IGG",
-	"h9n7ZuTr3xbjguVdUazlD48UyLYZowkGdfaDXdvXPbO677KXU46PD4NEkhS1e3TrMSPkjNjkzI1matOk",
-	"Jib5NZWuN/iufC/LOyzJjZp2DK7FfGvHdcZ9LdkUqkwDF3MoDsz+zZH2b1jfVJ7zOiZ8ius4+0TZ0zW+",
-	"w1khwQ13YK+Y3JlbEu00j2jc/y6kdaOXAk7XkrUMuWuUFK2EJ6o8GwaCF33jCZNK284q7DGKaSaMSULO",
-	"KUqIBI9yKW2jYvWi2reBxLWnmYY8Ay3A2H7t5LtbvWoQq64uwC+o/8DHRPlycrbBLTL3+D8pZy3PvjM+",
-	"rWm12sjKkMoDT51mVD0srcieN+5XI5sNvbD2OeCwPPsYZtIa85drXHz5OtdhK6soux3nF4fPj0DIEX9j",
-	"f40XQIyjWENtANUqJAVg9l0t9URByJQKrRmGKh+HQCSO+PoKT1TtYF5Ichq6MQhTgJxmglnhfTx/70OI",
-	"N1kIREMqlIZnkDKea1QjTmIk1Ifwq2YhcJyhhFyZmseOHlz3K8ykcWZDEmV5yn8eC0PNPODT4YiHtyOP",
-	"UddJDIJg5PkwsqFv7ZYUSf3WMjSVJySEU9tmRFu0FB0UnBkR2w6d87SI5ArVfgDHRReOgIqF1L2EzZAW",
-	"U59696VQyngBRVf8GhcjvqcQIeyeGYT7Gxt69VB0v87eTW8+n9u/oOjlMkFuVEa/3c83HvP/+/X82iqY",
-	"FH/S0JFu7i4u/xubgn8cn1/CKxJdm8h4gXLGIixlU7rpnUOX5uLNweznK5Mj2lZOkXk2FWIEj+kYKUUK",
-	"xa5gL5wKkDmHoE+yrB+l1B4AcR2hcN/zvVwmxRR32O8fPP1nMAgGwcHw+eD5wDMEC17b5wXEGJXVeCII",
-	"hTFJCI+sn9qsIIrRVudCqgA+CKjpyRrFKldedZuWftfpXufXPcZrUULMef1seLFUGQva6zSbPXWbcai/",
-	"QXNmK1Mshg9uvlLnvKG9NtFjUzlWPYoaMFWZkW+h1UGxREKbB0NaQjK5VJvMSa3ZbIcfprgJ4Hhsz3Ps",
-	"HQ2O9g3aZtWIpLZuvRW9vFr+fwAAAP//",
+	"3Dxrc9s2tn/lDO/OxL6Xejhxuo0y+8HNo3W3STy2O7mdKDeCyCMRMQmwAGhZm/F/v4MDkCJFSrJd29vt",
+	"l8SSSODgvJ/4FkQyy6VAYXQw+hYkyGJU9Oebcza3/8eoI8Vzw6UIRsEZihi4gSmLLoBpOJ713kuBvXfM",
+	"RAkYCXM08Gx4CIsEBQhpEi7mECVMzDHuB2GgowQzZhc2yxyDUaCN4mIeXF9fh0HOFMvQeAiOZ3ZpWtl+",
+	"5HZ/B2AQBoJl9u3G/o3lM3b1C4q5SYLR0+Ew7NpOoc6l0Ei7/cDiU/y9QG3sp0gKg4L+ZHme8ohZBAxy",
+	"JacpZv/zVVtsfKtt9zeFs2AU/NdghdCB+1UPTtxbbtMmPs8ThKmMl8C1xRZcspTH8PPZh/chJExDIS6E",
+	"XAiYcUxjHYJUsFBSzMEeR/eD6zB4JcUs5dGjgl3uqWHBTQKLhBnAK66Nhj3sz/tgEoQPr88gkjHasymc",
+	"c21QYQwsVcji5T4B/0YpqR4T8iOxBGkSVIB2a9hTzCCkPOMG4xAKwS4ZT9k0xRC4MKgESx2ob6Wa8jhG",
+	"8dj8EbE0RQUZWxKLxBJMwh3tjwUxzGNC9BHTtDeTKsMYpoUB7kAALvLCvIQJoVVPwAqoBmRR4piX4H0v",
+	"zVtZiEcF+L0EXVjlZFURSZDFohRITFpDrpU0kLMS0Hcy5jOOcVsJvm+qNdBcRG41qzRBo7BoaepGWvVX",
+	"wQqToDD2sPjYWDDyAgUhwIJKn2DBnN5hUYS5sSravurXs9u9YgbnUi3t3yiKLBh9CmLM5FyxPOGRDsKA",
+	"MDjnaP/OMPZHsJ8iKWJefuBZVgj+r+pHhbpIjf3rkhuW2j9QRLIQpP/DIFcywrhQtG4soyIjKxUGEVPY",
+	"y1NGq7A444Jro5jhlxh8bin6sDrCWZFlzJ0kVzJHZbhT/VHtjNvQW+Hi2h6tcFTz21ldMUdlf0qZ8VaE",
+	"G8z0rlXfCKOWPyGL7bt+NaYUWwbORv1ecGV55dMKznL7aq/VseX0K0aGjk3c2XHa6vuSnkWuUdnVYkzR",
+	"dCMRLZS3OopTS62FFGpZqIgAYLFjD5ae1EA0qsAuPfj2p+NTKF8HvGKRSZfWCVEYIb+06nsmFbjTaOts",
+	"NHESBle9uez5L61k9U/Z4h1qzebYQjaPLZodrjaj94RtRrG+MQt4UrXoHwaZVFhD41TKFJmwvwi8Mm3V",
+	"dMK0tihxKsk+A4ZnWENGgxJouhZfZzt/Gr+nB6p8vxM3KUdhXimMra5jqa55VmuYoie/MG1pxp2uawJq",
+	"qSZZznvWlZij6OGVUaxn2JwWsJYoGLXXsYdY//KLW7nG+EqMOJrZiBxPPZJWPY/ca73qNeKY0deF6U2R",
+	"KVRt+bgbjA4cC+hcMWFa0PnnoxUa77pzbX2n3qXf6YpleUrLLbXBbPDffeubBXfbxS17vc4+tc03kaT9",
+	"fSdbvcbLE2Z4aS47lceMpRrDNS6LmcEPsx+4MklbZH777bffeu/e9V6/7hKSGct4unxP0UYjqDhoBxU7",
+	"0ER+EjN0JutuZrlZhhm7+sfBcOjYgF+ieJytOLGUWf6Cl5i2cfIaZ8waZxvRnbzok2l2THkyDMLg5Ln9",
+	"58Wt2bETLClQzv5xMoST53DygqATiX5fZFNUbcjOUUDM57wMPZgPmTIZF2mh4eAAogSjC/dQp97TheOo",
+	"9toJQokYyJW85DGqJxr8Cy/Jb9Isw/IbG9lU37GIjLLdcj32zLioaHl3lJVCRYR8SoRcE7XyZJuER3ER",
+	"8ZylbT3cQESH1b7gzmkv2SD3chgG84KpmDMRhIFUcya4Jg/PfsxRMSNVpz8hPJuvVBDLMOWsi2Ay1t3E",
+	"KiNMZ/jr2+sOyq8hiyDwJ9uAsHPrI9ds1y1UDtsAst0V5AwYWC8a8pIksPfjm3MYxHg5qL7T+538i1c5",
+	"V6iPxRlaB1tvF99n3w2Hnid5Zon3/XeHnifd5+9WyqV0Yu+kXbj4x3dD4k3aIXAJnUpdb/N/aor9+rqD",
+	"FORXvuY6T1mH++5AcWaImWBEX/Ss29Mp/YaZQq+xXkTBQ8fTxntZq2ePtEkytpO76MXPm85CPvK9xCHx",
+	"Cis7PfMSg9aspZ6W1cE+VTahl3GdUT7tc7jyX9uoWXNVd/j758t1n+PDVKO6LLVFm1AoNCe6tLOQiVwI",
+	"y9yUydEgRbqERYIKgQH5GzbK1QlT6DNQIkqLGDVUi0LMDKuJV82zXsUna5kP2sDq+wvMDUQyX0JkxXmm",
+	"ZDYCJgCvnK9MQfa45P5x0G2GaJsO6X1ziWoJPswxCTMQY8ovKXnmTNrNiVLkVhjiI3NTAemKghokDOth",
+	"6IpGK06sEFjffaMkdAdQNtrktwigtsTQLmp5VSjtEo3bz1tu3AmvYhrvZg0iKWbcOsnrtH5XaAPTVTQ7",
+	"DtDuAtnSRrVSxV3Mc3uXoe0qlBB1HfQtxzSuMrPNk1AurynHK2+tK8gs0jWxJ/fstfXOdnKf28wv0gXp",
+	"T8hS59M3oexS8vJi537+ta6djm0IbE4xl6orjFVYJvTa+aAyPdGm/qkXLA1ckGIp8lSyuEbx2jKF8PnG",
+	"7l28rHVtkqcswhimS2AgcIEKLlFpLl0ycKVcpktKi9rw3qufLkjWcFadLqywsAKmDnUXVn/++M+zNjYv",
+	"cNkU/W15otaaW1NotHQXJB/qvusm+t5cjYbB18XFTrVFx/fP/qrSTo3edpR/QYw1nCOLKAv9k9Q5JVDh",
+	"/U9ncK4KbTY40a9kvLbU6en3O3wk7+9XHpIudI4ibtBz9eIfNTclkGHpnXtIwhoFdpmVOiVPqeykKqre",
+	"QmXfkX5dLoMNVvNimvIILP+BdUvos04whr3EmFzv9+GNtwFWBuUM/KLAREx/dzoRJXfcY0zZYJV7Wfeg",
+	"I1Rdo/QuQv6al17+w5PwcZB8Nxm7w6Yuv+IWh9XS1xvi4S02sCwvtU3M21fw4vD538GXrSBGw3hKLLue",
+	"Z7A/dGLZFQ5v7PLVnJSuYERow0SEG0IS8uGOuwOWFWHaRtZwk+IWx7uuW0msR4PBBTdJ339d1vX0wJdN",
+	"e1Q2DcKVsiwU3x1cOkfcQbOLZDOe4r1YtLUsauOl3anT1s+NbGfrVxdNrrBS8Lhrjx15zJMXoBE1RCkX",
+	"PGIpRX0v4eS5CxlNglyBjSXrJU3SuBqN4WKuX8LJ0D2s+Vz0ivzmydDticwThVQolmXtuJV5pAYQCsQx",
+	"pidyVFpS3MsEGXtBa5OUMWNQ2XX/79Ow9+Lzt4Ph9d+CB7DQRIYm1m9jnE8pqNlVib1N6Lde3e1QBrVI",
+	"+0ZLntHzZ0sR3bQk64rf5T5dB6+t2Tp1yrQpf7lhEqtKUewIaMpIvNqiCzaf5nTNUG3wWBSh1l+oYaBb",
+	"c7uE5BcuurVmVW9qa027Zqvw9cOGMtv66RqANRZrwNQ+MmWXokJxszyzNHfndNW9o8KpN/fpbUmOnz+e",
+	"l+1llC5yIFYrW2XvTCoXM9mW9n9yk8AFYu5bYiJu+L9QPNEQWaQLg7FLKMmZ10psPlc4t6IECUW5PiHQ",
+	"H4vzhOuy9HB0ckz/0wYsz0l5scIkUnGNcTMpTt0u/bEYiw+Um6fvKMMkEGNgvilEsyUsEh4lcMFFrC1M",
+	"tTaZQpO+yoCLsZhc9ax967nf9QT2fNIrbOwcQlkM2H8JrGrB8qvO0Wg4HD4biynOpM+xeSPtmsdYTFCT",
+	"uXf+87rLQZ0yULWJvISJpczEvq4Nm6akPX3Pl0UR12ORcm3RywVkcspT7EVSGMUiM3C+SD+L++CycWWr",
+	"IERMWWmHyf/2fCqod/x68nIsfi+ksa6+63xUlCiw4RkrIeyPRWWzPUO4bS0NgzDwMXkwCob9g/6QYrYc",
+	"Bct5MAqe9Yf9Z07PJ8Ssg/4C07RH3YEDCg/KVqG5K+rLksLWzQl+REOe7lrTo3VGNzch3a75yHnSHR13",
+	"1M4IH3EK/8QlnKGhXqjY1Sg2rVqBOfA+Xk1mg9Gnz9ZL9kaEcPmkCrGsnbaIt6GWKwxdouKzpf2uanzS",
+	"llJc6wJdXEX+86dGBUsHn+2mayWZjRj+hWtTr7HpP4rrG5mqRlWvbaxaxHhNRScnojqEsninwzVFQVpE",
+	"VFJLFDscHu6mVtXht41g5wmulb+cMoutPyHzjBroLHGsihBEUSulrEGr2sM1SjnqkhGTuqPGO/k2Dpge",
+	"ByMYB+NiOHwW2biH/sJxcD2hzbTbrYzEJx2luUkf3koFBrXFIytxOhZyBktZOK8yYxeW67gGu21VDhjB",
+	"t3FZq7Wf+v3+9fWkD+eOM616U8hSAgVj+PnjuR4LUtOkNYidrQ5K+QWutGkfTpSMi8geFDIZ20VmhUaq",
+	"AmrDlHEVc5PgWHRgGoVVk3FItDfWxChZGLuBXqCyCvrQvqvQKbIm9x/bNcqKaVCFWD/IeHlvCma9ILsW",
+	"wRpV4PUD6reml9Sp6DzBiAe9yAx3i0yt8/z2UhYGh0+f7n6hbBS+X8V7ZgWTCXCOWNlS6pmsQ5q3i69z",
+	"c/61zYb5fP8DUtnv0EHeX/P+TqVGPauanDMXKVaGpfK3/GGpB37rWU+RxVyg1v+e49rtl8TEz4fPHrdT",
+	"2ZDHt3T9NjQdodlSe5fUdffMGE+rbuUbEITMCKrLyq/UsMeN9Q2tv+lV3P5Wil0eDKjZeNB0Erb5Ax8a",
+	"Tz6GP9AoY9zAH2hACFLFZSGobK3xauxgt7pYb26n957tfm81V3FH5VQRvHTVq1GTOqVgr3RmXL9AB7Gl",
+	"oti9GdLUfw4+X4eVX9Ek96nf9UOzB+oh7ODGAseNDOLBg8DRrUFKQtzdFj4W3x0OX+x+o5q0eiSrWzF2",
+	"iUlyyes87Vw1dGUlbrzz6pppoWqmda2Sd+P3zZpv8M3XcK63WbGWPDyQIdvFjNYY1MHvPzZ/3dKr+0P8",
+	"8kHgw6vB2qzmJz+dmTNyzvxs5qrE19RJ24ZAP4dBXnRwkqv/PbJy9UXHR44zbsvJNlDlBoRcgJ8K/JNr",
+	"2j9hfFNJjpvEWdezTzT17YZOz0oFruIGe76car9SSCVWZnD/D2laVw/z6nTNWctRuESJTyU80WXXOUjh",
+	"88YzrrShzCrs8RizXFqWhELEqCCSIiqUokTF6kG9T4bEpae5gSIHI8Hyfm28161eJYh1VxbgRzTv8CG1",
+	"fFnO3CAWufv5P8lnLQd8uZjXqFodZMVIZSt1JxtVP664aODKBY6LaKyvxU/HSiFlnacp9sFC4gP5VM49",
+	"NzAQ0vguVJeVt4vS2Cg1Kvp00SJB0R+LM9/NlvmuxpSLC4yBzRkX4HP7TCzd9CzXkBdpWv7exU++45LO",
+	"8TDqvtHTeSNFf9jRsEuY+A9QvY+pSQkpgBSS0fCoL22VZawaa3tOvSVnD2pTlp3q8myV8xQSJjQSOXlJ",
+	"jE2ATARemYlXaZaLc6ZJ/zFdPl2boByLN1S4cwaCa2sj3Kgp7FUpr7JTet9aBAZO8PrwMUEBk0wqV5Ai",
+	"J2gsSEc72WC+D4AWcnCVb9GUZfVatxCORWOo2z4rJcg0HkGspDttKiOWuhojJffz3DVAaPRn0q6xYCxo",
+	"ngOkwA0q3gnkq2oqtMsT/L1AahD3riBh81bXc4TdC9FFDY2FKiZ1k1bllMvzxozLQUcb6+cHtFO14eCu",
+	"2zM8vrlwGZf+X1gNfLSWo31RAstzSJk2oJciwvvQBrWRgY35OMe5b/yTN+Lc+rDDzUhfDedYHl6vEDRn",
+	"2C1PhkAXptSGYWjCowMU39nQKUPfHXaK0Jqdcgcnzy4mnaOAzQwqV+5xPXNm0/ZtGb5Z+9B2KKqK/24A",
+	"CmF4eg8ArOZBaHLHOdQKL7ksNORsjpsAiNwQyQYSPD94eh9q7Hldiz3dqcXCbm5ccfagfo3Sgyq91TxP",
+	"Z3HMYtb6AF5QLZI7rpvq2sA/NqBnaO1nNwwiqztc/roK9rwRDnrkhjTnoY2LBl192oa1BtjqPoh70beD",
+	"b+TcHcfX22tZpeJdBjdJHfk1t6aOdmu/hxOMWcJVR8Wr0kdTLhgdtePWsR0Xm/yV5eLRk6DER0+0w/Dp",
+	"YYXksH59DDfkSpeDTPchG1flmFinQLyhn2tx7b+J734oRPyfly1ZJDKtYiDfpFPS150I9uzxIZJpitQO",
+	"sx+CNgpZdi/U1avu5c6485UshNHUb1h6j6ELweiyJpjhAqiYS9aQRckqh+KaQ713aP3jsajG8/pgOdoV",
+	"rBWyGBK5sOE1pEzN64FhH97ThFjVUJ7iJaZw8mJrPFf2T7fU85/FvWiCuYGlPW3+wkr0Hp2FUoasVzBP",
+	"mYjuwy9wI6xbOvCOWtK6EtQQNDIVJRpNCEYxoZnrZ5MKppbFfGJFczFPcSxW+pxG8il94qWnPn4PR2nq",
+	"L/5LuJiPSGdMWewTU1WfXIJj4dSLO0XoViShLEebrIdCHRLuXS5ivOrDEfgLLFbBHddjQVAxXZvtfaIb",
+	"syYvqXRDYlxlYZLqLpknKyEmHTEW7tpCZiCW6G7uy9zNq6uXgGuYpWxuA+5J606HSZcS+JVAu2Wi9c62",
+	"KNyhBG5kzR6vHteY/O66ELPMjTsCry67/dOngw+e3ViLPHJQcxTHLZ+tUfmCRKaxhj0GMddRQhYwRWNQ",
+	"WUGB45Oz/TvrMroFblCNu2zoI27fzjYpb6Sa5IoKgV8ucPnl68JMWh0ZZafo6dmz7w9BqrF4Q3/RiP4F",
+	"UmK2WeRdlfN9paZc6omGCdd6Qj7ERBfTCTCFY7G+whNduy5pworY5ZQTboPGOJec1M2vp7+EMMGrfGLN",
+	"Qia1geeQcVEY1GPBrLEMYfLV8InXWoWukjjOjZnkyupsuyWq8hrYRSIpZR4Zq37HYvJtHPDYdWH3+/1x",
+	"EMKYYr+1r5RM619dT2CPG0iZiCl76qoLvmiFlxbFpMNdGjxiVqvv9+HIdzAz0IlUpmcdqthPzNQ7Vz1R",
+	"pkvwEwUXuByLPY0Ik+55i8n+xmboehn/dl3RV73FYkFX7PYKlaKwJItvkXvedPnin69fuk2CmS9kdLTq",
+	"PJ4m/Tc2VL87Oj2HH1h0gSKGM1SXnBQf4aYU060DK83Fm0Ntnz5bB53aYL1v3ySIRTxmU4xjjMGfCvYm",
+	"cwmqENAfsDwfRFlME82um3ayH4RBoVI/ATcaDA6e/r0/7A/7B6Pvh98PKSLwsLYHYOUUNVGc7OaUkQuq",
+	"3PCJVFGC1Nkole7Dewk1OvkkedlntOrUbSd7KSggue5xUfN95ULUb+zzS5W2oHudWtfFajivjLl+LEdp",
+	"YMHT1EVoDKKEp9bnM4mSxTypbgscCxqu0L4vw5qdcipn8M3/dRxfD6qZvxWM3pa1QWz28tbZ2hmmDcxl",
+	"sT1HP1vixmfqyG0wWEdJo3b/shQ13Vk1voSk/Z21IKw0hrFbdJSqa5vXtVkCmm2RIl324WhKM9R7h8PD",
+	"fWsQ8moCprZufdLg+vP1/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,243 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kith-health/kith/adapters/httpapi/api"
+	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/domain/fault"
+	"github.com/kith-health/kith/domain/record"
+)
+
+const (
+	defaultPageSize   = 50
+	maxPageSize       = 200
+	defaultChangeSize = 200
+	maxChangeSize     = 500
+)
+
+func (h *handlers) GetRecordSummary(ctx context.Context, req api.GetRecordSummaryRequestObject) (api.GetRecordSummaryResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.app.RecordSummary(ctx, caller)
+	if err != nil {
+		return nil, err
+	}
+	etag := fmt.Sprintf(`W/"summary-%d"`, s.Revision)
+	if matches(req.Params.IfNoneMatch, etag) {
+		return api.GetRecordSummary304Response{}, nil
+	}
+	return api.GetRecordSummary200JSONResponse{Body: summaryView(s), Headers: api.GetRecordSummary200ResponseHeaders{ETag: &etag}}, nil
+}
+
+func (h *handlers) ListRecordEntries(ctx context.Context, req api.ListRecordEntriesRequestObject) (api.ListRecordEntriesResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := req.Params
+	q := app.EntryQuery{Limit: defaultPageSize, ResourceType: deref(p.Type), Cursor: deref(p.Cursor)}
+	if p.Limit != nil {
+		if *p.Limit < 1 || *p.Limit > maxPageSize {
+			return nil, fault.Invalid("limit", fmt.Sprintf("min=1,max=%d", maxPageSize))
+		}
+		q.Limit = *p.Limit
+	}
+	if p.Category != nil {
+		q.Category = record.Category(*p.Category)
+	}
+	if p.Since != nil {
+		q.Since = *p.Since
+	}
+	if p.Until != nil {
+		q.Until = *p.Until
+	}
+	entries, next, err := h.app.RecordEntries(ctx, caller, q)
+	if err != nil {
+		return nil, err
+	}
+	etag := pageETag(entries, next)
+	if matches(p.IfNoneMatch, etag) {
+		return api.ListRecordEntries304Response{}, nil
+	}
+	page := api.EntryPage{Entries: make([]api.EntryHead, 0, len(entries)), NextCursor: optional(next)}
+	for _, e := range entries {
+		page.Entries = append(page.Entries, entryHead(e))
+	}
+	return api.ListRecordEntries200JSONResponse{Body: page, Headers: api.ListRecordEntries200ResponseHeaders{ETag: &etag}}, nil
+}
+
+func (h *handlers) GetRecordEntry(ctx context.Context, req api.GetRecordEntryRequestObject) (api.GetRecordEntryResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := h.app.RecordEntry(ctx, caller, req.EntryId)
+	if err != nil {
+		return nil, err
+	}
+	etag := `"` + e.Hash + `"`
+	if matches(req.Params.IfNoneMatch, etag) {
+		return api.GetRecordEntry304Response{}, nil
+	}
+	return fhirResource{body: e.Resource, etag: etag}, nil
+}
+
+func (h *handlers) GetRecordChanges(ctx context.Context, req api.GetRecordChangesRequestObject) (api.GetRecordChangesResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := defaultChangeSize
+	if req.Params.Limit != nil {
+		if *req.Params.Limit < 1 || *req.Params.Limit > maxChangeSize {
+			return nil, fault.Invalid("limit", fmt.Sprintf("min=1,max=%d", maxChangeSize))
+		}
+		limit = *req.Params.Limit
+	}
+	page, err := h.app.RecordChanges(ctx, caller, deref(req.Params.Since), limit)
+	if err != nil {
+		return nil, err
+	}
+	out := api.GetRecordChanges200JSONResponse{Next: page.Next, More: page.More, Reset: page.Reset,
+		Changes: make([]api.Change, 0, len(page.Changes))}
+	for _, e := range page.Changes {
+		c := api.Change{Id: e.ID, Change: api.Delete}
+		if !e.Deleted {
+			head := entryHead(e)
+			resource := json.RawMessage(e.Resource)
+			c.Change, c.Entry, c.Resource = api.Upsert, &head, &resource
+		}
+		out.Changes = append(out.Changes, c)
+	}
+	return out, nil
+}
+
+func (h *handlers) UploadRecord(ctx context.Context, req api.UploadRecordRequestObject) (api.UploadRecordResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	body := req.JSONBody
+	if req.ApplicationFhirPlusJSONBody != nil {
+		body = req.ApplicationFhirPlusJSONBody
+	}
+	if body == nil {
+		return nil, fault.Invalid("body", "required")
+	}
+	data, err := body.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	r, err := h.app.UploadRecord(ctx, caller, data)
+	if err != nil {
+		return nil, err
+	}
+	return api.UploadRecord200JSONResponse{Received: r.Received, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged}, nil
+}
+
+func (h *handlers) ExportRecord(ctx context.Context, _ api.ExportRecordRequestObject) (api.ExportRecordResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	export, err := h.app.ExportRecord(ctx, caller)
+	if err != nil {
+		return nil, err
+	}
+	return fhirExport{
+		export: export,
+		onErr:  func(err error) { h.log.ErrorContext(ctx, "record export failed part-way", "error", err) },
+	}, nil
+}
+
+func (h *handlers) EraseRecord(ctx context.Context, req api.EraseRecordRequestObject) (api.EraseRecordResponseObject, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The app checks the confirmation after the caller's right to erase, so a caller
+	// who may not erase learns nothing from the body.
+	if err := h.app.EraseRecord(ctx, caller, req.Body.Confirm); err != nil {
+		return nil, err
+	}
+	return api.EraseRecord204Response{}, nil
+}
+
+// matches is If-None-Match against the current ETag (a list, or *).
+func matches(ifNoneMatch *api.IfNoneMatch, etag string) bool {
+	if ifNoneMatch == nil {
+		return false
+	}
+	for _, tag := range strings.Split(string(*ifNoneMatch), ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(etag, "W/") {
+			return true
+		}
+	}
+	return false
+}
+
+// pageETag changes whenever any entry on the page, or what follows it, changes.
+func pageETag(entries []record.Entry, next string) string {
+	h := sha256.New()
+	for _, e := range entries {
+		fmt.Fprintf(h, "%s:%d;", e.ID, e.Revision)
+	}
+	h.Write([]byte(next))
+	return `W/"` + hex.EncodeToString(h.Sum(nil))[:32] + `"`
+}
+
+func entryHead(e record.Entry) api.EntryHead {
+	head := api.EntryHead{
+		Id: e.ID, ResourceType: e.ResourceType, Category: api.Category(e.Category), Sensitive: e.Sensitive,
+		Source: e.Source(), UpdatedAt: e.UpdatedAt,
+		Display: api.EntryDisplay{Text: e.Display.Text, Status: optional(e.Display.Status)},
+	}
+	if !e.Display.Date.IsZero() {
+		d := e.Display.Date
+		head.Display.Date = &d
+	}
+	if len(e.Flags) > 0 {
+		flags := e.Flags
+		head.Flags = &flags
+	}
+	if len(e.Provenances) > 1 {
+		var sources []string
+		for _, p := range e.Provenances {
+			sources = append(sources, p.Source)
+		}
+		head.Sources = &sources
+	}
+	return head
+}
+
+func summaryView(s record.Summary) api.RecordSummary {
+	out := api.RecordSummary{Categories: []api.CategorySummary{}, Sources: []api.SourceSync{}}
+	for _, c := range record.Categories {
+		cat := api.CategorySummary{Category: api.Category(c), Count: s.Counts[c], Latest: []api.EntryHead{}}
+		for _, item := range s.Latest[c] {
+			cat.Latest = append(cat.Latest, entryHead(record.Entry{
+				ID: item.EntryID, ResourceType: item.ResourceType, Category: c, Sensitive: item.Sensitive, Display: item.Display,
+			}))
+		}
+		out.Categories = append(out.Categories, cat)
+	}
+	sources := make([]string, 0, len(s.LastSync))
+	for src := range s.LastSync {
+		sources = append(sources, src)
+	}
+	sort.Strings(sources)
+	for _, src := range sources {
+		out.Sources = append(out.Sources, api.SourceSync{LastSync: s.LastSync[src], Source: src})
+	}
+	return out
+}

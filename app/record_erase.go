@@ -1,0 +1,34 @@
+package app
+
+import (
+	"context"
+
+	"github.com/kith-health/kith/domain/audit"
+	"github.com/kith-health/kith/domain/fault"
+	"github.com/kith-health/kith/domain/identity"
+)
+
+// EraseConfirmation must be sent, exactly, to erase a record: a deliberate act, never
+// a stray request.
+const EraseConfirmation = "erase my record"
+
+// EraseRecord deletes every entry of the caller's own record and its summary. The
+// access log keeps a note that it happened and when, nothing of what was erased.
+// Erasing an empty record is fine: the request may be retried.
+func (a *App) EraseRecord(ctx context.Context, caller identity.Principal, confirm string) error {
+	id, err := ownRecord(caller)
+	if err != nil {
+		return err
+	}
+	if confirm != EraseConfirmation {
+		return fault.Invalid("confirm", "eq="+EraseConfirmation)
+	}
+	if err := a.store.EraseRecord(ctx, id); err != nil {
+		return err
+	}
+	_, err = a.RecordAccess(ctx, audit.Event{
+		PatientID: id, Actor: audit.Actor{Kind: audit.ActorPatient, ID: id},
+		Action: "record.erased", Basis: "self", Outcome: "erased",
+	})
+	return err
+}

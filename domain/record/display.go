@@ -1,0 +1,142 @@
+package record
+
+import (
+	"strings"
+	"time"
+)
+
+// personTypes are the resources whose display is a person's name. Names are
+// personal data; the record shows them only to readers already allowed to see it.
+var personTypes = map[string]bool{"Patient": true, "RelatedPerson": true,
+	"Practitioner": true, "Person": true}
+
+// displayConcepts are the CodeableConcepts that name what a resource is, in the
+// order tried.
+var displayConcepts = []string{"code", "medicationCodeableConcept", "vaccineCode",
+	"type", "description"}
+
+// displayDates are the elements holding a resource's clinically relevant date, in
+// the order tried; "x.y" reads y inside x.
+var displayDates = []string{
+	"effectiveDateTime", "effectivePeriod.start", "effectiveInstant",
+	"onsetDateTime", "onsetPeriod.start",
+	"occurrenceDateTime", "performedDateTime", "performedPeriod.start",
+	"authoredOn", "recordedDate", "issued", "period.start", "date", "created",
+	"birthDate", "meta.lastUpdated",
+}
+
+// DisplayOf is what a list shows of a resource without opening it: what it is
+// (the code's text or display, a medication, vaccine or type, a title or name;
+// the resource type when nothing better is found), its status (clinical status,
+// else status) and its clinically relevant date (zero when none parses).
+func DisplayOf(resourceType string, raw []byte) Display {
+	res := jsonObject(raw)
+	d := Display{Text: displayText(resourceType, res), Date: displayDate(res)}
+	if cs := codingsOf(jsonObj(res, "clinicalStatus")); len(cs) > 0 {
+		d.Status = cs[0].Code
+	}
+	if d.Status == "" {
+		d.Status = jsonStr(res, "status")
+	}
+	return d
+}
+
+func displayText(resourceType string, res map[string]any) string {
+	if personTypes[resourceType] {
+		if n := personName(jsonObjs(res, "name")); n != "" {
+			return n
+		}
+	}
+	for _, key := range displayConcepts {
+		for _, cc := range jsonObjs(res, key) {
+			if t := conceptText(cc); t != "" {
+				return t
+			}
+		}
+	}
+	if t := jsonStr(jsonObj(res, "class"), "display"); t != "" {
+		return t
+	}
+	for _, key := range []string{"title", "description", "name"} {
+		if t := jsonStr(res, key); t != "" {
+			return t
+		}
+	}
+	return resourceType
+}
+
+// personName is "given family" of the official name, else the usual one, else
+// the first; a name's text when it has no parts.
+func personName(names []map[string]any) string {
+	if len(names) == 0 {
+		return ""
+	}
+	pick := names[0]
+	if n := nameWithUse(names, "official"); n != nil {
+		pick = n
+	} else if n := nameWithUse(names, "usual"); n != nil {
+		pick = n
+	}
+	var parts []string
+	if given, ok := pick["given"].([]any); ok {
+		for _, g := range given {
+			if s, ok := g.(string); ok && s != "" {
+				parts = append(parts, s)
+			}
+		}
+	}
+	if f := jsonStr(pick, "family"); f != "" {
+		parts = append(parts, f)
+	}
+	if len(parts) == 0 {
+		return jsonStr(pick, "text")
+	}
+	return strings.Join(parts, " ")
+}
+
+func nameWithUse(names []map[string]any, use string) map[string]any {
+	for _, n := range names {
+		if jsonStr(n, "use") == use {
+			return n
+		}
+	}
+	return nil
+}
+
+func displayDate(res map[string]any) time.Time {
+	for _, path := range displayDates {
+		m, key := res, path
+		if parent, child, nested := strings.Cut(path, "."); nested {
+			m, key = jsonObj(res, parent), child
+		}
+		if t, ok := ParseFHIRTime(jsonStr(m, key)); ok {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// fhirLayouts are the forms of FHIR date, dateTime and instant: partial dates
+// stand for their first moment. A time without a zone is not valid FHIR but
+// turns up; it is read as UTC rather than dropped.
+var fhirLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02",
+	"2006-01",
+	"2006",
+}
+
+// ParseFHIRTime reads a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD), dateTime or
+// instant as UTC truncated to milliseconds, the precision stores keep.
+func ParseFHIRTime(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, layout := range fhirLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Truncate(time.Millisecond), true
+		}
+	}
+	return time.Time{}, false
+}
