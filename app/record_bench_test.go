@@ -6,8 +6,10 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/kith-health/kith/adapters/fixtures"
+	"github.com/kith-health/kith/adapters/synthetic"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/patient"
@@ -71,3 +73,62 @@ func BenchmarkReadSummaryVsPage(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkExport50k exports a synthetic record of about 50,000 entries and reports
+// the heap the export adds at its peak: streaming keeps it flat, whatever the size.
+func BenchmarkExport50k(b *testing.B) {
+	a, p, caller := recordApp(b)
+	ctx := context.Background()
+	data, err := synthetic.Record(synthetic.Person{NHSNumber: "9990000042", GivenName: "Bench", FamilyName: "Mark",
+		BirthDate: "1960-01-01", Gender: "female"}, synthetic.Options{Seed: 1, Scale: 520, Years: 5, Now: time.Now()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := a.Ingest(ctx, p, "exchange-a", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data = nil
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > peak {
+					peak = m.HeapInuse
+				}
+			}
+		}
+	}()
+	var bytesOut int64
+	for b.Loop() {
+		export, err := a.ExportRecord(ctx, caller)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := &countingWriter{}
+		if err := export(n); err != nil {
+			b.Fatal(err)
+		}
+		bytesOut = n.n
+	}
+	close(stop)
+	<-sampled
+	b.ReportMetric(float64(r.Created), "entries")
+	b.ReportMetric(float64(bytesOut)/(1<<20), "MB-exported")
+	b.ReportMetric(float64(peak-min(peak, base.HeapInuse))/(1<<20), "MB-peak-heap-added")
+}
+
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -67,6 +68,11 @@ func TestAPhoneSyncsInOneRoundTripAndStartsAgainAfterErasure(t *testing.T) {
 	}
 	if ids := entryIDs(t, s, tok, ""); len(ids) != 0 {
 		t.Fatalf("%d entries survived erasure", len(ids))
+	}
+	me := s.do("GET", "/v1/me", tok, nil).json(t)
+	tombstone, err := s.store.LastAccessEvent(context.Background(), me["id"].(string))
+	if err != nil || tombstone.Action != "record.erased" || len(tombstone.Categories) != 0 {
+		t.Fatalf("the access log should keep a bare note of the erasure: %+v %v", tombstone, err)
 	}
 	after := s.changes(tok, next.Next)
 	if !after.Reset || len(after.Changes) != 0 {

@@ -40,7 +40,12 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 		return nil, err
 	}
 	if id.dev != nil {
-		if err := seedDemo(ctx, a); err != nil {
+		if err := a.SeedDemoOrganisations(ctx); err != nil {
+			return nil, fmt.Errorf("demo organisations: %w", err)
+		}
+	}
+	if cfg.DemoDataOn() {
+		if err := seedDemoRecords(ctx, a); err != nil {
 			return nil, err
 		}
 	}
@@ -62,12 +67,9 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	return &Server{App: a, HTTP: srv, DevIssuer: id.dev != nil}, nil
 }
 
-// seedDemo gives development mode its cast: the demo organisations, and a believable
-// record for each demo patient from the synthetic generator, on first start.
-func seedDemo(ctx context.Context, a *app.App) error {
-	if err := a.SeedDemoOrganisations(ctx); err != nil {
-		return fmt.Errorf("demo organisations: %w", err)
-	}
+// seedDemoRecords gives each demo patient a believable record from the synthetic
+// generator, on first start.
+func seedDemoRecords(ctx context.Context, a *app.App) error {
 	now := time.Now()
 	err := a.SeedDemoRecords(ctx, func(d app.DemoPrincipal) ([]byte, error) {
 		return synthetic.Demo(synthetic.Person{

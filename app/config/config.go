@@ -42,6 +42,7 @@ type Config struct {
 	// DevIssuer and DevPushInbox are nil when not set: on in development, off in production.
 	DevIssuer    *bool `env:"KITH_DEV_ISSUER, noinit"`
 	DevPushInbox *bool `env:"KITH_DEV_PUSH_INBOX, noinit"`
+	DemoData     *bool `env:"KITH_DEMO_DATA, noinit"`
 	// PublicURL is where clients reach Kith; it is the iss of Kith's own tokens and
 	// the base of the token endpoint URL that client assertions must name as aud.
 	PublicURL string `env:"KITH_PUBLIC_URL"`
@@ -108,6 +109,9 @@ func (c Config) DevIssuerOn() bool { return orModeDefault(c.DevIssuer, c.Mode) }
 // DevPushInboxOn says whether pushes go to the developer inbox instead of FCM.
 func (c Config) DevPushInboxOn() bool { return orModeDefault(c.DevPushInbox, c.Mode) }
 
+// DemoDataOn says whether the demo patients get synthetic records on first start.
+func (c Config) DemoDataOn() bool { return orModeDefault(c.DemoData, c.Mode) }
+
 // JSONLogs says whether logs are JSON (production's default) or text.
 func (c Config) JSONLogs() bool {
 	if c.LogFormat == "" {
@@ -165,6 +169,9 @@ func (c Config) Validate() error {
 	}
 	if c.Mode == Production && c.DevIssuerOn() {
 		bad("KITH_DEV_ISSUER: the development token issuer is refused in production")
+	}
+	if c.Mode == Production && c.DemoDataOn() {
+		bad("KITH_DEMO_DATA: demo records are refused in production")
 	}
 	if c.Mode == Production && c.DevPushInboxOn() {
 		bad("KITH_DEV_PUSH_INBOX: the development push inbox is refused in production")

@@ -41,6 +41,8 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"production without a store", map[string]string{"KITH_MODE": "production", "KITH_DEV_ISSUER": "false", "KITH_DEV_PUSH_INBOX": "false"}, "KITH_STORE"},
 		{"production keeps the dev issuer off by default",
 			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_DEV_ISSUER": "true"}, "KITH_DEV_ISSUER"},
+		{"production refuses demo data",
+			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_DEMO_DATA": "true"}, "KITH_DEMO_DATA"},
 		{"production refuses the push inbox",
 			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_DEV_PUSH_INBOX": "true"}, "KITH_DEV_PUSH_INBOX"},
 		{"mongodb without a URI", map[string]string{"KITH_STORE": "mongodb"}, "KITH_MONGODB_URI"},
