@@ -2,8 +2,6 @@ package storetest
 
 import (
 	"errors"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,25 +60,5 @@ func testAssertionRaces(t *testing.T, open Open) {
 	s := openStore(t, open)
 	c := ctx(t)
 	const racers = 20
-	var wins, conflicts atomic.Int32
-	var wg sync.WaitGroup
-	for i := 0; i < racers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := s.UseAssertion(c, "client-r", "jti-r", at.Add(time.Minute))
-			switch {
-			case err == nil:
-				wins.Add(1)
-			case errors.Is(err, fault.ErrConflict):
-				conflicts.Add(1)
-			default:
-				t.Errorf("UseAssertion: %v", err)
-			}
-		}()
-	}
-	wg.Wait()
-	if wins.Load() != 1 || conflicts.Load() != racers-1 {
-		t.Fatalf("%d wins and %d conflicts, want 1 and %d: an assertion was replayed", wins.Load(), conflicts.Load(), racers-1)
-	}
+	exactlyOneWins(t, racers, "UseAssertion", func(int) error { return s.UseAssertion(c, "client-r", "jti-r", at.Add(time.Minute)) })
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"reflect"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,27 +144,9 @@ func testOrganisationRaces(t *testing.T, open Open) {
 
 	t.Run("of twenty concurrent registrations of one code exactly one wins", func(t *testing.T) {
 		const racers = 20
-		var wins, conflicts atomic.Int32
-		var wg sync.WaitGroup
-		for i := 0; i < racers; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := s.CreateOrganisation(c, newOrganisation(t, "RAC01", "https://rac01.example/jwks.json", nil))
-				switch {
-				case err == nil:
-					wins.Add(1)
-				case errors.Is(err, fault.ErrConflict):
-					conflicts.Add(1)
-				default:
-					t.Errorf("CreateOrganisation: %v", err)
-				}
-			}()
-		}
-		wg.Wait()
-		if wins.Load() != 1 || conflicts.Load() != racers-1 {
-			t.Fatalf("%d wins and %d conflicts, want 1 and %d", wins.Load(), conflicts.Load(), racers-1)
-		}
+		exactlyOneWins(t, racers, "CreateOrganisation", func(int) error {
+			return s.CreateOrganisation(c, newOrganisation(t, "RAC01", "https://rac01.example/jwks.json", nil))
+		})
 	})
 
 	t.Run("concurrent updates are all applied, none lost", func(t *testing.T) {

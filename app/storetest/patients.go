@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,27 +113,7 @@ func testPatientRaces(t *testing.T, open Open) {
 	const racers = 20
 
 	t.Run("of twenty concurrent creations for one subject exactly one wins", func(t *testing.T) {
-		var wins, conflicts atomic.Int32
-		var wg sync.WaitGroup
-		for i := 0; i < racers; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := s.CreatePatient(c, newPatient(t, "racer"))
-				switch {
-				case err == nil:
-					wins.Add(1)
-				case errors.Is(err, fault.ErrConflict):
-					conflicts.Add(1)
-				default:
-					t.Errorf("CreatePatient: %v", err)
-				}
-			}()
-		}
-		wg.Wait()
-		if wins.Load() != 1 || conflicts.Load() != racers-1 {
-			t.Fatalf("%d wins and %d conflicts, want 1 and %d", wins.Load(), conflicts.Load(), racers-1)
-		}
+		exactlyOneWins(t, racers, "CreatePatient", func(int) error { return s.CreatePatient(c, newPatient(t, "racer")) })
 	})
 
 	t.Run("twenty concurrent first calls open one account", func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -258,27 +257,10 @@ func testRecordRaces(t *testing.T, open Open) {
 
 	t.Run("of twenty concurrent creations of one entry exactly one wins", func(t *testing.T) {
 		const racers = 20
-		var wins, conflicts atomic.Int32
-		var wg sync.WaitGroup
-		for i := 0; i < racers; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, err := s.PutEntry(c, newEntry("patient-r", "entry-r", at.Add(time.Duration(i)*time.Second)), 0)
-				switch {
-				case err == nil:
-					wins.Add(1)
-				case errors.Is(err, fault.ErrConflict):
-					conflicts.Add(1)
-				default:
-					t.Errorf("PutEntry: %v", err)
-				}
-			}()
-		}
-		wg.Wait()
-		if wins.Load() != 1 || conflicts.Load() != racers-1 {
-			t.Fatalf("%d wins and %d conflicts, want 1 and %d", wins.Load(), conflicts.Load(), racers-1)
-		}
+		exactlyOneWins(t, racers, "PutEntry", func(i int) error {
+			_, err := s.PutEntry(c, newEntry("patient-r", "entry-r", at.Add(time.Duration(i)*time.Second)), 0)
+			return err
+		})
 		if got, err := s.EntryState(c, "patient-r", "entry-r"); err != nil || got.Revision != 1 {
 			t.Fatalf("EntryState after the race = revision %d, %v; want revision 1", got.Revision, err)
 		}
