@@ -217,6 +217,26 @@ func TestTheSameFactFromTwoSourcesIsOneEntryWithTwoProvenances(t *testing.T) {
 	if len(summary.LastSync) != 2 {
 		t.Fatalf("summary knows %d sources, want 2", len(summary.LastSync))
 	}
+	// A fact the second source also delivered is still there, intact, with both
+	// provenances.
+	heads, _, err := a.RecordEntries(ctx, caller, app.EntryQuery{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged := 0
+	for _, h := range heads {
+		if len(h.Provenances) != 2 {
+			continue
+		}
+		merged++
+		e, err := a.RecordEntry(ctx, caller, h.ID)
+		if err != nil || len(e.Resource) == 0 || record.Hash(e.Resource) != e.Hash {
+			t.Fatalf("entry %s delivered by two sources lost its resource: %v", h.ID, err)
+		}
+	}
+	if merged == 0 {
+		t.Fatal("no entry on the first page has two provenances")
+	}
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {

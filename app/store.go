@@ -126,8 +126,9 @@ type RecordStore interface {
 	// patient has no such entry (tombstones included: they are not entries).
 	EntryForDisclosure(ctx context.Context, patientID, id string) (record.Entry, error)
 
-	// EntryState reads one entry without its resource, tombstones included, so an
-	// ingest can merge into it. fault.ErrNotFound if there is none.
+	// EntryState reads one entry for an ingest to merge into: tombstones included,
+	// and with its resource, which a merge that only adds a provenance writes back
+	// unchanged. It is not a disclosure path. fault.ErrNotFound if there is none.
 	EntryState(ctx context.Context, patientID, id string) (record.Entry, error)
 
 	// EntryHeads lists live entries without their resources, newest first by

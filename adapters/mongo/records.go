@@ -65,11 +65,10 @@ func (s *Store) EntryForDisclosure(ctx context.Context, patientID, id string) (r
 	return r.entry(), nil
 }
 
-// EntryState implements app.RecordStore; the resource is left on the server.
+// EntryState implements app.RecordStore.
 func (s *Store) EntryState(ctx context.Context, patientID, id string) (record.Entry, error) {
 	var r entryRecord
-	err := s.entriesColl().FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "patient_id", Value: patientID}},
-		options.FindOne().SetProjection(withoutResource)).Decode(&r)
+	err := s.entriesColl().FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "patient_id", Value: patientID}}).Decode(&r)
 	if err != nil {
 		return record.Entry{}, translate("read entry state", err)
 	}

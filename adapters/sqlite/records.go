@@ -73,12 +73,12 @@ func (s *Store) EntryForDisclosure(ctx context.Context, patientID, id string) (r
 	return decodeEntry("read entry", raw, resource)
 }
 
-// EntryState implements app.RecordStore, leaving the resource column unread.
+// EntryState implements app.RecordStore.
 func (s *Store) EntryState(ctx context.Context, patientID, id string) (record.Entry, error) {
-	var raw []byte
-	err := s.db.QueryRowContext(ctx, `SELECT doc FROM entries WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw)
+	var raw, resource []byte
+	err := s.db.QueryRowContext(ctx, `SELECT doc, resource FROM entries WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw, &resource)
 	if err != nil {
 		return record.Entry{}, translate("read entry state", err)
 	}
-	return decodeEntry("read entry state", raw, nil)
+	return decodeEntry("read entry state", raw, resource)
 }
