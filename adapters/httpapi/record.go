@@ -227,6 +227,7 @@ func summaryView(s record.Summary) api.RecordSummary {
 		for _, item := range s.Latest[c] {
 			cat.Latest = append(cat.Latest, entryHead(record.Entry{
 				ID: item.EntryID, ResourceType: item.ResourceType, Category: c, Sensitive: item.Sensitive, Display: item.Display,
+				Provenances: []record.Provenance{{Source: item.Source}}, UpdatedAt: item.UpdatedAt,
 			}))
 		}
 		out.Categories = append(out.Categories, cat)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bundle wraps resources in a FHIR collection Bundle, each with a urn:uuid fullUrl.
@@ -91,6 +92,8 @@ func TestAnUploadIsKeptExactlyAndIdempotently(t *testing.T) {
 			Count    int
 			Latest   []struct {
 				Sensitive bool
+				Source    string
+				UpdatedAt time.Time
 				Display   struct{ Text string }
 			}
 		}
@@ -100,7 +103,8 @@ func TestAnUploadIsKeptExactlyAndIdempotently(t *testing.T) {
 	counts := map[string]int{}
 	for _, c := range sum.Categories {
 		counts[c.Category] = c.Count
-		if c.Category == "conditions" && (len(c.Latest) != 1 || !c.Latest[0].Sensitive || c.Latest[0].Display.Text != "Depressive disorder") {
+		if c.Category == "conditions" && (len(c.Latest) != 1 || !c.Latest[0].Sensitive || c.Latest[0].Display.Text != "Depressive disorder" ||
+			c.Latest[0].Source != "patient" || c.Latest[0].UpdatedAt.IsZero()) {
 			t.Fatalf("conditions summary %+v", c)
 		}
 	}

@@ -45,6 +45,8 @@ type summaryItemRecord struct {
 	Status       string        `bson:"status,omitempty"`
 	Date         bson.DateTime `bson:"date"`
 	Sensitive    bool          `bson:"sensitive,omitempty"`
+	Source       string        `bson:"source,omitempty"`
+	UpdatedAt    bson.DateTime `bson:"updated_at"`
 }
 
 type lastSyncRecord struct {
@@ -63,6 +65,7 @@ func toSummaryRecord(s record.Summary) summaryRecord {
 			items[i] = summaryItemRecord{
 				EntryID: it.EntryID, ResourceType: it.ResourceType, Text: it.Display.Text, Status: it.Display.Status,
 				Date: bson.NewDateTimeFromTime(it.Display.Date), Sensitive: it.Sensitive,
+				Source: it.Source, UpdatedAt: bson.NewDateTimeFromTime(it.UpdatedAt),
 			}
 		}
 		r.Latest = append(r.Latest, latestRecord{Category: string(c), Items: items})
@@ -90,6 +93,7 @@ func (r summaryRecord) summary() record.Summary {
 			items[i] = record.SummaryItem{
 				EntryID: it.EntryID, ResourceType: it.ResourceType, Sensitive: it.Sensitive,
 				Display: record.Display{Text: it.Text, Status: it.Status, Date: it.Date.Time().UTC()},
+				Source:  it.Source, UpdatedAt: it.UpdatedAt.Time().UTC(),
 			}
 		}
 		s.Latest[record.Category(l.Category)] = items

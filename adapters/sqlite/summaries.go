@@ -28,6 +28,8 @@ type summaryItemDoc struct {
 	Status       string `json:"status,omitempty"`
 	Date         int64  `json:"date"`
 	Sensitive    bool   `json:"sensitive,omitempty"`
+	Source       string `json:"source,omitempty"`
+	UpdatedAt    int64  `json:"updatedAt,omitempty"`
 }
 
 func toSummaryDoc(s record.Summary) summaryDoc {
@@ -47,6 +49,7 @@ func toSummaryDoc(s record.Summary) summaryDoc {
 			docs[i] = summaryItemDoc{
 				EntryID: it.EntryID, ResourceType: it.ResourceType, Text: it.Display.Text, Status: it.Display.Status,
 				Date: it.Display.Date.UnixMilli(), Sensitive: it.Sensitive,
+				Source: it.Source, UpdatedAt: it.UpdatedAt.UnixMilli(),
 			}
 		}
 		d.Latest[string(c)] = docs
@@ -77,6 +80,7 @@ func (d summaryDoc) summary() record.Summary {
 			items[i] = record.SummaryItem{
 				EntryID: it.EntryID, ResourceType: it.ResourceType, Sensitive: it.Sensitive,
 				Display: record.Display{Text: it.Text, Status: it.Status, Date: fromMilli(it.Date)},
+				Source:  it.Source, UpdatedAt: fromMilli(it.UpdatedAt),
 			}
 		}
 		s.Latest[record.Category(c)] = items

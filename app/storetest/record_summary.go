@@ -18,7 +18,8 @@ func newSummary(patientID string) record.Summary {
 		Counts:    map[record.Category]int{record.Results: 2, record.Allergies: 1},
 		Latest: map[record.Category][]record.SummaryItem{
 			record.Results: {
-				{EntryID: "s-1", ResourceType: "Observation", Display: record.Display{Text: "Haemoglobin", Status: "final", Date: at}, Sensitive: true},
+				{EntryID: "s-1", ResourceType: "Observation", Display: record.Display{Text: "Haemoglobin", Status: "final", Date: at}, Sensitive: true,
+					Source: "gp-a", UpdatedAt: at.Add(time.Minute)},
 				{EntryID: "s-2", ResourceType: "DiagnosticReport", Display: record.Display{Text: "Full blood count", Date: at.Add(-time.Hour)}},
 			},
 			record.Allergies: {
@@ -39,6 +40,7 @@ func summaryAsStored(s record.Summary, rev int64) record.Summary {
 			copied := append([]record.SummaryItem(nil), items...)
 			for i := range copied {
 				copied[i].Display.Date = utcMilli(copied[i].Display.Date)
+				copied[i].UpdatedAt = utcMilli(copied[i].UpdatedAt)
 			}
 			out.Latest[c] = copied
 		}

@@ -11,6 +11,8 @@ type SummaryItem struct {
 	ResourceType string
 	Display      Display
 	Sensitive    bool
+	Source       string
+	UpdatedAt    time.Time
 }
 
 // Summary is a patient's overview: counts per category, the latest few items of

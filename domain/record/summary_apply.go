@@ -47,6 +47,7 @@ func (s *Summary) Apply(before *Entry, after Entry) {
 		items := append(slices.Clone(s.Latest[after.Category]), SummaryItem{
 			EntryID: after.ID, ResourceType: after.ResourceType,
 			Display: after.Display, Sensitive: after.Sensitive,
+			Source: after.Source(), UpdatedAt: after.UpdatedAt,
 		})
 		slices.SortFunc(items, newestFirst)
 		if len(items) > LatestPerCategory {

@@ -21,7 +21,8 @@ func live(id string, c record.Category, date int, source string, at time.Time) r
 }
 
 func item(e record.Entry) record.SummaryItem {
-	return record.SummaryItem{EntryID: e.ID, ResourceType: e.ResourceType, Display: e.Display, Sensitive: e.Sensitive}
+	return record.SummaryItem{EntryID: e.ID, ResourceType: e.ResourceType, Display: e.Display, Sensitive: e.Sensitive,
+		Source: e.Source(), UpdatedAt: e.UpdatedAt}
 }
 
 func ids(items []record.SummaryItem) []string {
@@ -64,7 +65,8 @@ func TestSummaryApply(t *testing.T) {
 			want: record.Summary{
 				Counts: map[record.Category]int{record.Conditions: 1},
 				Latest: map[record.Category][]record.SummaryItem{record.Conditions: {
-					{EntryID: "a", ResourceType: "Condition", Display: record.Display{Text: "a2", Date: a.Display.Date}}}},
+					{EntryID: "a", ResourceType: "Condition", Display: record.Display{Text: "a2", Date: a.Display.Date},
+						Source: "gncr", UpdatedAt: day3}}},
 				LastSync: map[string]time.Time{"gncr": day3}},
 		},
 		{
