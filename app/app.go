@@ -22,6 +22,9 @@ type App struct {
 	sensitivity record.SensitivityRules
 	limits      Limits
 	publicURL   string
+	// requireBirthDate makes organisations give a patient's date of birth with the
+	// NHS number they look the patient up by.
+	requireBirthDate bool
 }
 
 // Limits bound what one request may make Kith do.
@@ -42,6 +45,10 @@ func WithSensitivity(r record.SensitivityRules) Option { return func(a *App) { a
 
 // WithPublicURL is Kith's public URL, the base of the fullUrls in exports.
 func WithPublicURL(u string) Option { return func(a *App) { a.publicURL = u } }
+
+// WithBirthDateCheck makes organisations name a patient by NHS number and date of
+// birth, not the NHS number alone.
+func WithBirthDateCheck(on bool) Option { return func(a *App) { a.requireBirthDate = on } }
 
 // Option adds an optional port.
 type Option func(*App)

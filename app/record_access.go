@@ -23,6 +23,9 @@ func (a *App) RecordAccess(ctx context.Context, e audit.Event) (audit.Event, err
 	if e.At.IsZero() {
 		e.At = a.now()
 	}
+	if e.Route == "" {
+		e.Route = routeFrom(ctx)
+	}
 	if err := e.Validate(); err != nil {
 		return audit.Event{}, err
 	}

@@ -60,14 +60,14 @@ func BenchmarkReadSummaryVsPage(b *testing.B) {
 	}
 	b.Run("summary", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := a.RecordSummary(ctx, caller); err != nil {
+			if _, err := a.RecordSummary(ctx, caller, app.RecordRef{}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("page-of-50", func(b *testing.B) {
 		for b.Loop() {
-			if _, _, err := a.RecordEntries(ctx, caller, app.EntryQuery{Limit: 50}); err != nil {
+			if _, _, err := a.RecordEntries(ctx, caller, app.RecordRef{}, app.EntryQuery{Limit: 50}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -112,7 +112,7 @@ func BenchmarkExport50k(b *testing.B) {
 	}()
 	var bytesOut int64
 	for b.Loop() {
-		export, err := a.ExportRecord(ctx, caller)
+		export, err := a.ExportRecord(ctx, caller, app.RecordRef{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/record"
@@ -21,16 +22,21 @@ type ChangePage struct {
 }
 
 // RecordChanges is the change feed of the caller's own record since token ("" for
-// everything). A token from before an erasure answers Reset.
+// everything). A token from before an erasure answers Reset. Only the patient syncs
+// a copy of the record: the feed is theirs alone.
 func (a *App) RecordChanges(ctx context.Context, caller identity.Principal, token string, limit int) (ChangePage, error) {
-	id, err := ownRecord(caller)
-	if err != nil {
-		return ChangePage{}, err
-	}
 	epoch, after, err := parseChangeToken(token)
 	if err != nil {
 		return ChangePage{}, err
 	}
+	r, err := a.openRead(ctx, caller, RecordRef{}, "record.changes.read")
+	if err != nil {
+		return ChangePage{}, err
+	}
+	if !r.decision.Whole() {
+		return ChangePage{}, fmt.Errorf("the change feed is the patient's own: %w", fault.ErrForbidden)
+	}
+	id := r.ownerID
 	changes, current, err := a.store.ChangesForDisclosure(ctx, id, after, limit)
 	if err != nil {
 		return ChangePage{}, err
@@ -50,6 +56,9 @@ func (a *App) RecordChanges(ctx context.Context, caller identity.Principal, toke
 		last = changes[n-1].ChangeSeq
 	}
 	page.Next = changeToken(current, last)
+	if err := a.disclose(ctx, r, audit.Event{Action: "record.changes.read"}); err != nil {
+		return ChangePage{}, err
+	}
 	return page, nil
 }
 

@@ -16,7 +16,7 @@ const EraseConfirmation = "erase my record"
 // access log keeps a note that it happened and when, nothing of what was erased.
 // Erasing an empty record is fine: the request may be retried.
 func (a *App) EraseRecord(ctx context.Context, caller identity.Principal, confirm string) error {
-	id, err := ownRecord(caller)
+	id, err := ownRecordToManage(caller, a.now())
 	if err != nil {
 		return err
 	}

@@ -8,29 +8,40 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/patient"
 	"github.com/kith-health/kith/domain/record"
 )
 
-// ExportRecord checks the caller may export their record and returns the function
-// that writes it: one FHIR R4 Bundle of type collection, the account's Patient first,
-// then every entry with the fullUrl it came with, so references between resources
-// still resolve. The writer streams: memory stays flat however many entries there
-// are. Checking first means a refusal is a clean error, never a half-sent Bundle.
-func (a *App) ExportRecord(ctx context.Context, caller identity.Principal) (func(io.Writer) error, error) {
-	id, err := ownRecord(caller)
+// ExportRecord checks the caller may export the record ref names, audits the export
+// and returns the function that writes it: one FHIR R4 Bundle of type collection,
+// the account's Patient first, then every entry the caller may see with the fullUrl
+// it came with, so references between resources still resolve. The writer streams:
+// memory stays flat however many entries there are. Deciding and auditing first
+// means a refusal is a clean error, never a half-sent Bundle.
+func (a *App) ExportRecord(ctx context.Context, caller identity.Principal, ref RecordRef) (func(io.Writer) error, error) {
+	r, err := a.openRead(ctx, caller, ref, "record.exported")
 	if err != nil {
 		return nil, err
 	}
-	p, err := a.Me(ctx, caller)
+	var p patient.Patient
+	if caller.Kind == identity.KindPatient {
+		p, err = a.Me(ctx, caller)
+	} else {
+		p, err = a.store.Patient(ctx, r.ownerID)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return func(out io.Writer) error { return a.writeExport(ctx, p, id, out) }, nil
+	if err := a.disclose(ctx, r, audit.Event{Action: "record.exported"}); err != nil {
+		return nil, err
+	}
+	return func(out io.Writer) error { return a.writeExport(ctx, p, r.decision.Permits, out) }, nil
 }
 
-func (a *App) writeExport(ctx context.Context, p patient.Patient, id string, out io.Writer) error {
+func (a *App) writeExport(ctx context.Context, p patient.Patient, permits func(record.Category, bool) bool, out io.Writer) error {
+	id := p.ID
 	w := bufio.NewWriterSize(out, 64<<10)
 	header := map[string]any{
 		"resourceType": "Bundle", "type": "collection",
@@ -43,6 +54,9 @@ func (a *App) writeExport(ctx context.Context, p patient.Patient, id string, out
 		return err
 	}
 	err := a.store.EachEntryForDisclosure(ctx, id, func(e record.Entry) error {
+		if !permits(e.Category, e.Sensitive) {
+			return nil
+		}
 		w.WriteByte(',')
 		return writeBundleEntry(w, a.fullURL(e), e.Resource)
 	})

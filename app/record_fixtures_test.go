@@ -116,7 +116,7 @@ func TestEveryFixtureIngestsReadsBackExportsAndReingests(t *testing.T) {
 			var all []record.Entry
 			cursor := ""
 			for {
-				page, next, err := a.RecordEntries(ctx, caller, app.EntryQuery{Limit: 200, Cursor: cursor})
+				page, next, err := a.RecordEntries(ctx, caller, app.RecordRef{}, app.EntryQuery{Limit: 200, Cursor: cursor})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -127,7 +127,7 @@ func TestEveryFixtureIngestsReadsBackExportsAndReingests(t *testing.T) {
 				cursor = next
 			}
 			for _, head := range all {
-				e, err := a.RecordEntry(ctx, caller, head.ID)
+				e, err := a.RecordEntry(ctx, caller, app.RecordRef{}, head.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -141,7 +141,7 @@ func TestEveryFixtureIngestsReadsBackExportsAndReingests(t *testing.T) {
 
 			// The export is one valid FHIR R4 Bundle.
 			var out bytes.Buffer
-			export, err := a.ExportRecord(ctx, caller)
+			export, err := a.ExportRecord(ctx, caller, app.RecordRef{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +203,7 @@ func TestTheSameFactFromTwoSourcesIsOneEntryWithTwoProvenances(t *testing.T) {
 	if second.Updated != withIdentifier || second.Created != first.Created-withIdentifier {
 		t.Fatalf("second source: %+v; want %d merged by identifier and %d new", second, withIdentifier, first.Created-withIdentifier)
 	}
-	summary, err := a.RecordSummary(ctx, caller)
+	summary, err := a.RecordSummary(ctx, caller, app.RecordRef{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestTheSameFactFromTwoSourcesIsOneEntryWithTwoProvenances(t *testing.T) {
 	}
 	// A fact the second source also delivered is still there, intact, with both
 	// provenances.
-	heads, _, err := a.RecordEntries(ctx, caller, app.EntryQuery{Limit: 200})
+	heads, _, err := a.RecordEntries(ctx, caller, app.RecordRef{}, app.EntryQuery{Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestTheSameFactFromTwoSourcesIsOneEntryWithTwoProvenances(t *testing.T) {
 			continue
 		}
 		merged++
-		e, err := a.RecordEntry(ctx, caller, h.ID)
+		e, err := a.RecordEntry(ctx, caller, app.RecordRef{}, h.ID)
 		if err != nil || len(e.Resource) == 0 || record.Hash(e.Resource) != e.Hash {
 			t.Fatalf("entry %s delivered by two sources lost its resource: %v", h.ID, err)
 		}

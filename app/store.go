@@ -6,6 +6,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/keyring"
 	"github.com/kith-health/kith/domain/organisation"
@@ -24,6 +25,7 @@ type Store interface {
 	AssertionStore
 	KeyringStore
 	RecordStore
+	GrantStore
 
 	// Ping reports whether the store can serve requests now (fault.ErrUnavailable if not).
 	Ping(ctx context.Context) error
@@ -48,6 +50,15 @@ type PatientStore interface {
 	// If update returns an error nothing is written and that error is returned.
 	// fault.ErrNotFound if there is no such account.
 	UpdatePatient(ctx context.Context, id string, update func(*patient.Patient) error) (patient.Patient, error)
+
+	// PatientsByNHSNumber lists the accounts carrying an NHS number, oldest first
+	// (there is normally one; an identity provider change can leave two). Empty, not
+	// an error, when there are none.
+	PatientsByNHSNumber(ctx context.Context, nhs patient.NHSNumber) ([]patient.Patient, error)
+
+	// PatientIDs lists account ids in order, at most limit of them, starting after
+	// the given id ("" from the start), for jobs that walk every account.
+	PatientIDs(ctx context.Context, after string, limit int) ([]string, error)
 }
 
 // AccessEventStore keeps the per-patient chain of access events.
@@ -66,6 +77,45 @@ type AccessEventStore interface {
 	// as before for the next page, or 0 when there are no more. fault.ErrInvalid if
 	// limit is below 1.
 	AccessEvents(ctx context.Context, patientID string, before int64, limit int) ([]audit.Event, int64, error)
+
+	// AccessEvent reads one of the patient's events. fault.ErrNotFound if the patient
+	// has no such event.
+	AccessEvent(ctx context.Context, patientID, id string) (audit.Event, error)
+
+	// ReportAccessEvent records that the patient does not recognise the event.
+	// Idempotent: reporting again keeps the first report and returns the event.
+	// fault.ErrNotFound if the patient has no such event.
+	ReportAccessEvent(ctx context.Context, patientID, id string, r audit.Report) (audit.Event, error)
+
+	// ReportedAccessEvents lists reported events of every patient, most recently
+	// reported first, at most limit; organisation (an ODS code) narrows them to that
+	// organisation's events, "" lists all. It is the one query across patients:
+	// reports are rare and someone has to look at each.
+	ReportedAccessEvents(ctx context.Context, organisation string, limit int) ([]audit.Event, error)
+}
+
+// GrantStore keeps the grants and break-glass accesses patients' records are read
+// under. Every method is scoped by the owning patient.
+type GrantStore interface {
+	// CreateGrant stores a new grant. When g carries an IdempotencyKey the patient
+	// has used before, nothing is written and the grant stored under that key is
+	// returned with created false: a retried create finds the first. Of concurrent
+	// creates with one key exactly one is created. fault.ErrConflict if the id is taken.
+	CreateGrant(ctx context.Context, g access.Grant) (stored access.Grant, created bool, err error)
+
+	// Grant reads one. fault.ErrNotFound if the patient has no such grant.
+	Grant(ctx context.Context, patientID, id string) (access.Grant, error)
+
+	// Grants lists every grant of the patient, in force or not, newest first. A
+	// patient has tens at most. Read on every disclosure to an organisation: no
+	// cache sits between a revocation and the next read.
+	Grants(ctx context.Context, patientID string) ([]access.Grant, error)
+
+	// UpdateGrant applies update with compare-and-set on the version, re-reading and
+	// re-applying it when another writer got there first, so update must be free of
+	// side effects; its error stops everything with nothing written. Once it returns,
+	// every later Grants call sees the change. fault.ErrNotFound if there is none.
+	UpdateGrant(ctx context.Context, patientID, id string, update func(*access.Grant) error) (access.Grant, error)
 }
 
 // OrganisationStore keeps the registered organisations, keyed by ODS code.
@@ -169,4 +219,7 @@ type EntryQuery struct {
 	Since, Until time.Time // on Display.Date: Since inclusive, Until exclusive
 	Cursor       string
 	Limit        int
+	// Within, when not nil, keeps only what an access decision's scope covers: its
+	// categories, and sensitive entries only where the scope includes them.
+	Within access.Scope
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kith-health/kith/adapters/httpapi/api"
+	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/identity"
 )
@@ -78,7 +79,10 @@ func authenticate(v TokenVerifier, public map[string]bool, callers map[string][]
 		if !slices.Contains(callers[op], p.Kind) {
 			return fmt.Errorf("a %s may not call %s: %w", p.Kind, op, fault.ErrForbidden)
 		}
-		c.SetUserContext(identity.WithPrincipal(c.UserContext(), p))
+		ctx := identity.WithPrincipal(c.UserContext(), p)
+		// The route template, for the access log. Fiber's method string points into
+		// the request buffer, reused after the request: clone it.
+		c.SetUserContext(app.WithRoute(ctx, strings.Clone(op)))
 		return next(c)
 	}
 }

@@ -43,3 +43,14 @@ func (r fhirExport) VisitExportRecordResponse(c *fiber.Ctx) error {
 	})
 	return nil
 }
+
+// An organisation's copy is not to be kept by caches between it and Kith.
+func (r fhirResource) VisitGetOrgRecordEntryResponse(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fhirJSON)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusOK).Send(r.body)
+}
+
+func (r fhirExport) VisitExportOrgRecordResponse(c *fiber.Ctx) error {
+	return r.VisitExportRecordResponse(c)
+}

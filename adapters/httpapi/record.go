@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kith-health/kith/adapters/httpapi/api"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/fault"
+	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -27,7 +29,7 @@ func (h *handlers) GetRecordSummary(ctx context.Context, req api.GetRecordSummar
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.app.RecordSummary(ctx, caller)
+	s, err := h.app.RecordSummary(ctx, caller, app.RecordRef{})
 	if err != nil {
 		return nil, err
 	}
@@ -44,23 +46,11 @@ func (h *handlers) ListRecordEntries(ctx context.Context, req api.ListRecordEntr
 		return nil, err
 	}
 	p := req.Params
-	q := app.EntryQuery{Limit: defaultPageSize, ResourceType: deref(p.Type), Cursor: deref(p.Cursor)}
-	if p.Limit != nil {
-		if *p.Limit < 1 || *p.Limit > maxPageSize {
-			return nil, fault.Invalid("limit", fmt.Sprintf("min=1,max=%d", maxPageSize))
-		}
-		q.Limit = *p.Limit
+	q, err := entryQuery(p.Type, p.Cursor, p.Limit, p.Category, p.Since, p.Until)
+	if err != nil {
+		return nil, err
 	}
-	if p.Category != nil {
-		q.Category = record.Category(*p.Category)
-	}
-	if p.Since != nil {
-		q.Since = *p.Since
-	}
-	if p.Until != nil {
-		q.Until = *p.Until
-	}
-	entries, next, err := h.app.RecordEntries(ctx, caller, q)
+	entries, next, err := h.app.RecordEntries(ctx, caller, app.RecordRef{}, q)
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +58,37 @@ func (h *handlers) ListRecordEntries(ctx context.Context, req api.ListRecordEntr
 	if matches(p.IfNoneMatch, etag) {
 		return api.ListRecordEntries304Response{}, nil
 	}
+	return api.ListRecordEntries200JSONResponse{Body: entryPage(entries, next), Headers: api.ListRecordEntries200ResponseHeaders{ETag: &etag}}, nil
+}
+
+// entryQuery binds the entry list's query parameters, shared by the patient's and
+// organisations' routes.
+func entryQuery(typ, cursor *string, limit *int, category *api.Category, since, until *time.Time) (app.EntryQuery, error) {
+	q := app.EntryQuery{Limit: defaultPageSize, ResourceType: deref(typ), Cursor: deref(cursor)}
+	if limit != nil {
+		if *limit < 1 || *limit > maxPageSize {
+			return app.EntryQuery{}, fault.Invalid("limit", fmt.Sprintf("min=1,max=%d", maxPageSize))
+		}
+		q.Limit = *limit
+	}
+	if category != nil {
+		q.Category = record.Category(*category)
+	}
+	if since != nil {
+		q.Since = *since
+	}
+	if until != nil {
+		q.Until = *until
+	}
+	return q, nil
+}
+
+func entryPage(entries []record.Entry, next string) api.EntryPage {
 	page := api.EntryPage{Entries: make([]api.EntryHead, 0, len(entries)), NextCursor: optional(next)}
 	for _, e := range entries {
 		page.Entries = append(page.Entries, entryHead(e))
 	}
-	return api.ListRecordEntries200JSONResponse{Body: page, Headers: api.ListRecordEntries200ResponseHeaders{ETag: &etag}}, nil
+	return page
 }
 
 func (h *handlers) GetRecordEntry(ctx context.Context, req api.GetRecordEntryRequestObject) (api.GetRecordEntryResponseObject, error) {
@@ -80,7 +96,7 @@ func (h *handlers) GetRecordEntry(ctx context.Context, req api.GetRecordEntryReq
 	if err != nil {
 		return nil, err
 	}
-	e, err := h.app.RecordEntry(ctx, caller, req.EntryId)
+	e, err := h.app.RecordEntry(ctx, caller, app.RecordRef{}, req.EntryId)
 	if err != nil {
 		return nil, err
 	}
@@ -149,9 +165,13 @@ func (h *handlers) ExportRecord(ctx context.Context, _ api.ExportRecordRequestOb
 	if err != nil {
 		return nil, err
 	}
-	export, err := h.app.ExportRecord(ctx, caller)
+	return h.export(ctx, caller, app.RecordRef{})
+}
+
+func (h *handlers) export(ctx context.Context, caller identity.Principal, ref app.RecordRef) (fhirExport, error) {
+	export, err := h.app.ExportRecord(ctx, caller, ref)
 	if err != nil {
-		return nil, err
+		return fhirExport{}, err
 	}
 	return fhirExport{
 		export: export,

@@ -55,6 +55,8 @@ func TestRoutesAndSpecDoNotDrift(t *testing.T) {
 // authorizationMatrix is the expected status of every route for every kind of caller.
 // A route missing here fails the test: no route ships without its rule. Bodies are
 // empty, so a route a caller may use answers 422 (or 200 for reads), never 401/403.
+// Path parameters name Amelia's things (her NHS number, an allergy of hers, a grant
+// and an event of hers), so "another patient" is refused them as not found.
 var authorizationMatrix = map[string]map[string]int{
 	"GET /healthz":               everyone(200),
 	"GET /readyz":                everyone(200),
@@ -64,22 +66,40 @@ var authorizationMatrix = map[string]map[string]int{
 	"GET /dev/principals":        everyone(200),
 	"POST /dev/tokens":           everyone(422),
 	"POST /v1/oauth/token":       everyone(422),
-	"GET /v1/me":                 only(200, "patient", "patient-p5", "patient-p0"),
-	// The record: P9 patients only; P5 and P0 get 403 identity-level-too-low.
-	"GET /v1/me/record/summary":            only(200, "patient"),
-	"GET /v1/me/record/entries":            only(200, "patient"),
-	"GET /v1/me/record/entries/:entryId":   only(404, "patient"),
-	"GET /v1/me/record/changes":            only(200, "patient"),
-	"GET /v1/me/record/export":             only(200, "patient"),
-	"POST /v1/me/record/uploads":           only(422, "patient"),
-	"DELETE /v1/me/record":                 only(422, "patient"),
-	"GET /v1/admin/organisations":          only(200, "operator"),
-	"POST /v1/admin/organisations":         only(422, "operator"),
-	"GET /v1/admin/organisations/:odsCode": only(200, "operator"),
-	"PUT /v1/admin/organisations/:odsCode": only(422, "operator"),
+	"GET /v1/me":                 only(200, "patient", "another-patient", "patient-p5", "patient-p0"),
+	// The record: P9 patients only, each their own; P5 and P0 get 403 identity-level-too-low.
+	"GET /v1/me/record/summary":          only(200, "patient", "another-patient"),
+	"GET /v1/me/record/entries":          only(200, "patient", "another-patient"),
+	"GET /v1/me/record/entries/:entryId": with(only(200, "patient"), 404, "another-patient"),
+	"GET /v1/me/record/changes":          only(200, "patient", "another-patient"),
+	"GET /v1/me/record/export":           only(200, "patient", "another-patient"),
+	"POST /v1/me/record/uploads":         only(422, "patient", "another-patient"),
+	"DELETE /v1/me/record":               only(422, "patient", "another-patient"),
+	// Who may see it: the patient alone decides.
+	"GET /v1/me/grants":                            only(200, "patient", "another-patient"),
+	"POST /v1/me/grants":                           only(422, "patient", "another-patient"),
+	"GET /v1/me/grants/:grantId":                   with(only(200, "patient"), 404, "another-patient"),
+	"POST /v1/me/grants/:grantId/revoke":           with(only(200, "patient"), 404, "another-patient"),
+	"GET /v1/me/settings":                          only(200, "patient", "another-patient"),
+	"PUT /v1/me/settings":                          only(422, "patient", "another-patient"),
+	"GET /v1/me/access-log":                        only(200, "patient", "another-patient"),
+	"POST /v1/me/access-log/:eventId/report":       with(only(200, "patient"), 404, "another-patient"),
+	"GET /v1/org/access-reports":                   only(200, "org-with-grant", "org-expired-grant", "org-without-grant"),
+	"POST /v1/org/patients/:nhsNumber/break-glass": only(422, "org-with-grant", "org-expired-grant", "org-without-grant"),
+	// Organisations read under a grant in force; every other organisation hears
+	// "not found", as for a person unknown to Kith.
+	"GET /v1/org/patients/:nhsNumber/record/summary":          orgRead(),
+	"GET /v1/org/patients/:nhsNumber/record/entries":          orgRead(),
+	"GET /v1/org/patients/:nhsNumber/record/entries/:entryId": orgRead(),
+	"GET /v1/org/patients/:nhsNumber/record/export":           orgRead(),
+	"GET /v1/admin/organisations":                             only(200, "operator"),
+	"POST /v1/admin/organisations":                            only(422, "operator"),
+	"GET /v1/admin/organisations/:odsCode":                    only(200, "operator"),
+	"PUT /v1/admin/organisations/:odsCode":                    only(422, "operator"),
 }
 
-var callerKinds = []string{"anonymous", "patient", "patient-p5", "patient-p0", "organisation", "operator"}
+var callerKinds = []string{"anonymous", "patient", "another-patient", "patient-p5", "patient-p0",
+	"org-with-grant", "org-expired-grant", "org-without-grant", "operator"}
 
 func everyone(status int) map[string]int {
 	m := map[string]int{}
@@ -102,15 +122,31 @@ func only(status int, allowed ...string) map[string]int {
 	return m
 }
 
+// with changes the status of some callers in a row.
+func with(m map[string]int, status int, callers ...string) map[string]int {
+	for _, k := range callers {
+		m[k] = status
+	}
+	return m
+}
+
+func orgRead() map[string]int {
+	return with(only(200, "org-with-grant"), 404, "org-expired-grant", "org-without-grant")
+}
+
 func TestAuthorizationMatrix(t *testing.T) {
 	s := newServer(t)
+	w := newAccessWorld(t, s)
 	callers := map[string]string{
-		"anonymous":    "",
-		"patient":      s.tokenAs("amelia"),
-		"patient-p5":   s.tokenAs("oliver"),
-		"patient-p0":   s.token("matrix-p0", map[string]any{"identityLevel": "P0"}),
-		"organisation": s.tokenAs("leeds-registrar"),
-		"operator":     s.tokenAs("operator"),
+		"anonymous":         "",
+		"patient":           w.amelia,
+		"another-patient":   s.token("matrix-other", map[string]any{"nhsNumber": "9990000042"}),
+		"patient-p5":        s.tokenAs("oliver"),
+		"patient-p0":        s.token("matrix-p0", map[string]any{"identityLevel": "P0"}),
+		"org-with-grant":    w.leeds,
+		"org-expired-grant": w.gp,
+		"org-without-grant": w.stranger,
+		"operator":          s.tokenAs("operator"),
 	}
 	for _, op := range append(specOperations(t), infrastructureRoutes...) {
 		rules, ok := authorizationMatrix[op]
@@ -119,7 +155,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			continue
 		}
 		method, path, _ := strings.Cut(op, " ")
-		path = strings.NewReplacer(":odsCode", "RR8", ":entryId", "no-such-entry").Replace(path)
+		path = strings.NewReplacer(":odsCode", "RR8", ":entryId", w.allergyID, ":nhsNumber", ameliaNHS,
+			":grantId", w.spareGrantID, ":eventId", w.eventID).Replace(path)
 		for _, caller := range callerKinds {
 			var body any
 			var headers []string
@@ -129,8 +166,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			case method == "POST" || method == "PUT" || method == "DELETE":
 				body = map[string]any{}
 			}
-			if got := s.do(method, path, callers[caller], body, headers...).status; got != rules[caller] {
-				t.Errorf("%s as %s = %d, want %d", op, caller, got, rules[caller])
+			if got := s.do(method, path, callers[caller], body, headers...); got.status != rules[caller] {
+				t.Errorf("%s as %s = %d, want %d: %.200s", op, caller, got.status, rules[caller], got.body)
 			}
 		}
 	}

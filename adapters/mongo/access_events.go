@@ -22,6 +22,7 @@ type accessEventRecord struct {
 	ActorKind        string        `bson:"actor_kind"`
 	ActorID          string        `bson:"actor_id,omitempty"`
 	Organisation     string        `bson:"organisation,omitempty"`
+	OrganisationName string        `bson:"organisation_name,omitempty"`
 	PractitionerID   string        `bson:"practitioner_id,omitempty"`
 	PractitionerName string        `bson:"practitioner_name,omitempty"`
 	PractitionerRole string        `bson:"practitioner_role,omitempty"`
@@ -29,32 +30,54 @@ type accessEventRecord struct {
 	Basis            string        `bson:"basis,omitempty"`
 	Categories       []string      `bson:"categories,omitempty"`
 	Route            string        `bson:"route,omitempty"`
+	Query            string        `bson:"query,omitempty"`
+	EntryID          string        `bson:"entry_id,omitempty"`
+	GrantIDs         []string      `bson:"grant_ids,omitempty"`
+	Reason           string        `bson:"reason,omitempty"`
 	Outcome          string        `bson:"outcome,omitempty"`
 	PrevHash         string        `bson:"prev_hash,omitempty"`
 	Hash             string        `bson:"hash"`
+	// Outside the hash: they change after the event is sealed. reported_at is absent
+	// until the patient reports the event, so access_events_reported (sparse) holds
+	// only reported events.
+	Alert      string         `bson:"alert,omitempty"`
+	ReportedAt *bson.DateTime `bson:"reported_at,omitempty"`
+	ReportNote string         `bson:"report_note,omitempty"`
 }
 
 func toAccessEventRecord(e audit.Event) accessEventRecord {
-	return accessEventRecord{
+	r := accessEventRecord{
 		ID: e.ID, PatientID: e.PatientID, Seq: e.Seq, At: bson.NewDateTimeFromTime(e.At),
 		ActorKind: string(e.Actor.Kind), ActorID: e.Actor.ID, Organisation: e.Actor.Organisation,
-		PractitionerID: e.Actor.PractitionerID, PractitionerName: e.Actor.PractitionerName,
-		PractitionerRole: e.Actor.PractitionerRole,
-		Action:           e.Action, Basis: e.Basis, Categories: e.Categories, Route: e.Route, Outcome: e.Outcome,
-		PrevHash: e.PrevHash, Hash: e.Hash,
+		OrganisationName: e.Actor.OrganisationName, PractitionerID: e.Actor.PractitionerID,
+		PractitionerName: e.Actor.PractitionerName, PractitionerRole: e.Actor.PractitionerRole,
+		Action: e.Action, Basis: e.Basis, Categories: e.Categories, Route: e.Route,
+		Query: e.Query, EntryID: e.EntryID, GrantIDs: e.GrantIDs, Reason: e.Reason, Outcome: e.Outcome,
+		PrevHash: e.PrevHash, Hash: e.Hash, Alert: string(e.Alert),
 	}
+	if !e.Report.At.IsZero() {
+		at := bson.NewDateTimeFromTime(e.Report.At)
+		r.ReportedAt, r.ReportNote = &at, e.Report.Note
+	}
+	return r
 }
 
 func (r accessEventRecord) event() audit.Event {
-	return audit.Event{
+	e := audit.Event{
 		ID: r.ID, PatientID: r.PatientID, Seq: r.Seq, At: r.At.Time().UTC(),
 		Actor: audit.Actor{
 			Kind: audit.ActorKind(r.ActorKind), ID: r.ActorID, Organisation: r.Organisation,
-			PractitionerID: r.PractitionerID, PractitionerName: r.PractitionerName, PractitionerRole: r.PractitionerRole,
+			OrganisationName: r.OrganisationName, PractitionerID: r.PractitionerID,
+			PractitionerName: r.PractitionerName, PractitionerRole: r.PractitionerRole,
 		},
-		Action: r.Action, Basis: r.Basis, Categories: r.Categories, Route: r.Route, Outcome: r.Outcome,
-		PrevHash: r.PrevHash, Hash: r.Hash,
+		Action: r.Action, Basis: r.Basis, Categories: r.Categories, Route: r.Route,
+		Query: r.Query, EntryID: r.EntryID, GrantIDs: r.GrantIDs, Reason: r.Reason, Outcome: r.Outcome,
+		PrevHash: r.PrevHash, Hash: r.Hash, Alert: audit.AlertState(r.Alert),
 	}
+	if r.ReportedAt != nil {
+		e.Report = audit.Report{At: r.ReportedAt.Time().UTC(), Note: r.ReportNote}
+	}
+	return e
 }
 
 // AppendAccessEvent implements app.AccessEventStore; the unique (patient_id, seq)
@@ -103,4 +126,14 @@ func (s *Store) AccessEvents(ctx context.Context, patientID string, before int64
 		next = events[limit-1].Seq
 	}
 	return events, next, nil
+}
+
+// AccessEvent implements app.AccessEventStore.
+func (s *Store) AccessEvent(ctx context.Context, patientID, id string) (audit.Event, error) {
+	var r accessEventRecord
+	err := s.accessEvents.FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "patient_id", Value: patientID}}).Decode(&r)
+	if err != nil {
+		return audit.Event{}, translate("read access event", err)
+	}
+	return r.event(), nil
 }

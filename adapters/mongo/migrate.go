@@ -84,10 +84,13 @@ func (s *Store) apply(ctx context.Context, step migrations.Step, p plan) (bool, 
 	label := fmt.Sprintf("migration %04d_%s", step.Version, step.Name)
 	for _, ix := range p.Indexes {
 		opts := options.Index().SetName(ix.Name)
+		// Options are left unset unless asked for, so the definition matches one
+		// created without them and re-creating it stays a no-op.
 		if ix.Unique {
-			// Left unset otherwise, so the definition matches one created without the
-			// option and re-creating it stays a no-op.
 			opts.SetUnique(true)
+		}
+		if ix.Sparse {
+			opts.SetSparse(true)
 		}
 		_, err := s.db.Collection(ix.Collection).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys, Options: opts})
 		if err != nil {
@@ -142,11 +145,15 @@ type plan struct {
 	Indexes []indexPlan `json:"indexes"`
 }
 
+// indexPlan is one index of a step. Sparse leaves out documents without the indexed
+// fields; FerretDB v1 accepts the option and ignores it, which costs space there but
+// answers queries the same.
 type indexPlan struct {
 	Collection string  `json:"collection"`
 	Name       string  `json:"name"`
 	Keys       [][]any `json:"keys"`
 	Unique     bool    `json:"unique"`
+	Sparse     bool    `json:"sparse"`
 	keys       bson.D
 }
 

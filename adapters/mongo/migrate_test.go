@@ -80,6 +80,7 @@ func TestMigrate(t *testing.T) {
 		}
 		for coll, name := range map[string]string{
 			"access_events": "access_events_by_chain",
+			"grants":        "grants_by_request_key",
 		} {
 			specs, err := collection(t, uri, database, coll).Indexes().ListSpecifications(ctx(t))
 			if err != nil {

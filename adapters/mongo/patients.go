@@ -2,10 +2,13 @@ package mongo
 
 import (
 	"context"
+	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kith-health/kith/adapters/internal/cas"
+	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/patient"
 )
 
@@ -23,13 +26,16 @@ type patientRecord struct {
 	CreatedAt bson.DateTime `bson:"created_at"`
 	UpdatedAt bson.DateTime `bson:"updated_at"`
 	Version   int64         `bson:"version"`
+	// BreakGlassRefused is stored rather than "allowed" so that accounts stored
+	// before the setting existed read as allowed, the default.
+	BreakGlassRefused bool `bson:"break_glass_refused,omitempty"`
 }
 
 func toPatientRecord(p patient.Patient) patientRecord {
 	return patientRecord{
 		ID: p.ID, Issuer: p.Issuer, Subject: p.Subject,
 		NHSNumber: p.NHSNumber.Value(), BirthDate: p.BirthDate.Value(), Proofing: string(p.Proofing),
-		Given: p.Name.Given, Family: p.Name.Family,
+		Given: p.Name.Given, Family: p.Name.Family, BreakGlassRefused: !p.Settings.BreakGlassAllowed,
 		CreatedAt: bson.NewDateTimeFromTime(p.CreatedAt), UpdatedAt: bson.NewDateTimeFromTime(p.UpdatedAt),
 		Version: p.Version,
 	}
@@ -41,6 +47,7 @@ func (r patientRecord) patient() patient.Patient {
 		NHSNumber: patient.NHSNumber(r.NHSNumber), BirthDate: patient.BirthDate(r.BirthDate),
 		Name:      patient.Name{Given: r.Given, Family: r.Family},
 		Proofing:  patient.ProofingLevel(r.Proofing),
+		Settings:  patient.Settings{BreakGlassAllowed: !r.BreakGlassRefused},
 		CreatedAt: r.CreatedAt.Time().UTC(), UpdatedAt: r.UpdatedAt.Time().UTC(),
 		Version: r.Version,
 	}
@@ -81,4 +88,49 @@ func (s *Store) UpdatePatient(ctx context.Context, id string, update func(*patie
 		return res.MatchedCount == 1, nil
 	}
 	return cas.Update(read, update, write)
+}
+
+// PatientsByNHSNumber implements app.PatientStore through patients_by_nhs_number,
+// oldest first with _id breaking ties. Patients are sharded on _id, so this asks
+// every shard: organisations know a patient by NHS number only.
+func (s *Store) PatientsByNHSNumber(ctx context.Context, nhs patient.NHSNumber) ([]patient.Patient, error) {
+	cur, err := s.patients.Find(ctx, bson.D{{Key: "nhs_number", Value: nhs.Value()}},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, translate("patients by NHS number", err)
+	}
+	var records []patientRecord
+	if err := cur.All(ctx, &records); err != nil {
+		return nil, translate("patients by NHS number", err)
+	}
+	var out []patient.Patient
+	for _, r := range records {
+		out = append(out, r.patient())
+	}
+	return out, nil
+}
+
+// PatientIDs implements app.PatientStore, walking the _id index and reading nothing
+// else.
+func (s *Store) PatientIDs(ctx context.Context, after string, limit int) ([]string, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("patient ids: limit %d: %w", limit, fault.ErrInvalid)
+	}
+	cur, err := s.patients.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).
+			SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, translate("patient ids", err)
+	}
+	var records []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &records); err != nil {
+		return nil, translate("patient ids", err)
+	}
+	ids := make([]string, len(records))
+	for i, r := range records {
+		ids[i] = r.ID
+	}
+	return ids, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kith-health/kith/adapters/internal/entries"
 	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -24,8 +25,14 @@ func (s *Store) EntryHeads(ctx context.Context, patientID string, q app.EntryQue
 		return nil, "", err
 	}
 	filter := bson.D{{Key: "patient_id", Value: patientID}, {Key: "deleted", Value: false}}
+	// Conditions of their own ($or) go under one $and: a filter document holds each
+	// key once.
+	var and bson.A
 	if q.Category != "" {
 		filter = append(filter, bson.E{Key: "category", Value: string(q.Category)})
+	}
+	if q.Within != nil {
+		and = append(and, withinScope(q.Within))
 	}
 	if q.ResourceType != "" {
 		filter = append(filter, bson.E{Key: "resource_type", Value: q.ResourceType})
@@ -46,10 +53,13 @@ func (s *Store) EntryHeads(ctx context.Context, patientID string, q app.EntryQue
 			return nil, "", err
 		}
 		date := bson.DateTime(c.DateMs)
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "date", Value: bson.D{{Key: "$lt", Value: date}}}},
 			bson.D{{Key: "date", Value: date}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: c.ID}}}},
-		}})
+		}}})
+	}
+	if len(and) > 0 {
+		filter = append(filter, bson.E{Key: "$and", Value: and})
 	}
 	// One more than asked tells whether another page exists.
 	cur, err := s.entriesColl().Find(ctx, filter, options.Find().
@@ -100,4 +110,22 @@ func (s *Store) EachEntryForDisclosure(ctx context.Context, patientID string, fn
 		}
 		after = batch[len(batch)-1].ID
 	}
+}
+
+// withinScope is the filter for an access decision's scope: a category seen whole, or
+// one seen without its sensitive entries. Both lists are always there, so an empty
+// scope is two empty $in lists, which match nothing.
+func withinScope(scope access.Scope) bson.D {
+	whole, plain := bson.A{}, bson.A{}
+	for _, c := range sortedKeys(scope) {
+		if scope[c] {
+			whole = append(whole, string(c))
+		} else {
+			plain = append(plain, string(c))
+		}
+	}
+	return bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "category", Value: bson.D{{Key: "$in", Value: whole}}}},
+		bson.D{{Key: "category", Value: bson.D{{Key: "$in", Value: plain}}}, {Key: "sensitive", Value: false}},
+	}}}
 }

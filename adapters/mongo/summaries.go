@@ -23,6 +23,7 @@ const summariesCollection = "summaries"
 type summaryRecord struct {
 	PatientID string           `bson:"_id"`
 	Counts    []countRecord    `bson:"counts,omitempty"`
+	Sensitive []countRecord    `bson:"sensitive_counts,omitempty"`
 	Latest    []latestRecord   `bson:"latest,omitempty"`
 	LastSync  []lastSyncRecord `bson:"last_sync,omitempty"`
 	Revision  int64            `bson:"revision"`
@@ -59,6 +60,9 @@ func toSummaryRecord(s record.Summary) summaryRecord {
 	for _, c := range sortedKeys(s.Counts) {
 		r.Counts = append(r.Counts, countRecord{Category: string(c), Count: s.Counts[c]})
 	}
+	for _, c := range sortedKeys(s.SensitiveCounts) {
+		r.Sensitive = append(r.Sensitive, countRecord{Category: string(c), Count: s.SensitiveCounts[c]})
+	}
 	for _, c := range sortedKeys(s.Latest) {
 		items := make([]summaryItemRecord, len(s.Latest[c]))
 		for i, it := range s.Latest[c] {
@@ -83,6 +87,12 @@ func (r summaryRecord) summary() record.Summary {
 			s.Counts = map[record.Category]int{}
 		}
 		s.Counts[record.Category(c.Category)] = c.Count
+	}
+	for _, c := range r.Sensitive {
+		if s.SensitiveCounts == nil {
+			s.SensitiveCounts = map[record.Category]int{}
+		}
+		s.SensitiveCounts[record.Category(c.Category)] = c.Count
 	}
 	for _, l := range r.Latest {
 		if s.Latest == nil {

@@ -19,6 +19,7 @@ type accessEventDoc struct {
 	ActorKind        string   `json:"actorKind"`
 	ActorID          string   `json:"actorId,omitempty"`
 	Organisation     string   `json:"organisation,omitempty"`
+	OrganisationName string   `json:"organisationName,omitempty"`
 	PractitionerID   string   `json:"practitionerId,omitempty"`
 	PractitionerName string   `json:"practitionerName,omitempty"`
 	PractitionerRole string   `json:"practitionerRole,omitempty"`
@@ -26,32 +27,51 @@ type accessEventDoc struct {
 	Basis            string   `json:"basis,omitempty"`
 	Categories       []string `json:"categories,omitempty"`
 	Route            string   `json:"route,omitempty"`
+	Query            string   `json:"query,omitempty"`
+	EntryID          string   `json:"entryId,omitempty"`
+	GrantIDs         []string `json:"grantIds,omitempty"`
+	Reason           string   `json:"reason,omitempty"`
 	Outcome          string   `json:"outcome,omitempty"`
 	PrevHash         string   `json:"prevHash,omitempty"`
 	Hash             string   `json:"hash"`
+	// Outside the hash: they change after the event is sealed.
+	Alert      string `json:"alert,omitempty"`
+	ReportedAt *int64 `json:"reportedAt,omitempty"`
+	ReportNote string `json:"reportNote,omitempty"`
 }
 
 func toAccessEventDoc(e audit.Event) accessEventDoc {
-	return accessEventDoc{
+	d := accessEventDoc{
 		ID: e.ID, PatientID: e.PatientID, Seq: e.Seq, At: e.At.UnixMilli(),
 		ActorKind: string(e.Actor.Kind), ActorID: e.Actor.ID, Organisation: e.Actor.Organisation,
-		PractitionerID: e.Actor.PractitionerID, PractitionerName: e.Actor.PractitionerName,
+		OrganisationName: e.Actor.OrganisationName, PractitionerID: e.Actor.PractitionerID, PractitionerName: e.Actor.PractitionerName,
 		PractitionerRole: e.Actor.PractitionerRole,
 		Action:           e.Action, Basis: e.Basis, Categories: e.Categories, Route: e.Route, Outcome: e.Outcome,
-		PrevHash: e.PrevHash, Hash: e.Hash,
+		Query: e.Query, EntryID: e.EntryID, GrantIDs: e.GrantIDs, Reason: e.Reason,
+		PrevHash: e.PrevHash, Hash: e.Hash, Alert: string(e.Alert),
 	}
+	if !e.Report.At.IsZero() {
+		at := e.Report.At.UnixMilli()
+		d.ReportedAt, d.ReportNote = &at, e.Report.Note
+	}
+	return d
 }
 
 func (d accessEventDoc) event() audit.Event {
-	return audit.Event{
+	e := audit.Event{
 		ID: d.ID, PatientID: d.PatientID, Seq: d.Seq, At: time.UnixMilli(d.At).UTC(),
 		Actor: audit.Actor{
 			Kind: audit.ActorKind(d.ActorKind), ID: d.ActorID, Organisation: d.Organisation,
-			PractitionerID: d.PractitionerID, PractitionerName: d.PractitionerName, PractitionerRole: d.PractitionerRole,
+			OrganisationName: d.OrganisationName, PractitionerID: d.PractitionerID, PractitionerName: d.PractitionerName, PractitionerRole: d.PractitionerRole,
 		},
 		Action: d.Action, Basis: d.Basis, Categories: d.Categories, Route: d.Route, Outcome: d.Outcome,
-		PrevHash: d.PrevHash, Hash: d.Hash,
+		Query: d.Query, EntryID: d.EntryID, GrantIDs: d.GrantIDs, Reason: d.Reason,
+		PrevHash: d.PrevHash, Hash: d.Hash, Alert: audit.AlertState(d.Alert),
 	}
+	if d.ReportedAt != nil {
+		e.Report = audit.Report{At: time.UnixMilli(*d.ReportedAt).UTC(), Note: d.ReportNote}
+	}
+	return e
 }
 
 // AppendAccessEvent implements app.AccessEventStore; the unique (patient_id, seq)
@@ -113,6 +133,55 @@ func (s *Store) AccessEvents(ctx context.Context, patientID string, before int64
 		next = events[limit-1].Seq
 	}
 	return events, next, nil
+}
+
+// AccessEvent implements app.AccessEventStore.
+func (s *Store) AccessEvent(ctx context.Context, patientID, id string) (audit.Event, error) {
+	var raw []byte
+	err := s.db.QueryRowContext(ctx, `SELECT doc FROM access_events WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw)
+	if err != nil {
+		return audit.Event{}, translate("read access event", err)
+	}
+	return decodeEvent(raw)
+}
+
+// ReportAccessEvent implements app.AccessEventStore: the filter keeps a first report.
+func (s *Store) ReportAccessEvent(ctx context.Context, patientID, id string, r audit.Report) (audit.Event, error) {
+	_, err := s.db.ExecContext(ctx, `UPDATE access_events
+		SET doc = json_set(doc, '$.reportedAt', ?, '$.reportNote', ?)
+		WHERE id = ? AND patient_id = ? AND json_extract(doc, '$.reportedAt') IS NULL`,
+		r.At.UnixMilli(), r.Note, id, patientID)
+	if err != nil {
+		return audit.Event{}, translate("report access event", err)
+	}
+	return s.AccessEvent(ctx, patientID, id)
+}
+
+// ReportedAccessEvents implements app.AccessEventStore through access_events_reported.
+func (s *Store) ReportedAccessEvents(ctx context.Context, organisation string, limit int) ([]audit.Event, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("reported access events: limit %d: %w", limit, fault.ErrInvalid)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM access_events
+		WHERE json_extract(doc, '$.reportedAt') IS NOT NULL AND (? = '' OR json_extract(doc, '$.organisation') = ?)
+		ORDER BY json_extract(doc, '$.reportedAt') DESC, id LIMIT ?`, organisation, organisation, limit)
+	if err != nil {
+		return nil, translate("reported access events", err)
+	}
+	defer rows.Close()
+	var events []audit.Event
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, translate("reported access events", err)
+		}
+		e, err := decodeEvent(raw)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, e)
+	}
+	return events, translate("reported access events", rows.Err())
 }
 
 func decodeEvent(raw []byte) (audit.Event, error) {

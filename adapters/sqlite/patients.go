@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kith-health/kith/adapters/internal/cas"
+	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/patient"
 )
 
@@ -20,16 +21,19 @@ type patientDoc struct {
 	Given     string `json:"givenName,omitempty"`
 	Family    string `json:"familyName,omitempty"`
 	Proofing  string `json:"proofing"`
-	CreatedAt int64  `json:"createdAt"`
-	UpdatedAt int64  `json:"updatedAt"`
-	Version   int64  `json:"version"`
+	// BreakGlassRefused is stored rather than "allowed" so that accounts stored
+	// before the setting existed read as allowed, the default.
+	BreakGlassRefused bool  `json:"breakGlassRefused,omitempty"`
+	CreatedAt         int64 `json:"createdAt"`
+	UpdatedAt         int64 `json:"updatedAt"`
+	Version           int64 `json:"version"`
 }
 
 func toPatientDoc(p patient.Patient) patientDoc {
 	return patientDoc{
 		ID: p.ID, Issuer: p.Issuer, Subject: p.Subject,
 		NHSNumber: p.NHSNumber.Value(), BirthDate: p.BirthDate.Value(), Proofing: string(p.Proofing),
-		Given: p.Name.Given, Family: p.Name.Family,
+		Given: p.Name.Given, Family: p.Name.Family, BreakGlassRefused: !p.Settings.BreakGlassAllowed,
 		CreatedAt: p.CreatedAt.UnixMilli(), UpdatedAt: p.UpdatedAt.UnixMilli(), Version: p.Version,
 	}
 }
@@ -40,6 +44,7 @@ func (d patientDoc) patient() patient.Patient {
 		NHSNumber: patient.NHSNumber(d.NHSNumber), BirthDate: patient.BirthDate(d.BirthDate),
 		Name:      patient.Name{Given: d.Given, Family: d.Family},
 		Proofing:  patient.ProofingLevel(d.Proofing),
+		Settings:  patient.Settings{BreakGlassAllowed: !d.BreakGlassRefused},
 		CreatedAt: time.UnixMilli(d.CreatedAt).UTC(), UpdatedAt: time.UnixMilli(d.UpdatedAt).UTC(),
 		Version: d.Version,
 	}
@@ -90,4 +95,48 @@ func (s *Store) UpdatePatient(ctx context.Context, id string, update func(*patie
 		return n == 1, translate("update patient", err)
 	}
 	return cas.Update(read, update, write)
+}
+
+// PatientsByNHSNumber implements app.PatientStore through patients_by_nhs_number.
+func (s *Store) PatientsByNHSNumber(ctx context.Context, nhs patient.NHSNumber) ([]patient.Patient, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM patients WHERE json_extract(doc, '$.nhsNumber') = ?
+		ORDER BY json_extract(doc, '$.createdAt'), id`, nhs.Value())
+	if err != nil {
+		return nil, translate("patients by NHS number", err)
+	}
+	defer rows.Close()
+	var out []patient.Patient
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, translate("patients by NHS number", err)
+		}
+		var d patientDoc
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, fmt.Errorf("patients by NHS number: stored document: %w", err)
+		}
+		out = append(out, d.patient())
+	}
+	return out, translate("patients by NHS number", rows.Err())
+}
+
+// PatientIDs implements app.PatientStore.
+func (s *Store) PatientIDs(ctx context.Context, after string, limit int) ([]string, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("patient ids: limit %d: %w", limit, fault.ErrInvalid)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM patients WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, translate("patient ids", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate("patient ids", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, translate("patient ids", rows.Err())
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kith-health/kith/adapters/internal/entries"
 	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -26,6 +27,10 @@ func (s *Store) EntryHeads(ctx context.Context, patientID string, q app.EntryQue
 	args := []any{patientID}
 	if q.Category != "" {
 		where, args = append(where, "category = ?"), append(args, string(q.Category))
+	}
+	if q.Within != nil {
+		clause, scopeArgs := withinScope(q.Within)
+		where, args = append(where, clause), append(args, scopeArgs...)
 	}
 	if q.ResourceType != "" {
 		where, args = append(where, "resource_type = ?"), append(args, q.ResourceType)
@@ -117,4 +122,26 @@ func (s *Store) entryBatch(ctx context.Context, patientID, after string) ([]reco
 		batch = append(batch, e)
 	}
 	return batch, translate("read entries", rows.Err())
+}
+
+// withinScope is the filter for an access decision's scope: a category seen whole,
+// or one seen without its sensitive entries. An empty scope matches nothing.
+func withinScope(scope access.Scope) (string, []any) {
+	var whole, plain []string
+	var wholeArgs, plainArgs []any
+	for c, sensitive := range scope {
+		if sensitive {
+			whole, wholeArgs = append(whole, "?"), append(wholeArgs, string(c))
+		} else {
+			plain, plainArgs = append(plain, "?"), append(plainArgs, string(c))
+		}
+	}
+	clauses := []string{"0"}
+	if len(whole) > 0 {
+		clauses = append(clauses, "category IN ("+strings.Join(whole, ",")+")")
+	}
+	if len(plain) > 0 {
+		clauses = append(clauses, "(category IN ("+strings.Join(plain, ",")+") AND json_extract(doc, '$.sensitive') = 0)")
+	}
+	return "(" + strings.Join(clauses, " OR ") + ")", append(wholeArgs, plainArgs...)
 }

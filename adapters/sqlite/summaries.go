@@ -16,6 +16,7 @@ import (
 type summaryDoc struct {
 	PatientID string                      `json:"patientId"`
 	Counts    map[string]int              `json:"counts,omitempty"`
+	Sensitive map[string]int              `json:"sensitiveCounts,omitempty"`
 	Latest    map[string][]summaryItemDoc `json:"latest,omitempty"`
 	LastSync  map[string]int64            `json:"lastSync,omitempty"`
 	Revision  int64                       `json:"revision"`
@@ -39,6 +40,12 @@ func toSummaryDoc(s record.Summary) summaryDoc {
 			d.Counts = map[string]int{}
 		}
 		d.Counts[string(c)] = n
+	}
+	for c, n := range s.SensitiveCounts {
+		if d.Sensitive == nil {
+			d.Sensitive = map[string]int{}
+		}
+		d.Sensitive[string(c)] = n
 	}
 	for c, items := range s.Latest {
 		if d.Latest == nil {
@@ -70,6 +77,12 @@ func (d summaryDoc) summary() record.Summary {
 			s.Counts = map[record.Category]int{}
 		}
 		s.Counts[record.Category(c)] = n
+	}
+	for c, n := range d.Sensitive {
+		if s.SensitiveCounts == nil {
+			s.SensitiveCounts = map[record.Category]int{}
+		}
+		s.SensitiveCounts[record.Category(c)] = n
 	}
 	for c, docs := range d.Latest {
 		if s.Latest == nil {

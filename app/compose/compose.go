@@ -35,7 +35,8 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	}
 	a, err := app.New(store, time.Now,
 		app.WithOrganisationTokens(id.assertions, id.kith),
-		app.WithPublicURL(cfg.BaseURL()))
+		app.WithPublicURL(cfg.BaseURL()),
+		app.WithBirthDateCheck(cfg.OrgLookupRequiresBirthDate))
 	if err != nil {
 		return nil, err
 	}

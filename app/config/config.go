@@ -56,16 +56,19 @@ type Config struct {
 	OperatorClientID string   `env:"KITH_OPERATOR_CLIENT_ID, default=kith-admin"`
 	OperatorSubjects []string `env:"KITH_OPERATOR_SUBJECTS"`
 	// Kith's own tokens for organisations.
-	OrgTokenTTL        time.Duration `env:"KITH_ORG_TOKEN_TTL, default=5m"`
-	SigningKeyRotation time.Duration `env:"KITH_SIGNING_KEY_ROTATION, default=720h"`
-	TokenCacheSize     int           `env:"KITH_TOKEN_CACHE_SIZE, default=10000"`
-	LogLevel           string        `env:"KITH_LOG_LEVEL, default=info"`
-	LogFormat          string        `env:"KITH_LOG_FORMAT"`
-	ShutdownTimeout    time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
-	StartupTimeout     time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
-	BodyLimitBytes     int           `env:"KITH_BODY_LIMIT_BYTES, default=8388608"`
-	ReadTimeout        time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
-	WriteTimeout       time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
+	OrgTokenTTL time.Duration `env:"KITH_ORG_TOKEN_TTL, default=5m"`
+	// OrgLookupRequiresBirthDate makes organisations give a patient's date of
+	// birth with the NHS number they look the patient up by.
+	OrgLookupRequiresBirthDate bool          `env:"KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE, default=false"`
+	SigningKeyRotation         time.Duration `env:"KITH_SIGNING_KEY_ROTATION, default=720h"`
+	TokenCacheSize             int           `env:"KITH_TOKEN_CACHE_SIZE, default=10000"`
+	LogLevel                   string        `env:"KITH_LOG_LEVEL, default=info"`
+	LogFormat                  string        `env:"KITH_LOG_FORMAT"`
+	ShutdownTimeout            time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
+	StartupTimeout             time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
+	BodyLimitBytes             int           `env:"KITH_BODY_LIMIT_BYTES, default=8388608"`
+	ReadTimeout                time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
+	WriteTimeout               time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
 }
 
 // Secret is a setting that must never be printed (a URI with a password in it).

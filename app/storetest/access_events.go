@@ -17,10 +17,13 @@ func event(patientID string, i int) audit.Event {
 		ID: app.NewID(), PatientID: patientID, At: at.Add(time.Duration(i) * time.Second),
 		Actor: audit.Actor{
 			Kind: audit.ActorOrganisation, ID: "client-1", Organisation: "RR8",
-			PractitionerID: "G1234567", PractitionerName: "Dr A Example", PractitionerRole: "registrar",
+			OrganisationName: "Leeds Teaching Hospitals NHS Trust",
+			PractitionerID:   "G1234567", PractitionerName: "Dr A Example", PractitionerRole: "registrar",
 		},
 		Action: "record.read", Basis: "grant", Categories: []string{"allergies", "medications"},
-		Route: "/v1/org/patients/{nhsNumber}/record/summary", Outcome: "allowed",
+		Route: "/v1/org/patients/{nhsNumber}/record/entries", Query: "category=allergies&limit=50",
+		EntryID: "entry-1", GrantIDs: []string{"grant-1", "grant-2"}, Reason: "in resus",
+		Outcome: "allowed", Alert: audit.AlertPending,
 	}
 }
 

@@ -31,6 +31,11 @@ func Run(t *testing.T, open Open) {
 	t.Run("RecordExport", func(t *testing.T) { testRecordExport(t, open) })
 	t.Run("RecordChanges", func(t *testing.T) { testRecordChanges(t, open) })
 	t.Run("Summaries", func(t *testing.T) { testSummaries(t, open) })
+	t.Run("Grants", func(t *testing.T) { testGrants(t, open) })
+	t.Run("GrantRaces", func(t *testing.T) { testGrantRaces(t, open) })
+	t.Run("PatientLookups", func(t *testing.T) { testPatientLookups(t, open) })
+	t.Run("AccessReports", func(t *testing.T) { testAccessReports(t, open) })
+	t.Run("ScopedLists", func(t *testing.T) { testScopedLists(t, open) })
 }
 
 func openStore(t *testing.T, open Open) app.Store {

@@ -25,16 +25,44 @@ const (
 )
 
 // Actor is who did it, and for which organisation and practitioner when one acted.
+// The organisation's name is kept as it was at the time, so the patient reads the
+// name they would have recognised then.
 type Actor struct {
 	Kind             ActorKind
 	ID               string
 	Organisation     string
+	OrganisationName string
 	PractitionerID   string
 	PractitionerName string
 	PractitionerRole string
 }
 
-// Event is one access event. Seq, PrevHash and Hash are set by Seal.
+// Outcomes of a request.
+const (
+	OutcomeAllowed = "allowed"
+	OutcomeDenied  = "denied"
+	OutcomeDone    = "done"
+)
+
+// AlertState says whether the patient is to be told of an event. It changes after
+// the event is sealed (a dispatcher sends the alert), so it is not in the hash.
+type AlertState string
+
+const (
+	AlertNone    AlertState = ""
+	AlertPending AlertState = "pending"
+)
+
+// Report is the patient saying "I don't recognise this". Like AlertState it is
+// added after sealing and not hashed.
+type Report struct {
+	At   time.Time
+	Note string
+}
+
+// Event is one access event. Seq, PrevHash and Hash are set by Seal. Events are
+// minimal, as in IHE Basic Audit Log Patterns: ids, categories and the query,
+// never the data disclosed.
 type Event struct {
 	ID         string
 	PatientID  string
@@ -45,9 +73,19 @@ type Event struct {
 	Basis      string
 	Categories []string
 	Route      string
-	Outcome    string
-	PrevHash   string
-	Hash       string
+	// Query is the request's filter (category=results&limit=50), EntryID the one
+	// entry read, GrantIDs the grants, break-glass or share code relied on.
+	Query    string
+	EntryID  string
+	GrantIDs []string
+	// Reason is the stated reason (break-glass) or why a request was denied.
+	Reason   string
+	Outcome  string
+	PrevHash string
+	Hash     string
+
+	Alert  AlertState
+	Report Report
 }
 
 // Validate checks what every event must say before it is sealed.
@@ -97,6 +135,7 @@ func (e Event) digest() string {
 	field(string(e.Actor.Kind))
 	field(e.Actor.ID)
 	field(e.Actor.Organisation)
+	field(e.Actor.OrganisationName)
 	field(e.Actor.PractitionerID)
 	field(e.Actor.PractitionerName)
 	field(e.Actor.PractitionerRole)
@@ -107,9 +146,57 @@ func (e Event) digest() string {
 		field(c)
 	}
 	field(e.Route)
+	field(e.Query)
+	field(e.EntryID)
+	field(strconv.Itoa(len(e.GrantIDs)))
+	for _, g := range e.GrantIDs {
+		field(g)
+	}
+	field(e.Reason)
 	field(e.Outcome)
 	field(e.PrevHash)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Break is where a chain stops holding.
+type Break struct {
+	Seq     int64
+	EventID string
+	Problem string
+}
+
+// ChainWalk checks one patient's chain newest first, an event at a time, so a chain
+// of any length verifies in constant memory from a store that pages newest first.
+// Feed every event to Older, then call End.
+type ChainWalk struct {
+	newer  *Event
+	breaks *Break
+}
+
+func (w *ChainWalk) broke(seq int64, id, problem string) {
+	// Walking backwards, the lowest place found last is the first break.
+	if w.breaks == nil || seq <= w.breaks.Seq {
+		w.breaks = &Break{Seq: seq, EventID: id, Problem: problem}
+	}
+}
+
+// Older takes the next older event.
+func (w *ChainWalk) Older(e Event) {
+	if e.Hash != e.digest() {
+		w.broke(e.Seq, e.ID, "its hash does not match its contents")
+	}
+	if n := w.newer; n != nil && (n.Seq != e.Seq+1 || n.PrevHash != e.Hash) {
+		w.broke(n.Seq, n.ID, "it does not follow from the event before it")
+	}
+	w.newer = &e
+}
+
+// End finishes the walk and returns the first break, or nil when the chain holds.
+func (w *ChainWalk) End() *Break {
+	if n := w.newer; n != nil && (n.Seq != 1 || n.PrevHash != "") {
+		w.broke(n.Seq, n.ID, "the chain does not start at its first event")
+	}
+	return w.breaks
 }
 
 // VerifyChain checks one patient's events in Seq order and returns the index of the

@@ -62,3 +62,43 @@ func TestSealKeepsStoredPrecision(t *testing.T) {
 		t.Fatalf("sealed time %v is not UTC milliseconds", e.At)
 	}
 }
+
+func TestChainWalkFindsTheFirstBreakNewestFirst(t *testing.T) {
+	cases := []struct {
+		name    string
+		tamper  func([]audit.Event) []audit.Event
+		wantSeq int64 // 0: the chain holds
+	}{
+		{"untouched chain holds", func(e []audit.Event) []audit.Event { return e }, 0},
+		{"altered reason breaks at that event", func(e []audit.Event) []audit.Event {
+			e[3].Reason = "looked by mistake"
+			return e
+		}, 4},
+		{"two alterations report the earlier", func(e []audit.Event) []audit.Event {
+			e[4].Route = "/x"
+			e[1].Outcome = "denied"
+			return e
+		}, 2},
+		{"removed event breaks at its successor", func(e []audit.Event) []audit.Event {
+			return append(e[:2], e[3:]...)
+		}, 4},
+		{"removed first event breaks the start", func(e []audit.Event) []audit.Event { return e[1:] }, 2},
+		{"alert and report are not evidence", func(e []audit.Event) []audit.Event {
+			e[2].Alert, e[2].Report = audit.AlertPending, audit.Report{At: time.Now(), Note: "who?"}
+			return e
+		}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			events := c.tamper(chain(6))
+			var w audit.ChainWalk
+			for i := len(events) - 1; i >= 0; i-- {
+				w.Older(events[i])
+			}
+			b := w.End()
+			if (b == nil) != (c.wantSeq == 0) || (b != nil && b.Seq != c.wantSeq) {
+				t.Fatalf("End() = %+v, want a break at seq %d", b, c.wantSeq)
+			}
+		})
+	}
+}

@@ -17,11 +17,22 @@ type Patient struct {
 	BirthDate BirthDate
 	Name      Name
 	Proofing  ProofingLevel
+	Settings  Settings
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// Version increases by one on every stored change; stores compare-and-set on it.
 	Version int64
 }
+
+// Settings are the patient's choices about their record.
+type Settings struct {
+	// BreakGlassAllowed lets an organisation without a grant take emergency access.
+	// On unless the patient switches it off.
+	BreakGlassAllowed bool
+}
+
+// DefaultSettings are a new account's.
+var DefaultSettings = Settings{BreakGlassAllowed: true}
 
 // Claims is what a verified identity token says about the person.
 type Claims struct {
@@ -62,6 +73,7 @@ func New(id string, c Claims, now time.Time) (Patient, error) {
 		BirthDate: c.BirthDate,
 		Name:      c.Name,
 		Proofing:  c.Proofing,
+		Settings:  DefaultSettings,
 		CreatedAt: now,
 		UpdatedAt: now,
 		Version:   1,

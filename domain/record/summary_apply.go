@@ -17,6 +17,9 @@ func (s *Summary) Apply(before *Entry, after Entry) {
 	if s.Counts == nil {
 		s.Counts = map[Category]int{}
 	}
+	if s.SensitiveCounts == nil {
+		s.SensitiveCounts = map[Category]int{}
+	}
 	if s.Latest == nil {
 		s.Latest = map[Category][]SummaryItem{}
 	}
@@ -25,13 +28,16 @@ func (s *Summary) Apply(before *Entry, after Entry) {
 	}
 
 	if before != nil && !before.Deleted {
-		s.Counts[before.Category]--
-		if s.Counts[before.Category] <= 0 {
-			delete(s.Counts, before.Category)
+		decrement(s.Counts, before.Category)
+		if before.Sensitive {
+			decrement(s.SensitiveCounts, before.Category)
 		}
 	}
 	if !after.Deleted {
 		s.Counts[after.Category]++
+		if after.Sensitive {
+			s.SensitiveCounts[after.Category]++
+		}
 	}
 
 	// The entry may sit under its old category or (applied twice) its new one.
@@ -58,6 +64,13 @@ func (s *Summary) Apply(before *Entry, after Entry) {
 
 	if src := after.Source(); src != "" && after.UpdatedAt.After(s.LastSync[src]) {
 		s.LastSync[src] = after.UpdatedAt
+	}
+}
+
+func decrement(counts map[Category]int, c Category) {
+	counts[c]--
+	if counts[c] <= 0 {
+		delete(counts, c)
 	}
 }
 

@@ -123,6 +123,9 @@ func TestSummaryApply(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.start
 			s.Apply(tc.before, tc.after)
+			if len(s.SensitiveCounts) == 0 && len(tc.want.SensitiveCounts) == 0 {
+				s.SensitiveCounts = tc.want.SensitiveCounts
+			}
 			if !reflect.DeepEqual(s, tc.want) {
 				t.Fatalf("summary =\n %+v\nwant\n %+v", s, tc.want)
 			}
@@ -176,5 +179,39 @@ func TestSummaryApplyDoesNotShareLatestWithACopy(t *testing.T) {
 	s.Apply(nil, live("b", record.Conditions, 2, "gncr", day2))
 	if got := ids(snapshot); !reflect.DeepEqual(got, []string{"a"}) {
 		t.Fatalf("an earlier read of Latest changed to %v", got)
+	}
+}
+
+func TestSensitiveEntriesAreCountedApartAndHiddenFromWhoMayNotSeeThem(t *testing.T) {
+	day := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
+	entry := func(id string, c record.Category, sensitive bool) record.Entry {
+		return record.Entry{ID: id, ResourceType: "Condition", Category: c, Sensitive: sensitive,
+			Display: record.Display{Text: id, Date: day}, UpdatedAt: day}
+	}
+	var s record.Summary
+	plain, hiv, allergy := entry("a", record.Conditions, false), entry("b", record.Conditions, true), entry("c", record.Allergies, false)
+	s.Apply(nil, plain)
+	s.Apply(nil, hiv)
+	s.Apply(nil, allergy)
+	if s.Counts[record.Conditions] != 2 || s.SensitiveCounts[record.Conditions] != 1 {
+		t.Fatalf("counts %v, sensitive %v", s.Counts, s.SensitiveCounts)
+	}
+	noSensitiveConditions := s.Within(func(c record.Category, sensitive bool) bool {
+		return c == record.Conditions && !sensitive
+	})
+	if noSensitiveConditions.Counts[record.Conditions] != 1 || len(noSensitiveConditions.Counts) != 1 ||
+		len(noSensitiveConditions.Latest[record.Conditions]) != 1 || noSensitiveConditions.Latest[record.Conditions][0].EntryID != "a" ||
+		len(noSensitiveConditions.Latest) != 1 {
+		t.Fatalf("within conditions without sensitive: %+v", noSensitiveConditions)
+	}
+	everything := s.Within(func(record.Category, bool) bool { return true })
+	if everything.Counts[record.Conditions] != 2 || everything.Counts[record.Allergies] != 1 || len(everything.Latest[record.Conditions]) != 2 {
+		t.Fatalf("within everything: %+v", everything)
+	}
+	deleted := hiv
+	deleted.Deleted = true
+	s.Apply(&hiv, deleted)
+	if s.SensitiveCounts[record.Conditions] != 0 || s.Counts[record.Conditions] != 1 {
+		t.Fatalf("after deleting the sensitive entry: counts %v, sensitive %v", s.Counts, s.SensitiveCounts)
 	}
 }

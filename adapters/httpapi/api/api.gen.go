@@ -22,6 +22,102 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AccessActorKind.
+const (
+	AccessActorKindGuardian        AccessActorKind = "guardian"
+	AccessActorKindOperator        AccessActorKind = "operator"
+	AccessActorKindOrganisation    AccessActorKind = "organisation"
+	AccessActorKindPatient         AccessActorKind = "patient"
+	AccessActorKindShareCodeViewer AccessActorKind = "share-code-viewer"
+	AccessActorKindSystem          AccessActorKind = "system"
+)
+
+// Valid indicates whether the value is a known member of the AccessActorKind enum.
+func (e AccessActorKind) Valid() bool {
+	switch e {
+	case AccessActorKindGuardian:
+		return true
+	case AccessActorKindOperator:
+		return true
+	case AccessActorKindOrganisation:
+		return true
+	case AccessActorKindPatient:
+		return true
+	case AccessActorKindShareCodeViewer:
+		return true
+	case AccessActorKindSystem:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccessEventAlert.
+const (
+	AccessEventAlertNone    AccessEventAlert = "none"
+	AccessEventAlertPending AccessEventAlert = "pending"
+)
+
+// Valid indicates whether the value is a known member of the AccessEventAlert enum.
+func (e AccessEventAlert) Valid() bool {
+	switch e {
+	case AccessEventAlertNone:
+		return true
+	case AccessEventAlertPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccessEventBasis.
+const (
+	AccessEventBasisBreakGlass AccessEventBasis = "break-glass"
+	AccessEventBasisGrant      AccessEventBasis = "grant"
+	AccessEventBasisGuardian   AccessEventBasis = "guardian"
+	AccessEventBasisSelf       AccessEventBasis = "self"
+	AccessEventBasisShareCode  AccessEventBasis = "share-code"
+)
+
+// Valid indicates whether the value is a known member of the AccessEventBasis enum.
+func (e AccessEventBasis) Valid() bool {
+	switch e {
+	case AccessEventBasisBreakGlass:
+		return true
+	case AccessEventBasisGrant:
+		return true
+	case AccessEventBasisGuardian:
+		return true
+	case AccessEventBasisSelf:
+		return true
+	case AccessEventBasisShareCode:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccessEventOutcome.
+const (
+	Allowed AccessEventOutcome = "allowed"
+	Denied  AccessEventOutcome = "denied"
+	Done    AccessEventOutcome = "done"
+)
+
+// Valid indicates whether the value is a known member of the AccessEventOutcome enum.
+func (e AccessEventOutcome) Valid() bool {
+	switch e {
+	case Allowed:
+		return true
+	case Denied:
+		return true
+	case Done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Category.
 const (
 	Administrative Category = "administrative"
@@ -163,6 +259,63 @@ func (e DevPrincipalKind) Valid() bool {
 	}
 }
 
+// Defines values for GrantBasis.
+const (
+	GrantBasisBreakGlass GrantBasis = "break-glass"
+	GrantBasisGrant      GrantBasis = "grant"
+)
+
+// Valid indicates whether the value is a known member of the GrantBasis enum.
+func (e GrantBasis) Valid() bool {
+	switch e {
+	case GrantBasisBreakGlass:
+		return true
+	case GrantBasisGrant:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GrantPurpose.
+const (
+	DirectCare GrantPurpose = "direct-care"
+)
+
+// Valid indicates whether the value is a known member of the GrantPurpose enum.
+func (e GrantPurpose) Valid() bool {
+	switch e {
+	case DirectCare:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GrantStatus.
+const (
+	GrantStatusActive  GrantStatus = "active"
+	GrantStatusExpired GrantStatus = "expired"
+	GrantStatusPending GrantStatus = "pending"
+	GrantStatusRevoked GrantStatus = "revoked"
+)
+
+// Valid indicates whether the value is a known member of the GrantStatus enum.
+func (e GrantStatus) Valid() bool {
+	switch e {
+	case GrantStatusActive:
+		return true
+	case GrantStatusExpired:
+		return true
+	case GrantStatusPending:
+		return true
+	case GrantStatusRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrganisationStatus.
 const (
 	OrganisationStatusActive    OrganisationStatus = "active"
@@ -233,6 +386,90 @@ func (e TokenResponseTokenType) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// AccessActor defines model for AccessActor.
+type AccessActor struct {
+	Kind AccessActorKind `json:"kind"`
+
+	// Organisation ODS code.
+	Organisation     *string `json:"organisation,omitempty"`
+	OrganisationName *string `json:"organisationName,omitempty"`
+	PractitionerName *string `json:"practitionerName,omitempty"`
+	PractitionerRole *string `json:"practitionerRole,omitempty"`
+}
+
+// AccessActorKind defines model for AccessActor.Kind.
+type AccessActorKind string
+
+// AccessEvent defines model for AccessEvent.
+type AccessEvent struct {
+	// Action record.summary.read, record.entries.listed, record.entry.read, record.exported,
+	// record.changes.read, record.erased, grant.created, grant.revoked,
+	// break-glass.started, break-glass.requested, settings.changed.
+	//
+	//
+	// Example: record.summary.read
+	Action string      `json:"action"`
+	Actor  AccessActor `json:"actor"`
+
+	// Alert Whether the patient is to be alerted (the push issue sends it).
+	Alert      *AccessEventAlert `json:"alert,omitempty"`
+	At         time.Time         `json:"at"`
+	Basis      *AccessEventBasis `json:"basis,omitempty"`
+	Categories *[]string         `json:"categories,omitempty"`
+
+	// Description Example: Dr Sam Patel (Emergency medicine registrar) at Leeds Teaching Hospitals NHS Trust viewed the summary of your allergies
+	Description string             `json:"description"`
+	EntryId     *string            `json:"entryId,omitempty"`
+	GrantIds    *[]string          `json:"grantIds,omitempty"`
+	Id          string             `json:"id"`
+	Outcome     AccessEventOutcome `json:"outcome"`
+
+	// Query The request's filters, never what was disclosed.
+	Query *string `json:"query,omitempty"`
+
+	// Reason A break-glass reason, or why a request was refused.
+	Reason     *string    `json:"reason,omitempty"`
+	ReportNote *string    `json:"reportNote,omitempty"`
+	ReportedAt *time.Time `json:"reportedAt,omitempty"`
+
+	// Route Example: GET /v1/org/patients/:nhsNumber/record/summary
+	Route *string `json:"route,omitempty"`
+}
+
+// AccessEventAlert Whether the patient is to be alerted (the push issue sends it).
+type AccessEventAlert string
+
+// AccessEventBasis defines model for AccessEvent.Basis.
+type AccessEventBasis string
+
+// AccessEventOutcome defines model for AccessEvent.Outcome.
+type AccessEventOutcome string
+
+// AccessLogPage defines model for AccessLogPage.
+type AccessLogPage struct {
+	Events     []AccessEvent `json:"events"`
+	NextCursor *string       `json:"nextCursor,omitempty"`
+}
+
+// AccessReportList defines model for AccessReportList.
+type AccessReportList struct {
+	Reports []ReportedAccess `json:"reports"`
+}
+
+// AccessReportRequest defines model for AccessReportRequest.
+type AccessReportRequest struct {
+	// Note What the patient wants looked into.
+	Note *string `json:"note,omitempty" validate:"omitempty,max=1000"`
+}
+
+// BreakGlassRequest defines model for BreakGlassRequest.
+type BreakGlassRequest struct {
+	Minutes *int `json:"minutes,omitempty" validate:"omitempty,min=1,max=240"`
+
+	// Reason Example: Unconscious in resus; no history available
+	Reason string `json:"reason" validate:"required,max=1000"`
 }
 
 // Category defines model for Category.
@@ -384,6 +621,60 @@ type FieldError struct {
 	Rule string `json:"rule"`
 }
 
+// Grant defines model for Grant.
+type Grant struct {
+	Basis            GrantBasis `json:"basis"`
+	Categories       []Category `json:"categories"`
+	CreatedAt        time.Time  `json:"createdAt"`
+	End              time.Time  `json:"end"`
+	Id               string     `json:"id"`
+	IncludeSensitive bool       `json:"includeSensitive"`
+
+	// Organisation Example: RR8
+	Organisation string `json:"organisation"`
+
+	// OrganisationName Example: Leeds Teaching Hospitals NHS Trust
+	OrganisationName string       `json:"organisationName"`
+	Purpose          GrantPurpose `json:"purpose"`
+
+	// Reason The organisation's stated reason, for break-glass.
+	Reason    *string     `json:"reason,omitempty"`
+	RevokedAt *time.Time  `json:"revokedAt,omitempty"`
+	Start     time.Time   `json:"start"`
+	Status    GrantStatus `json:"status"`
+}
+
+// GrantBasis defines model for Grant.Basis.
+type GrantBasis string
+
+// GrantPurpose defines model for Grant.Purpose.
+type GrantPurpose string
+
+// GrantStatus defines model for Grant.Status.
+type GrantStatus string
+
+// GrantList defines model for GrantList.
+type GrantList struct {
+	Grants []Grant `json:"grants"`
+}
+
+// GrantRequest defines model for GrantRequest.
+type GrantRequest struct {
+	Categories []Category `json:"categories" validate:"required,min=1,max=12"`
+
+	// End Defaults to a year after start; at most five years after it.
+	End              *time.Time `json:"end,omitempty"`
+	IncludeSensitive *bool      `json:"includeSensitive,omitempty"`
+
+	// Organisation The organisation's ODS code.
+	//
+	// Example: RR8
+	Organisation string `json:"organisation" validate:"required,max=10"`
+
+	// Start Defaults to now.
+	Start *time.Time `json:"start,omitempty"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	// Status Example: ok
@@ -484,6 +775,25 @@ type RecordSummary struct {
 	Sources    []SourceSync      `json:"sources"`
 }
 
+// ReportedAccess defines model for ReportedAccess.
+type ReportedAccess struct {
+	Event AccessEvent `json:"event"`
+
+	// NhsNumber Whose record it was.
+	NhsNumber string `json:"nhsNumber"`
+}
+
+// Settings defines model for Settings.
+type Settings struct {
+	// BreakGlassAllowed Whether an organisation without a grant may take emergency access. On by default.
+	BreakGlassAllowed bool `json:"breakGlassAllowed"`
+}
+
+// SettingsUpdate Every setting, as in Settings; each is required, so a forgotten one is an error rather than a silent change.
+type SettingsUpdate struct {
+	BreakGlassAllowed *bool `json:"breakGlassAllowed,omitempty"`
+}
+
 // SourceSync defines model for SourceSync.
 type SourceSync struct {
 	LastSync time.Time `json:"lastSync"`
@@ -501,8 +811,20 @@ type TokenResponse struct {
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
 
+// BirthDate defines model for BirthDate.
+type BirthDate = string
+
+// GrantId defines model for GrantId.
+type GrantId = string
+
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // IfNoneMatch defines model for IfNoneMatch.
 type IfNoneMatch = string
+
+// NHSNumber defines model for NHSNumber.
+type NHSNumber = string
 
 // BadRequest RFC 9457 problem details.
 type BadRequest = Problem
@@ -524,6 +846,19 @@ type NotFound = Problem
 
 // Unauthenticated RFC 9457 problem details.
 type Unauthenticated = Problem
+
+// GetAccessLogParams defines parameters for GetAccessLog.
+type GetAccessLogParams struct {
+	// Cursor nextCursor from the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// CreateGrantParams defines parameters for CreateGrant.
+type CreateGrantParams struct {
+	// IdempotencyKey A key the client makes up per request (a UUID); a retry sends the same one.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
 
 // GetRecordChangesParams defines parameters for GetRecordChanges.
 type GetRecordChangesParams struct {
@@ -566,6 +901,50 @@ type UploadRecordApplicationFhirPlusJSONBody = openapi_types.File
 // UploadRecordJSONBody defines parameters for UploadRecord.
 type UploadRecordJSONBody = openapi_types.File
 
+// BreakGlassParams defines parameters for BreakGlass.
+type BreakGlassParams struct {
+	// BirthDate The patient's date of birth (YYYY-MM-DD); required where the deployment sets KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE.
+	BirthDate *BirthDate `form:"birthDate,omitempty" json:"birthDate,omitempty"`
+}
+
+// ListOrgRecordEntriesParams defines parameters for ListOrgRecordEntries.
+type ListOrgRecordEntriesParams struct {
+	// BirthDate The patient's date of birth (YYYY-MM-DD); required where the deployment sets KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE.
+	BirthDate *BirthDate `form:"birthDate,omitempty" json:"birthDate,omitempty"`
+	Category  *Category  `form:"category,omitempty" json:"category,omitempty"`
+
+	// Type A FHIR resource type, e.g. Observation.
+	Type *string `form:"type,omitempty" json:"type,omitempty"`
+
+	// Since Entries dated at or after this instant.
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Entries dated before this instant.
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+
+	// Cursor nextCursor from the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// GetOrgRecordEntryParams defines parameters for GetOrgRecordEntry.
+type GetOrgRecordEntryParams struct {
+	// BirthDate The patient's date of birth (YYYY-MM-DD); required where the deployment sets KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE.
+	BirthDate *BirthDate `form:"birthDate,omitempty" json:"birthDate,omitempty"`
+}
+
+// ExportOrgRecordParams defines parameters for ExportOrgRecord.
+type ExportOrgRecordParams struct {
+	// BirthDate The patient's date of birth (YYYY-MM-DD); required where the deployment sets KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE.
+	BirthDate *BirthDate `form:"birthDate,omitempty" json:"birthDate,omitempty"`
+}
+
+// GetOrgRecordSummaryParams defines parameters for GetOrgRecordSummary.
+type GetOrgRecordSummaryParams struct {
+	// BirthDate The patient's date of birth (YYYY-MM-DD); required where the deployment sets KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE.
+	BirthDate *BirthDate `form:"birthDate,omitempty" json:"birthDate,omitempty"`
+}
+
 // IssueDevTokenJSONRequestBody defines body for IssueDevToken for application/json ContentType.
 type IssueDevTokenJSONRequestBody = DevTokenRequest
 
@@ -574,6 +953,12 @@ type RegisterOrganisationJSONRequestBody = OrganisationRegistration
 
 // UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
 type UpdateOrganisationJSONRequestBody = OrganisationUpdate
+
+// ReportAccessJSONRequestBody defines body for ReportAccess for application/json ContentType.
+type ReportAccessJSONRequestBody = AccessReportRequest
+
+// CreateGrantJSONRequestBody defines body for CreateGrant for application/json ContentType.
+type CreateGrantJSONRequestBody = GrantRequest
 
 // EraseRecordJSONRequestBody defines body for EraseRecord for application/json ContentType.
 type EraseRecordJSONRequestBody = EraseRequest
@@ -584,8 +969,14 @@ type UploadRecordApplicationFhirPlusJSONRequestBody = UploadRecordApplicationFhi
 // UploadRecordJSONRequestBody defines body for UploadRecord for application/json ContentType.
 type UploadRecordJSONRequestBody = UploadRecordJSONBody
 
+// PutSettingsJSONRequestBody defines body for PutSettings for application/json ContentType.
+type PutSettingsJSONRequestBody = SettingsUpdate
+
 // IssueOrganisationTokenFormdataRequestBody defines body for IssueOrganisationToken for application/x-www-form-urlencoded ContentType.
 type IssueOrganisationTokenFormdataRequestBody = ClientCredentialsRequest
+
+// BreakGlassJSONRequestBody defines body for BreakGlass for application/json ContentType.
+type BreakGlassJSONRequestBody = BreakGlassRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -619,6 +1010,24 @@ type ServerInterface interface {
 	// GetMe The calling patient's profile.
 	// (GET /v1/me)
 	GetMe(c *fiber.Ctx) error
+	// GetAccessLog Who has seen my record, newest first.
+	// (GET /v1/me/access-log)
+	GetAccessLog(c *fiber.Ctx, params GetAccessLogParams) error
+	// ReportAccess "I don't recognise this": flag an access for someone to look into.
+	// (POST /v1/me/access-log/{eventId}/report)
+	ReportAccess(c *fiber.Ctx, eventId string) error
+	// ListGrants Every grant the patient gave and every break-glass access taken, newest first.
+	// (GET /v1/me/grants)
+	ListGrants(c *fiber.Ctx) error
+	// CreateGrant Let one registered organisation read chosen categories, for direct care.
+	// (POST /v1/me/grants)
+	CreateGrant(c *fiber.Ctx, params CreateGrantParams) error
+	// GetGrant One grant or break-glass access.
+	// (GET /v1/me/grants/{grantId})
+	GetGrant(c *fiber.Ctx, grantId GrantId) error
+	// RevokeGrant End a grant (or a break-glass access) now.
+	// (POST /v1/me/grants/{grantId}/revoke)
+	RevokeGrant(c *fiber.Ctx, grantId GrantId) error
 	// EraseRecord Erase every entry of the record.
 	// (DELETE /v1/me/record)
 	EraseRecord(c *fiber.Ctx) error
@@ -640,9 +1049,33 @@ type ServerInterface interface {
 	// UploadRecord Add FHIR R4 resources the patient holds (a discharge letter, an IPS).
 	// (POST /v1/me/record/uploads)
 	UploadRecord(c *fiber.Ctx) error
+	// GetSettings The patient's choices about their record.
+	// (GET /v1/me/settings)
+	GetSettings(c *fiber.Ctx) error
+	// PutSettings Replace the patient's settings.
+	// (PUT /v1/me/settings)
+	PutSettings(c *fiber.Ctx) error
 	// IssueOrganisationToken SMART Backend Services token endpoint.
 	// (POST /v1/oauth/token)
 	IssueOrganisationToken(c *fiber.Ctx) error
+	// ListOrgAccessReports Accesses by this organisation that patients did not recognise.
+	// (GET /v1/org/access-reports)
+	ListOrgAccessReports(c *fiber.Ctx) error
+	// BreakGlass Emergency access to a patient's non-sensitive record, without a grant.
+	// (POST /v1/org/patients/{nhsNumber}/break-glass)
+	BreakGlass(c *fiber.Ctx, nhsNumber NHSNumber, params BreakGlassParams) error
+	// ListOrgRecordEntries Entries the organisation may see, newest first, a page at a time.
+	// (GET /v1/org/patients/{nhsNumber}/record/entries)
+	ListOrgRecordEntries(c *fiber.Ctx, nhsNumber NHSNumber, params ListOrgRecordEntriesParams) error
+	// GetOrgRecordEntry One entry's FHIR R4 resource, if the organisation may see it.
+	// (GET /v1/org/patients/{nhsNumber}/record/entries/{entryId})
+	GetOrgRecordEntry(c *fiber.Ctx, nhsNumber NHSNumber, entryId string, params GetOrgRecordEntryParams) error
+	// ExportOrgRecord What the organisation may see, as one FHIR R4 Bundle (type collection), streamed.
+	// (GET /v1/org/patients/{nhsNumber}/record/export)
+	ExportOrgRecord(c *fiber.Ctx, nhsNumber NHSNumber, params ExportOrgRecordParams) error
+	// GetOrgRecordSummary The summary of what the organisation may see of a patient's record.
+	// (GET /v1/org/patients/{nhsNumber}/record/summary)
+	GetOrgRecordSummary(c *fiber.Ctx, nhsNumber NHSNumber, params GetOrgRecordSummaryParams) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -843,6 +1276,198 @@ func (siw *ServerInterfaceWrapper) GetMe(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.GetMe(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetAccessLog operation middleware
+func (siw *ServerInterfaceWrapper) GetAccessLog(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAccessLogParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetAccessLog(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ReportAccess operation middleware
+func (siw *ServerInterfaceWrapper) ReportAccess(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "eventId" -------------
+	var eventId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "eventId", c.Params("eventId"), &eventId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter eventId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ReportAccess(c, eventId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListGrants operation middleware
+func (siw *ServerInterfaceWrapper) ListGrants(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListGrants(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateGrant operation middleware
+func (siw *ServerInterfaceWrapper) CreateGrant(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateGrantParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateGrant(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetGrant operation middleware
+func (siw *ServerInterfaceWrapper) GetGrant(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "grantId" -------------
+	var grantId GrantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "grantId", c.Params("grantId"), &grantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter grantId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetGrant(c, grantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RevokeGrant operation middleware
+func (siw *ServerInterfaceWrapper) RevokeGrant(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "grantId" -------------
+	var grantId GrantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "grantId", c.Params("grantId"), &grantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter grantId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RevokeGrant(c, grantId)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1139,11 +1764,340 @@ func (siw *ServerInterfaceWrapper) UploadRecord(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// GetSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetSettings(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetSettings(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// PutSettings operation middleware
+func (siw *ServerInterfaceWrapper) PutSettings(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.PutSettings(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // IssueOrganisationToken operation middleware
 func (siw *ServerInterfaceWrapper) IssueOrganisationToken(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.IssueOrganisationToken(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListOrgAccessReports operation middleware
+func (siw *ServerInterfaceWrapper) ListOrgAccessReports(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListOrgAccessReports(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// BreakGlass operation middleware
+func (siw *ServerInterfaceWrapper) BreakGlass(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params BreakGlassParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "birthDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "birthDate", query, &params.BirthDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter birthDate: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.BreakGlass(c, nhsNumber, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListOrgRecordEntries operation middleware
+func (siw *ServerInterfaceWrapper) ListOrgRecordEntries(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrgRecordEntriesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "birthDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "birthDate", query, &params.BirthDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter birthDate: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", query, &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", query, &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter type: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", query, &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter since: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", query, &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter until: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListOrgRecordEntries(c, nhsNumber, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetOrgRecordEntry operation middleware
+func (siw *ServerInterfaceWrapper) GetOrgRecordEntry(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	// ------------- Path parameter "entryId" -------------
+	var entryId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "entryId", c.Params("entryId"), &entryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter entryId: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOrgRecordEntryParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "birthDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "birthDate", query, &params.BirthDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter birthDate: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetOrgRecordEntry(c, nhsNumber, entryId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ExportOrgRecord operation middleware
+func (siw *ServerInterfaceWrapper) ExportOrgRecord(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportOrgRecordParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "birthDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "birthDate", query, &params.BirthDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter birthDate: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ExportOrgRecord(c, nhsNumber, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetOrgRecordSummary operation middleware
+func (siw *ServerInterfaceWrapper) GetOrgRecordSummary(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOrgRecordSummaryParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "birthDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "birthDate", query, &params.BirthDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter birthDate: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetOrgRecordSummary(c, nhsNumber, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1199,6 +2153,34 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/me/record/export", wrapper.ExportRecord)
 
 	router.Delete(options.BaseURL+"/v1/me/record", wrapper.EraseRecord)
+
+	router.Get(options.BaseURL+"/v1/me/grants", wrapper.ListGrants)
+
+	router.Post(options.BaseURL+"/v1/me/grants", wrapper.CreateGrant)
+
+	router.Get(options.BaseURL+"/v1/me/grants/:grantId", wrapper.GetGrant)
+
+	router.Post(options.BaseURL+"/v1/me/grants/:grantId/revoke", wrapper.RevokeGrant)
+
+	router.Get(options.BaseURL+"/v1/me/settings", wrapper.GetSettings)
+
+	router.Put(options.BaseURL+"/v1/me/settings", wrapper.PutSettings)
+
+	router.Get(options.BaseURL+"/v1/me/access-log", wrapper.GetAccessLog)
+
+	router.Post(options.BaseURL+"/v1/me/access-log/:eventId/report", wrapper.ReportAccess)
+
+	router.Get(options.BaseURL+"/v1/org/patients/:nhsNumber/record/summary", wrapper.GetOrgRecordSummary)
+
+	router.Get(options.BaseURL+"/v1/org/patients/:nhsNumber/record/entries", wrapper.ListOrgRecordEntries)
+
+	router.Get(options.BaseURL+"/v1/org/patients/:nhsNumber/record/entries/:entryId", wrapper.GetOrgRecordEntry)
+
+	router.Get(options.BaseURL+"/v1/org/patients/:nhsNumber/record/export", wrapper.ExportOrgRecord)
+
+	router.Post(options.BaseURL+"/v1/org/patients/:nhsNumber/break-glass", wrapper.BreakGlass)
+
+	router.Get(options.BaseURL+"/v1/org/access-reports", wrapper.ListOrgAccessReports)
 
 	router.Get(options.BaseURL+"/dev/principals", wrapper.ListDevPrincipals)
 
@@ -1724,6 +2706,421 @@ func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeRespons
 	return ctx.JSON(&response.Body)
 }
 
+type GetAccessLogRequestObject struct {
+	Params GetAccessLogParams
+}
+
+type GetAccessLogResponseObject interface {
+	VisitGetAccessLogResponse(ctx *fiber.Ctx) error
+}
+
+type GetAccessLog200JSONResponse AccessLogPage
+
+func (response GetAccessLog200JSONResponse) VisitGetAccessLogResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetAccessLog401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAccessLog401ApplicationProblemPlusJSONResponse) VisitGetAccessLogResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetAccessLog403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAccessLog403ApplicationProblemPlusJSONResponse) VisitGetAccessLogResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetAccessLog422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetAccessLog422ApplicationProblemPlusJSONResponse) VisitGetAccessLogResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type GetAccessLogdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAccessLogdefaultApplicationProblemPlusJSONResponse) VisitGetAccessLogResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReportAccessRequestObject struct {
+	EventId string `json:"eventId"`
+	Body    *ReportAccessJSONRequestBody
+}
+
+type ReportAccessResponseObject interface {
+	VisitReportAccessResponse(ctx *fiber.Ctx) error
+}
+
+type ReportAccess200JSONResponse AccessEvent
+
+func (response ReportAccess200JSONResponse) VisitReportAccessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ReportAccess400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReportAccess400ApplicationProblemPlusJSONResponse) VisitReportAccessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ReportAccess401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ReportAccess401ApplicationProblemPlusJSONResponse) VisitReportAccessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ReportAccess403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReportAccess403ApplicationProblemPlusJSONResponse) VisitReportAccessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ReportAccess404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReportAccess404ApplicationProblemPlusJSONResponse) VisitReportAccessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ReportAccess422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ReportAccess422ApplicationProblemPlusJSONResponse) VisitReportAccessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type ReportAccessdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReportAccessdefaultApplicationProblemPlusJSONResponse) VisitReportAccessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListGrantsRequestObject struct {
+}
+
+type ListGrantsResponseObject interface {
+	VisitListGrantsResponse(ctx *fiber.Ctx) error
+}
+
+type ListGrants200JSONResponse GrantList
+
+func (response ListGrants200JSONResponse) VisitListGrantsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListGrants401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListGrants401ApplicationProblemPlusJSONResponse) VisitListGrantsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListGrants403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListGrants403ApplicationProblemPlusJSONResponse) VisitListGrantsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListGrantsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListGrantsdefaultApplicationProblemPlusJSONResponse) VisitListGrantsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateGrantRequestObject struct {
+	Params CreateGrantParams
+	Body   *CreateGrantJSONRequestBody
+}
+
+type CreateGrantResponseObject interface {
+	VisitCreateGrantResponse(ctx *fiber.Ctx) error
+}
+
+type CreateGrant200JSONResponse Grant
+
+func (response CreateGrant200JSONResponse) VisitCreateGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CreateGrant201JSONResponse Grant
+
+func (response CreateGrant201JSONResponse) VisitCreateGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateGrant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGrant400ApplicationProblemPlusJSONResponse) VisitCreateGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateGrant401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGrant401ApplicationProblemPlusJSONResponse) VisitCreateGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type CreateGrant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGrant403ApplicationProblemPlusJSONResponse) VisitCreateGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateGrant409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGrant409ApplicationProblemPlusJSONResponse) VisitCreateGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateGrant422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGrant422ApplicationProblemPlusJSONResponse) VisitCreateGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type CreateGrantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateGrantdefaultApplicationProblemPlusJSONResponse) VisitCreateGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetGrantRequestObject struct {
+	GrantId GrantId `json:"grantId"`
+}
+
+type GetGrantResponseObject interface {
+	VisitGetGrantResponse(ctx *fiber.Ctx) error
+}
+
+type GetGrant200JSONResponse Grant
+
+func (response GetGrant200JSONResponse) VisitGetGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetGrant401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetGrant401ApplicationProblemPlusJSONResponse) VisitGetGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetGrant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetGrant403ApplicationProblemPlusJSONResponse) VisitGetGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetGrant404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetGrant404ApplicationProblemPlusJSONResponse) VisitGetGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetGrantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetGrantdefaultApplicationProblemPlusJSONResponse) VisitGetGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RevokeGrantRequestObject struct {
+	GrantId GrantId `json:"grantId"`
+}
+
+type RevokeGrantResponseObject interface {
+	VisitRevokeGrantResponse(ctx *fiber.Ctx) error
+}
+
+type RevokeGrant200JSONResponse Grant
+
+func (response RevokeGrant200JSONResponse) VisitRevokeGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RevokeGrant401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeGrant401ApplicationProblemPlusJSONResponse) VisitRevokeGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RevokeGrant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeGrant403ApplicationProblemPlusJSONResponse) VisitRevokeGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RevokeGrant404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeGrant404ApplicationProblemPlusJSONResponse) VisitRevokeGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RevokeGrantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RevokeGrantdefaultApplicationProblemPlusJSONResponse) VisitRevokeGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 type EraseRecordRequestObject struct {
 	Body *EraseRecordJSONRequestBody
 }
@@ -2220,6 +3617,129 @@ func (response UploadRecorddefaultApplicationProblemPlusJSONResponse) VisitUploa
 	return ctx.JSON(&response.Body)
 }
 
+type GetSettingsRequestObject struct {
+}
+
+type GetSettingsResponseObject interface {
+	VisitGetSettingsResponse(ctx *fiber.Ctx) error
+}
+
+type GetSettings200JSONResponse Settings
+
+func (response GetSettings200JSONResponse) VisitGetSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetSettings401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettings401ApplicationProblemPlusJSONResponse) VisitGetSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetSettings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettings403ApplicationProblemPlusJSONResponse) VisitGetSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetSettingsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetSettingsdefaultApplicationProblemPlusJSONResponse) VisitGetSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type PutSettingsRequestObject struct {
+	Body *PutSettingsJSONRequestBody
+}
+
+type PutSettingsResponseObject interface {
+	VisitPutSettingsResponse(ctx *fiber.Ctx) error
+}
+
+type PutSettings200JSONResponse Settings
+
+func (response PutSettings200JSONResponse) VisitPutSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type PutSettings400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutSettings400ApplicationProblemPlusJSONResponse) VisitPutSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type PutSettings401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response PutSettings401ApplicationProblemPlusJSONResponse) VisitPutSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type PutSettings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutSettings403ApplicationProblemPlusJSONResponse) VisitPutSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type PutSettings422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response PutSettings422ApplicationProblemPlusJSONResponse) VisitPutSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type PutSettingsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutSettingsdefaultApplicationProblemPlusJSONResponse) VisitPutSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 type IssueOrganisationTokenRequestObject struct {
 	Body *IssueOrganisationTokenFormdataRequestBody
 }
@@ -2282,6 +3802,448 @@ func (response IssueOrganisationTokendefaultApplicationProblemPlusJSONResponse) 
 	return ctx.JSON(&response.Body)
 }
 
+type ListOrgAccessReportsRequestObject struct {
+}
+
+type ListOrgAccessReportsResponseObject interface {
+	VisitListOrgAccessReportsResponse(ctx *fiber.Ctx) error
+}
+
+type ListOrgAccessReports200JSONResponse AccessReportList
+
+func (response ListOrgAccessReports200JSONResponse) VisitListOrgAccessReportsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrgAccessReports401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrgAccessReports401ApplicationProblemPlusJSONResponse) VisitListOrgAccessReportsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrgAccessReports403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrgAccessReports403ApplicationProblemPlusJSONResponse) VisitListOrgAccessReportsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrgAccessReportsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListOrgAccessReportsdefaultApplicationProblemPlusJSONResponse) VisitListOrgAccessReportsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type BreakGlassRequestObject struct {
+	NhsNumber NHSNumber `json:"nhsNumber"`
+	Params    BreakGlassParams
+	Body      *BreakGlassJSONRequestBody
+}
+
+type BreakGlassResponseObject interface {
+	VisitBreakGlassResponse(ctx *fiber.Ctx) error
+}
+
+type BreakGlass200JSONResponse Grant
+
+func (response BreakGlass200JSONResponse) VisitBreakGlassResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type BreakGlass201JSONResponse Grant
+
+func (response BreakGlass201JSONResponse) VisitBreakGlassResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type BreakGlass400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response BreakGlass400ApplicationProblemPlusJSONResponse) VisitBreakGlassResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type BreakGlass401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response BreakGlass401ApplicationProblemPlusJSONResponse) VisitBreakGlassResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type BreakGlass403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response BreakGlass403ApplicationProblemPlusJSONResponse) VisitBreakGlassResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type BreakGlass404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response BreakGlass404ApplicationProblemPlusJSONResponse) VisitBreakGlassResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type BreakGlass422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response BreakGlass422ApplicationProblemPlusJSONResponse) VisitBreakGlassResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type BreakGlassdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BreakGlassdefaultApplicationProblemPlusJSONResponse) VisitBreakGlassResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListOrgRecordEntriesRequestObject struct {
+	NhsNumber NHSNumber `json:"nhsNumber"`
+	Params    ListOrgRecordEntriesParams
+}
+
+type ListOrgRecordEntriesResponseObject interface {
+	VisitListOrgRecordEntriesResponse(ctx *fiber.Ctx) error
+}
+
+type ListOrgRecordEntries200JSONResponse EntryPage
+
+func (response ListOrgRecordEntries200JSONResponse) VisitListOrgRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrgRecordEntries401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrgRecordEntries401ApplicationProblemPlusJSONResponse) VisitListOrgRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrgRecordEntries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrgRecordEntries403ApplicationProblemPlusJSONResponse) VisitListOrgRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrgRecordEntries404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrgRecordEntries404ApplicationProblemPlusJSONResponse) VisitListOrgRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrgRecordEntries422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrgRecordEntries422ApplicationProblemPlusJSONResponse) VisitListOrgRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type ListOrgRecordEntriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListOrgRecordEntriesdefaultApplicationProblemPlusJSONResponse) VisitListOrgRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetOrgRecordEntryRequestObject struct {
+	NhsNumber NHSNumber `json:"nhsNumber"`
+	EntryId   string    `json:"entryId"`
+	Params    GetOrgRecordEntryParams
+}
+
+type GetOrgRecordEntryResponseObject interface {
+	VisitGetOrgRecordEntryResponse(ctx *fiber.Ctx) error
+}
+
+type GetOrgRecordEntry200ApplicationFhirPlusJSONResponse openapi_types.File
+
+func (response GetOrgRecordEntry200ApplicationFhirPlusJSONResponse) VisitGetOrgRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/fhir+json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordEntry401ApplicationProblemPlusJSONResponse) VisitGetOrgRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordEntry403ApplicationProblemPlusJSONResponse) VisitGetOrgRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordEntry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordEntry404ApplicationProblemPlusJSONResponse) VisitGetOrgRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordEntry422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordEntry422ApplicationProblemPlusJSONResponse) VisitGetOrgRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordEntrydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetOrgRecordEntrydefaultApplicationProblemPlusJSONResponse) VisitGetOrgRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ExportOrgRecordRequestObject struct {
+	NhsNumber NHSNumber `json:"nhsNumber"`
+	Params    ExportOrgRecordParams
+}
+
+type ExportOrgRecordResponseObject interface {
+	VisitExportOrgRecordResponse(ctx *fiber.Ctx) error
+}
+
+type ExportOrgRecord200ApplicationFhirPlusJSONResponse openapi_types.File
+
+func (response ExportOrgRecord200ApplicationFhirPlusJSONResponse) VisitExportOrgRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/fhir+json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ExportOrgRecord401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportOrgRecord401ApplicationProblemPlusJSONResponse) VisitExportOrgRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ExportOrgRecord403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportOrgRecord403ApplicationProblemPlusJSONResponse) VisitExportOrgRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ExportOrgRecord404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportOrgRecord404ApplicationProblemPlusJSONResponse) VisitExportOrgRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ExportOrgRecord422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ExportOrgRecord422ApplicationProblemPlusJSONResponse) VisitExportOrgRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type ExportOrgRecorddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ExportOrgRecorddefaultApplicationProblemPlusJSONResponse) VisitExportOrgRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetOrgRecordSummaryRequestObject struct {
+	NhsNumber NHSNumber `json:"nhsNumber"`
+	Params    GetOrgRecordSummaryParams
+}
+
+type GetOrgRecordSummaryResponseObject interface {
+	VisitGetOrgRecordSummaryResponse(ctx *fiber.Ctx) error
+}
+
+type GetOrgRecordSummary200JSONResponse RecordSummary
+
+func (response GetOrgRecordSummary200JSONResponse) VisitGetOrgRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordSummary401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordSummary401ApplicationProblemPlusJSONResponse) VisitGetOrgRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordSummary403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordSummary403ApplicationProblemPlusJSONResponse) VisitGetOrgRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordSummary404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordSummary404ApplicationProblemPlusJSONResponse) VisitGetOrgRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordSummary422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordSummary422ApplicationProblemPlusJSONResponse) VisitGetOrgRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordSummarydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetOrgRecordSummarydefaultApplicationProblemPlusJSONResponse) VisitGetOrgRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetJWKS Kith's public signing keys, for verifying the tokens it issues.
@@ -2314,6 +4276,24 @@ type StrictServerInterface interface {
 	// GetMe The calling patient's profile.
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// GetAccessLog Who has seen my record, newest first.
+	// (GET /v1/me/access-log)
+	GetAccessLog(ctx context.Context, request GetAccessLogRequestObject) (GetAccessLogResponseObject, error)
+	// ReportAccess "I don't recognise this": flag an access for someone to look into.
+	// (POST /v1/me/access-log/{eventId}/report)
+	ReportAccess(ctx context.Context, request ReportAccessRequestObject) (ReportAccessResponseObject, error)
+	// ListGrants Every grant the patient gave and every break-glass access taken, newest first.
+	// (GET /v1/me/grants)
+	ListGrants(ctx context.Context, request ListGrantsRequestObject) (ListGrantsResponseObject, error)
+	// CreateGrant Let one registered organisation read chosen categories, for direct care.
+	// (POST /v1/me/grants)
+	CreateGrant(ctx context.Context, request CreateGrantRequestObject) (CreateGrantResponseObject, error)
+	// GetGrant One grant or break-glass access.
+	// (GET /v1/me/grants/{grantId})
+	GetGrant(ctx context.Context, request GetGrantRequestObject) (GetGrantResponseObject, error)
+	// RevokeGrant End a grant (or a break-glass access) now.
+	// (POST /v1/me/grants/{grantId}/revoke)
+	RevokeGrant(ctx context.Context, request RevokeGrantRequestObject) (RevokeGrantResponseObject, error)
 	// EraseRecord Erase every entry of the record.
 	// (DELETE /v1/me/record)
 	EraseRecord(ctx context.Context, request EraseRecordRequestObject) (EraseRecordResponseObject, error)
@@ -2335,9 +4315,33 @@ type StrictServerInterface interface {
 	// UploadRecord Add FHIR R4 resources the patient holds (a discharge letter, an IPS).
 	// (POST /v1/me/record/uploads)
 	UploadRecord(ctx context.Context, request UploadRecordRequestObject) (UploadRecordResponseObject, error)
+	// GetSettings The patient's choices about their record.
+	// (GET /v1/me/settings)
+	GetSettings(ctx context.Context, request GetSettingsRequestObject) (GetSettingsResponseObject, error)
+	// PutSettings Replace the patient's settings.
+	// (PUT /v1/me/settings)
+	PutSettings(ctx context.Context, request PutSettingsRequestObject) (PutSettingsResponseObject, error)
 	// IssueOrganisationToken SMART Backend Services token endpoint.
 	// (POST /v1/oauth/token)
 	IssueOrganisationToken(ctx context.Context, request IssueOrganisationTokenRequestObject) (IssueOrganisationTokenResponseObject, error)
+	// ListOrgAccessReports Accesses by this organisation that patients did not recognise.
+	// (GET /v1/org/access-reports)
+	ListOrgAccessReports(ctx context.Context, request ListOrgAccessReportsRequestObject) (ListOrgAccessReportsResponseObject, error)
+	// BreakGlass Emergency access to a patient's non-sensitive record, without a grant.
+	// (POST /v1/org/patients/{nhsNumber}/break-glass)
+	BreakGlass(ctx context.Context, request BreakGlassRequestObject) (BreakGlassResponseObject, error)
+	// ListOrgRecordEntries Entries the organisation may see, newest first, a page at a time.
+	// (GET /v1/org/patients/{nhsNumber}/record/entries)
+	ListOrgRecordEntries(ctx context.Context, request ListOrgRecordEntriesRequestObject) (ListOrgRecordEntriesResponseObject, error)
+	// GetOrgRecordEntry One entry's FHIR R4 resource, if the organisation may see it.
+	// (GET /v1/org/patients/{nhsNumber}/record/entries/{entryId})
+	GetOrgRecordEntry(ctx context.Context, request GetOrgRecordEntryRequestObject) (GetOrgRecordEntryResponseObject, error)
+	// ExportOrgRecord What the organisation may see, as one FHIR R4 Bundle (type collection), streamed.
+	// (GET /v1/org/patients/{nhsNumber}/record/export)
+	ExportOrgRecord(ctx context.Context, request ExportOrgRecordRequestObject) (ExportOrgRecordResponseObject, error)
+	// GetOrgRecordSummary The summary of what the organisation may see of a patient's record.
+	// (GET /v1/org/patients/{nhsNumber}/record/summary)
+	GetOrgRecordSummary(ctx context.Context, request GetOrgRecordSummaryRequestObject) (GetOrgRecordSummaryResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -2654,6 +4658,194 @@ func (sh *strictHandler) GetMe(ctx *fiber.Ctx) error {
 	return nil
 }
 
+// GetAccessLog operation middleware
+func (sh *strictHandler) GetAccessLog(ctx *fiber.Ctx, params GetAccessLogParams) error {
+	var request GetAccessLogRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAccessLog(ctx.UserContext(), request.(GetAccessLogRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAccessLog")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAccessLogResponseObject); ok {
+		if err := validResponse.VisitGetAccessLogResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReportAccess operation middleware
+func (sh *strictHandler) ReportAccess(ctx *fiber.Ctx, eventId string) error {
+	var request ReportAccessRequestObject
+
+	request.EventId = eventId
+
+	var body ReportAccessJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ReportAccess(ctx.UserContext(), request.(ReportAccessRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReportAccess")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReportAccessResponseObject); ok {
+		if err := validResponse.VisitReportAccessResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListGrants operation middleware
+func (sh *strictHandler) ListGrants(ctx *fiber.Ctx) error {
+	var request ListGrantsRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListGrants(ctx.UserContext(), request.(ListGrantsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListGrants")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListGrantsResponseObject); ok {
+		if err := validResponse.VisitListGrantsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateGrant operation middleware
+func (sh *strictHandler) CreateGrant(ctx *fiber.Ctx, params CreateGrantParams) error {
+	var request CreateGrantRequestObject
+
+	request.Params = params
+
+	var body CreateGrantJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateGrant(ctx.UserContext(), request.(CreateGrantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateGrant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateGrantResponseObject); ok {
+		if err := validResponse.VisitCreateGrantResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetGrant operation middleware
+func (sh *strictHandler) GetGrant(ctx *fiber.Ctx, grantId GrantId) error {
+	var request GetGrantRequestObject
+
+	request.GrantId = grantId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetGrant(ctx.UserContext(), request.(GetGrantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetGrant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetGrantResponseObject); ok {
+		if err := validResponse.VisitGetGrantResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeGrant operation middleware
+func (sh *strictHandler) RevokeGrant(ctx *fiber.Ctx, grantId GrantId) error {
+	var request RevokeGrantRequestObject
+
+	request.GrantId = grantId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeGrant(ctx.UserContext(), request.(RevokeGrantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeGrant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeGrantResponseObject); ok {
+		if err := validResponse.VisitRevokeGrantResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // EraseRecord operation middleware
 func (sh *strictHandler) EraseRecord(ctx *fiber.Ctx) error {
 	var request EraseRecordRequestObject
@@ -2887,6 +5079,70 @@ func (sh *strictHandler) UploadRecord(ctx *fiber.Ctx) error {
 	return nil
 }
 
+// GetSettings operation middleware
+func (sh *strictHandler) GetSettings(ctx *fiber.Ctx) error {
+	var request GetSettingsRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSettings(ctx.UserContext(), request.(GetSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSettingsResponseObject); ok {
+		if err := validResponse.VisitGetSettingsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutSettings operation middleware
+func (sh *strictHandler) PutSettings(ctx *fiber.Ctx) error {
+	var request PutSettingsRequestObject
+
+	var body PutSettingsJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.PutSettings(ctx.UserContext(), request.(PutSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutSettingsResponseObject); ok {
+		if err := validResponse.VisitPutSettingsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // IssueOrganisationToken operation middleware
 func (sh *strictHandler) IssueOrganisationToken(ctx *fiber.Ctx) error {
 	var request IssueOrganisationTokenRequestObject
@@ -2918,104 +5174,330 @@ func (sh *strictHandler) IssueOrganisationToken(ctx *fiber.Ctx) error {
 	return nil
 }
 
+// ListOrgAccessReports operation middleware
+func (sh *strictHandler) ListOrgAccessReports(ctx *fiber.Ctx) error {
+	var request ListOrgAccessReportsRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrgAccessReports(ctx.UserContext(), request.(ListOrgAccessReportsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrgAccessReports")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOrgAccessReportsResponseObject); ok {
+		if err := validResponse.VisitListOrgAccessReportsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// BreakGlass operation middleware
+func (sh *strictHandler) BreakGlass(ctx *fiber.Ctx, nhsNumber NHSNumber, params BreakGlassParams) error {
+	var request BreakGlassRequestObject
+
+	request.NhsNumber = nhsNumber
+	request.Params = params
+
+	var body BreakGlassJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.BreakGlass(ctx.UserContext(), request.(BreakGlassRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BreakGlass")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(BreakGlassResponseObject); ok {
+		if err := validResponse.VisitBreakGlassResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOrgRecordEntries operation middleware
+func (sh *strictHandler) ListOrgRecordEntries(ctx *fiber.Ctx, nhsNumber NHSNumber, params ListOrgRecordEntriesParams) error {
+	var request ListOrgRecordEntriesRequestObject
+
+	request.NhsNumber = nhsNumber
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrgRecordEntries(ctx.UserContext(), request.(ListOrgRecordEntriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrgRecordEntries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOrgRecordEntriesResponseObject); ok {
+		if err := validResponse.VisitListOrgRecordEntriesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOrgRecordEntry operation middleware
+func (sh *strictHandler) GetOrgRecordEntry(ctx *fiber.Ctx, nhsNumber NHSNumber, entryId string, params GetOrgRecordEntryParams) error {
+	var request GetOrgRecordEntryRequestObject
+
+	request.NhsNumber = nhsNumber
+	request.EntryId = entryId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrgRecordEntry(ctx.UserContext(), request.(GetOrgRecordEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrgRecordEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOrgRecordEntryResponseObject); ok {
+		if err := validResponse.VisitGetOrgRecordEntryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportOrgRecord operation middleware
+func (sh *strictHandler) ExportOrgRecord(ctx *fiber.Ctx, nhsNumber NHSNumber, params ExportOrgRecordParams) error {
+	var request ExportOrgRecordRequestObject
+
+	request.NhsNumber = nhsNumber
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportOrgRecord(ctx.UserContext(), request.(ExportOrgRecordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportOrgRecord")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportOrgRecordResponseObject); ok {
+		if err := validResponse.VisitExportOrgRecordResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOrgRecordSummary operation middleware
+func (sh *strictHandler) GetOrgRecordSummary(ctx *fiber.Ctx, nhsNumber NHSNumber, params GetOrgRecordSummaryParams) error {
+	var request GetOrgRecordSummaryRequestObject
+
+	request.NhsNumber = nhsNumber
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrgRecordSummary(ctx.UserContext(), request.(GetOrgRecordSummaryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrgRecordSummary")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOrgRecordSummaryResponseObject); ok {
+		if err := validResponse.VisitGetOrgRecordSummaryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3Dxrc9s2tn/lDO/OxL6Xejhxuo0y+8HNo3W3STy2O7mdKDeCyCMRMQmwAGhZm/F/v4MDkCJFSrJd29vt",
-	"l8SSSODgvJ/4FkQyy6VAYXQw+hYkyGJU9Oebcza3/8eoI8Vzw6UIRsEZihi4gSmLLoBpOJ713kuBvXfM",
-	"RAkYCXM08Gx4CIsEBQhpEi7mECVMzDHuB2GgowQzZhc2yxyDUaCN4mIeXF9fh0HOFMvQeAiOZ3ZpWtl+",
-	"5HZ/B2AQBoJl9u3G/o3lM3b1C4q5SYLR0+Ew7NpOoc6l0Ei7/cDiU/y9QG3sp0gKg4L+ZHme8ohZBAxy",
-	"JacpZv/zVVtsfKtt9zeFs2AU/NdghdCB+1UPTtxbbtMmPs8ThKmMl8C1xRZcspTH8PPZh/chJExDIS6E",
-	"XAiYcUxjHYJUsFBSzMEeR/eD6zB4JcUs5dGjgl3uqWHBTQKLhBnAK66Nhj3sz/tgEoQPr88gkjHasymc",
-	"c21QYQwsVcji5T4B/0YpqR4T8iOxBGkSVIB2a9hTzCCkPOMG4xAKwS4ZT9k0xRC4MKgESx2ob6Wa8jhG",
-	"8dj8EbE0RQUZWxKLxBJMwh3tjwUxzGNC9BHTtDeTKsMYpoUB7kAALvLCvIQJoVVPwAqoBmRR4piX4H0v",
-	"zVtZiEcF+L0EXVjlZFURSZDFohRITFpDrpU0kLMS0Hcy5jOOcVsJvm+qNdBcRG41qzRBo7BoaepGWvVX",
-	"wQqToDD2sPjYWDDyAgUhwIJKn2DBnN5hUYS5sSravurXs9u9YgbnUi3t3yiKLBh9CmLM5FyxPOGRDsKA",
-	"MDjnaP/OMPZHsJ8iKWJefuBZVgj+r+pHhbpIjf3rkhuW2j9QRLIQpP/DIFcywrhQtG4soyIjKxUGEVPY",
-	"y1NGq7A444Jro5jhlxh8bin6sDrCWZFlzJ0kVzJHZbhT/VHtjNvQW+Hi2h6tcFTz21ldMUdlf0qZ8VaE",
-	"G8z0rlXfCKOWPyGL7bt+NaYUWwbORv1ecGV55dMKznL7aq/VseX0K0aGjk3c2XHa6vuSnkWuUdnVYkzR",
-	"dCMRLZS3OopTS62FFGpZqIgAYLFjD5ae1EA0qsAuPfj2p+NTKF8HvGKRSZfWCVEYIb+06nsmFbjTaOts",
-	"NHESBle9uez5L61k9U/Z4h1qzebYQjaPLZodrjaj94RtRrG+MQt4UrXoHwaZVFhD41TKFJmwvwi8Mm3V",
-	"dMK0tihxKsk+A4ZnWENGgxJouhZfZzt/Gr+nB6p8vxM3KUdhXimMra5jqa55VmuYoie/MG1pxp2uawJq",
-	"qSZZznvWlZij6OGVUaxn2JwWsJYoGLXXsYdY//KLW7nG+EqMOJrZiBxPPZJWPY/ca73qNeKY0deF6U2R",
-	"KVRt+bgbjA4cC+hcMWFa0PnnoxUa77pzbX2n3qXf6YpleUrLLbXBbPDffeubBXfbxS17vc4+tc03kaT9",
-	"fSdbvcbLE2Z4aS47lceMpRrDNS6LmcEPsx+4MklbZH777bffeu/e9V6/7hKSGct4unxP0UYjqDhoBxU7",
-	"0ER+EjN0JutuZrlZhhm7+sfBcOjYgF+ieJytOLGUWf6Cl5i2cfIaZ8waZxvRnbzok2l2THkyDMLg5Ln9",
-	"58Wt2bETLClQzv5xMoST53DygqATiX5fZFNUbcjOUUDM57wMPZgPmTIZF2mh4eAAogSjC/dQp97TheOo",
-	"9toJQokYyJW85DGqJxr8Cy/Jb9Isw/IbG9lU37GIjLLdcj32zLioaHl3lJVCRYR8SoRcE7XyZJuER3ER",
-	"8ZylbT3cQESH1b7gzmkv2SD3chgG84KpmDMRhIFUcya4Jg/PfsxRMSNVpz8hPJuvVBDLMOWsi2Ay1t3E",
-	"KiNMZ/jr2+sOyq8hiyDwJ9uAsHPrI9ds1y1UDtsAst0V5AwYWC8a8pIksPfjm3MYxHg5qL7T+538i1c5",
-	"V6iPxRlaB1tvF99n3w2Hnid5Zon3/XeHnifd5+9WyqV0Yu+kXbj4x3dD4k3aIXAJnUpdb/N/aor9+rqD",
-	"FORXvuY6T1mH++5AcWaImWBEX/Ss29Mp/YaZQq+xXkTBQ8fTxntZq2ePtEkytpO76MXPm85CPvK9xCHx",
-	"Cis7PfMSg9aspZ6W1cE+VTahl3GdUT7tc7jyX9uoWXNVd/j758t1n+PDVKO6LLVFm1AoNCe6tLOQiVwI",
-	"y9yUydEgRbqERYIKgQH5GzbK1QlT6DNQIkqLGDVUi0LMDKuJV82zXsUna5kP2sDq+wvMDUQyX0JkxXmm",
-	"ZDYCJgCvnK9MQfa45P5x0G2GaJsO6X1ziWoJPswxCTMQY8ovKXnmTNrNiVLkVhjiI3NTAemKghokDOth",
-	"6IpGK06sEFjffaMkdAdQNtrktwigtsTQLmp5VSjtEo3bz1tu3AmvYhrvZg0iKWbcOsnrtH5XaAPTVTQ7",
-	"DtDuAtnSRrVSxV3Mc3uXoe0qlBB1HfQtxzSuMrPNk1AurynHK2+tK8gs0jWxJ/fstfXOdnKf28wv0gXp",
-	"T8hS59M3oexS8vJi537+ta6djm0IbE4xl6orjFVYJvTa+aAyPdGm/qkXLA1ckGIp8lSyuEbx2jKF8PnG",
-	"7l28rHVtkqcswhimS2AgcIEKLlFpLl0ycKVcpktKi9rw3qufLkjWcFadLqywsAKmDnUXVn/++M+zNjYv",
-	"cNkU/W15otaaW1NotHQXJB/qvusm+t5cjYbB18XFTrVFx/fP/qrSTo3edpR/QYw1nCOLKAv9k9Q5JVDh",
-	"/U9ncK4KbTY40a9kvLbU6en3O3wk7+9XHpIudI4ibtBz9eIfNTclkGHpnXtIwhoFdpmVOiVPqeykKqre",
-	"QmXfkX5dLoMNVvNimvIILP+BdUvos04whr3EmFzv9+GNtwFWBuUM/KLAREx/dzoRJXfcY0zZYJV7Wfeg",
-	"I1Rdo/QuQv6al17+w5PwcZB8Nxm7w6Yuv+IWh9XS1xvi4S02sCwvtU3M21fw4vD538GXrSBGw3hKLLue",
-	"Z7A/dGLZFQ5v7PLVnJSuYERow0SEG0IS8uGOuwOWFWHaRtZwk+IWx7uuW0msR4PBBTdJ339d1vX0wJdN",
-	"e1Q2DcKVsiwU3x1cOkfcQbOLZDOe4r1YtLUsauOl3anT1s+NbGfrVxdNrrBS8Lhrjx15zJMXoBE1RCkX",
-	"PGIpRX0v4eS5CxlNglyBjSXrJU3SuBqN4WKuX8LJ0D2s+Vz0ivzmydDticwThVQolmXtuJV5pAYQCsQx",
-	"pidyVFpS3MsEGXtBa5OUMWNQ2XX/79Ow9+Lzt4Ph9d+CB7DQRIYm1m9jnE8pqNlVib1N6Lde3e1QBrVI",
-	"+0ZLntHzZ0sR3bQk64rf5T5dB6+t2Tp1yrQpf7lhEqtKUewIaMpIvNqiCzaf5nTNUG3wWBSh1l+oYaBb",
-	"c7uE5BcuurVmVW9qa027Zqvw9cOGMtv66RqANRZrwNQ+MmWXokJxszyzNHfndNW9o8KpN/fpbUmOnz+e",
-	"l+1llC5yIFYrW2XvTCoXM9mW9n9yk8AFYu5bYiJu+L9QPNEQWaQLg7FLKMmZ10psPlc4t6IECUW5PiHQ",
-	"H4vzhOuy9HB0ckz/0wYsz0l5scIkUnGNcTMpTt0u/bEYiw+Um6fvKMMkEGNgvilEsyUsEh4lcMFFrC1M",
-	"tTaZQpO+yoCLsZhc9ax967nf9QT2fNIrbOwcQlkM2H8JrGrB8qvO0Wg4HD4biynOpM+xeSPtmsdYTFCT",
-	"uXf+87rLQZ0yULWJvISJpczEvq4Nm6akPX3Pl0UR12ORcm3RywVkcspT7EVSGMUiM3C+SD+L++CycWWr",
-	"IERMWWmHyf/2fCqod/x68nIsfi+ksa6+63xUlCiw4RkrIeyPRWWzPUO4bS0NgzDwMXkwCob9g/6QYrYc",
-	"Bct5MAqe9Yf9Z07PJ8Ssg/4C07RH3YEDCg/KVqG5K+rLksLWzQl+REOe7lrTo3VGNzch3a75yHnSHR13",
-	"1M4IH3EK/8QlnKGhXqjY1Sg2rVqBOfA+Xk1mg9Gnz9ZL9kaEcPmkCrGsnbaIt6GWKwxdouKzpf2uanzS",
-	"llJc6wJdXEX+86dGBUsHn+2mayWZjRj+hWtTr7HpP4rrG5mqRlWvbaxaxHhNRScnojqEsninwzVFQVpE",
-	"VFJLFDscHu6mVtXht41g5wmulb+cMoutPyHzjBroLHGsihBEUSulrEGr2sM1SjnqkhGTuqPGO/k2Dpge",
-	"ByMYB+NiOHwW2biH/sJxcD2hzbTbrYzEJx2luUkf3koFBrXFIytxOhZyBktZOK8yYxeW67gGu21VDhjB",
-	"t3FZq7Wf+v3+9fWkD+eOM616U8hSAgVj+PnjuR4LUtOkNYidrQ5K+QWutGkfTpSMi8geFDIZ20VmhUaq",
-	"AmrDlHEVc5PgWHRgGoVVk3FItDfWxChZGLuBXqCyCvrQvqvQKbIm9x/bNcqKaVCFWD/IeHlvCma9ILsW",
-	"wRpV4PUD6reml9Sp6DzBiAe9yAx3i0yt8/z2UhYGh0+f7n6hbBS+X8V7ZgWTCXCOWNlS6pmsQ5q3i69z",
-	"c/61zYb5fP8DUtnv0EHeX/P+TqVGPauanDMXKVaGpfK3/GGpB37rWU+RxVyg1v+e49rtl8TEz4fPHrdT",
-	"2ZDHt3T9NjQdodlSe5fUdffMGE+rbuUbEITMCKrLyq/UsMeN9Q2tv+lV3P5Wil0eDKjZeNB0Erb5Ax8a",
-	"Tz6GP9AoY9zAH2hACFLFZSGobK3xauxgt7pYb26n957tfm81V3FH5VQRvHTVq1GTOqVgr3RmXL9AB7Gl",
-	"oti9GdLUfw4+X4eVX9Ek96nf9UOzB+oh7ODGAseNDOLBg8DRrUFKQtzdFj4W3x0OX+x+o5q0eiSrWzF2",
-	"iUlyyes87Vw1dGUlbrzz6pppoWqmda2Sd+P3zZpv8M3XcK63WbGWPDyQIdvFjNYY1MHvPzZ/3dKr+0P8",
-	"8kHgw6vB2qzmJz+dmTNyzvxs5qrE19RJ24ZAP4dBXnRwkqv/PbJy9UXHR44zbsvJNlDlBoRcgJ8K/JNr",
-	"2j9hfFNJjpvEWdezTzT17YZOz0oFruIGe76car9SSCVWZnD/D2laVw/z6nTNWctRuESJTyU80WXXOUjh",
-	"88YzrrShzCrs8RizXFqWhELEqCCSIiqUokTF6kG9T4bEpae5gSIHI8Hyfm28161eJYh1VxbgRzTv8CG1",
-	"fFnO3CAWufv5P8lnLQd8uZjXqFodZMVIZSt1JxtVP664aODKBY6LaKyvxU/HSiFlnacp9sFC4gP5VM49",
-	"NzAQ0vguVJeVt4vS2Cg1Kvp00SJB0R+LM9/NlvmuxpSLC4yBzRkX4HP7TCzd9CzXkBdpWv7exU++45LO",
-	"8TDqvtHTeSNFf9jRsEuY+A9QvY+pSQkpgBSS0fCoL22VZawaa3tOvSVnD2pTlp3q8myV8xQSJjQSOXlJ",
-	"jE2ATARemYlXaZaLc6ZJ/zFdPl2boByLN1S4cwaCa2sj3Kgp7FUpr7JTet9aBAZO8PrwMUEBk0wqV5Ai",
-	"J2gsSEc72WC+D4AWcnCVb9GUZfVatxCORWOo2z4rJcg0HkGspDttKiOWuhojJffz3DVAaPRn0q6xYCxo",
-	"ngOkwA0q3gnkq2oqtMsT/L1AahD3riBh81bXc4TdC9FFDY2FKiZ1k1bllMvzxozLQUcb6+cHtFO14eCu",
-	"2zM8vrlwGZf+X1gNfLSWo31RAstzSJk2oJciwvvQBrWRgY35OMe5b/yTN+Lc+rDDzUhfDedYHl6vEDRn",
-	"2C1PhkAXptSGYWjCowMU39nQKUPfHXaK0Jqdcgcnzy4mnaOAzQwqV+5xPXNm0/ZtGb5Z+9B2KKqK/24A",
-	"CmF4eg8ArOZBaHLHOdQKL7ksNORsjpsAiNwQyQYSPD94eh9q7Hldiz3dqcXCbm5ccfagfo3Sgyq91TxP",
-	"Z3HMYtb6AF5QLZI7rpvq2sA/NqBnaO1nNwwiqztc/roK9rwRDnrkhjTnoY2LBl192oa1BtjqPoh70beD",
-	"b+TcHcfX22tZpeJdBjdJHfk1t6aOdmu/hxOMWcJVR8Wr0kdTLhgdtePWsR0Xm/yV5eLRk6DER0+0w/Dp",
-	"YYXksH59DDfkSpeDTPchG1flmFinQLyhn2tx7b+J734oRPyfly1ZJDKtYiDfpFPS150I9uzxIZJpitQO",
-	"sx+CNgpZdi/U1avu5c6485UshNHUb1h6j6ELweiyJpjhAqiYS9aQRckqh+KaQ713aP3jsajG8/pgOdoV",
-	"rBWyGBK5sOE1pEzN64FhH97ThFjVUJ7iJaZw8mJrPFf2T7fU85/FvWiCuYGlPW3+wkr0Hp2FUoasVzBP",
-	"mYjuwy9wI6xbOvCOWtK6EtQQNDIVJRpNCEYxoZnrZ5MKppbFfGJFczFPcSxW+pxG8il94qWnPn4PR2nq",
-	"L/5LuJiPSGdMWewTU1WfXIJj4dSLO0XoViShLEebrIdCHRLuXS5ivOrDEfgLLFbBHddjQVAxXZvtfaIb",
-	"syYvqXRDYlxlYZLqLpknKyEmHTEW7tpCZiCW6G7uy9zNq6uXgGuYpWxuA+5J606HSZcS+JVAu2Wi9c62",
-	"KNyhBG5kzR6vHteY/O66ELPMjTsCry67/dOngw+e3ViLPHJQcxTHLZ+tUfmCRKaxhj0GMddRQhYwRWNQ",
-	"WUGB45Oz/TvrMroFblCNu2zoI27fzjYpb6Sa5IoKgV8ucPnl68JMWh0ZZafo6dmz7w9BqrF4Q3/RiP4F",
-	"UmK2WeRdlfN9paZc6omGCdd6Qj7ERBfTCTCFY7G+whNduy5pworY5ZQTboPGOJec1M2vp7+EMMGrfGLN",
-	"Qia1geeQcVEY1GPBrLEMYfLV8InXWoWukjjOjZnkyupsuyWq8hrYRSIpZR4Zq37HYvJtHPDYdWH3+/1x",
-	"EMKYYr+1r5RM619dT2CPG0iZiCl76qoLvmiFlxbFpMNdGjxiVqvv9+HIdzAz0IlUpmcdqthPzNQ7Vz1R",
-	"pkvwEwUXuByLPY0Ik+55i8n+xmboehn/dl3RV73FYkFX7PYKlaKwJItvkXvedPnin69fuk2CmS9kdLTq",
-	"PJ4m/Tc2VL87Oj2HH1h0gSKGM1SXnBQf4aYU060DK83Fm0Ntnz5bB53aYL1v3ySIRTxmU4xjjMGfCvYm",
-	"cwmqENAfsDwfRFlME82um3ayH4RBoVI/ATcaDA6e/r0/7A/7B6Pvh98PKSLwsLYHYOUUNVGc7OaUkQuq",
-	"3PCJVFGC1Nkole7Dewk1OvkkedlntOrUbSd7KSggue5xUfN95ULUb+zzS5W2oHudWtfFajivjLl+LEdp",
-	"YMHT1EVoDKKEp9bnM4mSxTypbgscCxqu0L4vw5qdcipn8M3/dRxfD6qZvxWM3pa1QWz28tbZ2hmmDcxl",
-	"sT1HP1vixmfqyG0wWEdJo3b/shQ13Vk1voSk/Z21IKw0hrFbdJSqa5vXtVkCmm2RIl324WhKM9R7h8PD",
-	"fWsQ8moCprZufdLg+vP1/wcAAP//",
+	"7H1rc9u22uBfwXDfmdi71MWJ07d15nxwGzfxaS5eO5nsmSobQeQjETUF8ACgZZ2M//sOHgC8iJAlX9t0",
+	"8yWxJBK3537F1ygR80Jw4FpFB1+jDGgKEv88+kBn5v8UVCJZoZng0UF0BjwlTJMJTc4JVeR42nsnOPTe",
+	"Up1kRAsyA02eDffJIgNOuNAZ4zOSZJTPIO1HcaSSDObUDKyXBUQHkdKS8Vl0dXUVRwWVdA7areBnJnX2",
+	"kmroLuNDBqSgmgHXTxRJqQYipmRiXiA7//rXv/7Ve/u29/Ll7gsi4d8lk5CaBUkgOgOSQpGL5Ry4Jgq0",
+	"Ir8df3j95f3pqy9v3r//7ePJl9Oj//3x+PTo7MvPx6cfXn95efjhyKycmYn/XYJcRnHE6dwsflItsbmz",
+	"Ob18A3yms+hgbxh3NhpHryTl+jg1z+KoBdVZPejM/RpHfvHRgZYlrJnih/3QFMcpzAuhgSfL32DZPcFD",
+	"cg5LPI4kN8dI5vQcFCkLUoDEUwOlyQ4lHz8em3OkRIKWS6KApwrfU3QORHCozsYiT72PxhJ6Zg1r1v/0",
+	"+fPgBqYGsRCvqnPqzNDEvrXjD4MwePf67F05n4AMYBdwkrIZ04osmM4IJRc0ZymZi7TMS0X29kiSQXJu",
+	"H6r234Yiz5Qbf0s47j2NQzQhQRWCK7AkQdNTCxrzKRFcA8c/aVHkLKFmA4NCikkO8//1hzK7+dqY7b8k",
+	"TKOD6H8Maqof2F/V4MS+ZSftUttEpEvClCFpdxr/PHv/LiYZVaTk51wsOJkyyFMVEyHJQgo+I2Y7qh9d",
+	"xdEvgk9zljzqsv2cDoqLjGoCl0xpRXagP+sjFr9/eUYSkYLZm4QZUxoMt6C5BJoud3HxR1IK+ZgrP+RL",
+	"InQGkoCZmuxIw+FyNmca0piUnF5QltNJDjFhXIPkNLdL/VXICUtT4I+NHwnNc5BkTpeIIqkgOmMW9scc",
+	"EeYxV/QJ8rw3FXIOKZmUmjC7BMJ4UeoXZIzHqsbE0KoiQJPMIi+u953Qv4qSP+qC3wmiSiNBjbxECjKn",
+	"KLiVWI3DNZRGxNQv9K1I2ZRB2mVi79qylyjGEzuakeyGj5tjaQtwHPUjp6XOgGuzWXjsU9DiHDgegFkq",
+	"fiILavkOTRIotNEjzKtuPDPdYZKAUoeJtmRaSFGA1MzyzHNmQQm8nEcHv0dOb4jiaFZSmTLKozgSckY5",
+	"U7gvI0gyKqFn+ELvgsECmbgZk5oZ4kgtlYZ59LnDsFcG6gDFcxsjM6599R0Kka/dhwpJE83MIyC3euhU",
+	"5KGHrppS6Xd7SPV+xOQPSLQZyh7t0YUDf/tozSyhbUpIhEz7qpzPqVz2DSuNifsSuJYMVD83rLb99eqT",
+	"l4WQ5pkRd99YXFYrj0mqzECoNvUTCVTXHyVciHMcYiKBnvdmOVWqrzTFgUnzS6fzmK8VaM34TPW94joy",
+	"SAGXdF6YwwztLwRQ6hHyOnJo4q55Jwepuyf6KQOUB7pWfI3E0oJMgOA7kJId/LVUGWFKleB0NaZ3Dbp5",
+	"9OeCG221AJ6aZYZwmOICDPs0f0VGve5pNofQHidUMdUkLwX5tE1bCIkWUUVx1Dj54BoM75kJ6RCNaZir",
+	"IKq7L6iUdBmtMpSvDZi9lOSMzskJ1ZCTnaM5yJnRTMkcUpYwDk76Syp3CdXkDUCqyAcjGgwXfS1UwTTN",
+	"FXn3+ox8kKXSBDlDanVhiwnGCFmKUhLk1zOz+MDWENWt9t/5zen+N9w0Cw8mSp0IyyI8dGieiwUYbE2B",
+	"M/uHQYgQCKytE7S9HK08UWTKcmOvxYTDBUirZBl+nTKV5EJZo68ztASqQozjsEmRxD5l9clsiSaINUvM",
+	"BBKm5frhDed4J3SYPdqfIT28AZ5LUdrRaox6dfSBDC72BkLOBo4m1eCg0vsHlksMHG5E8QYWzAwwqCEU",
+	"x1Y9A6kB2Ubv9ez6jZid0Bl0GTZceEu/Qq7NvMky/wDacbjUv5RSWSZ3/e7czOvXfIpAecNUQM5YgG2/",
+	"7lMPYBy5u/SVtfnhNy2uYXrRNEX5SvOTxkqnNFcQryyei5AH45MhlCY3X1CuFcmFEVdGqRcGs1uehK4d",
+	"G0eXPUELhkx1BrwHl1rSnqYznBl1XvSfRMKYDvNCL+M5vfyHGcvqX539/mzo75Uhv9vtds54qe2fKUxp",
+	"mevo4On+ELfC5oYJ2U+M20971RqMITNDTesWm2L8H3u4taf7Qwdfz2Fqgv3IE8FVwkSpjOorQZXqBeGC",
+	"ZExpIZekMqtCRz9nvPri9oDweLcChzY64tJD2PiLlYrLJktPYS5mkhYZS4y4aYoelG2oT5pPieAWjOYD",
+	"m89Lzv5T/WgOI9fmrwuUc6gxJKLk6I1DKCeQlhLHTUVSzpGejaCW0CtyiqPQ1ADWSFHNLsJSxW/hzLHF",
+	"DrEnjT1eR+TVWRhtwSy0wYQ8Ll3FUU61w+KtWMeREc6vjUK3iWtU6/TTV3MFIYeaZGC31fcenmWhjApo",
+	"eH0OOnyIqELcaCtrVAQJSpQygfVUbj1WXRXg19fHp8S/TuCSJjpfEhTMCbALo0ZPhSR2N6ohpt2ZGJKZ",
+	"iZ770piQ/VO6eAtKGckVFI7urNYfb1joOathaxRwoAoIvLmQTY1iIkQOlHtR2GXyJ0aLocrZ3uYZYvSL",
+	"NTqLAh0afBXt3G7cnG5R/v3g2aCD9xcJqTHqad7k7CsnhU9+ocrAzGnQN2J0RpeKDrrjmE2sfvnFjtxA",
+	"fMkPGOjpAYYB1IGgpc4O7Gu96jXEmIM/Fro3ASpBdunjdmu0y7nyOnhnde75pD7G287cGN/6MUSxolla",
+	"/8Lgf4Yty+1mscN2hEtj8nUg6X4fRKuXcHHiXCk3UxGMJHw/xehOl2Tq4E2ISKZ0zvKl93u0RfQ9KkcW",
+	"DdgF8MeZiiFK6eUbuIC8eyYvrSKF5v7JT01j/mQYxdHJc/PPTzdGx+CyBAcx/cfJkJw8Jyc/4erqSMY9",
+	"REo6IFWlxaignekPhhRSXLAU5BNF3Asv6iCU+wYdIv47mqBQXlGinz6QIvc0pMf5na0jHsl4wgqad/nw",
+	"ihOjc2a3cWlW7suQPsEdmtcsiM4hZzTopkxVGFjeuWkFf3N61d9o/eIK4vV+yJdw8UGcA7+dVULXLJlj",
+	"DHNKKDFaNCk8SMgOGvcpXAyq79RuEH/hsmAS1DE/A6Ngq+vJ99kPw6HDSWv//PjD/rBpD/0wvDeD6Ich",
+	"4ibOENnwesWur9N/Gow9aCKiXvmSqSKnAfU9dQH77dwqSlNdqhXUS9B4CDytnZZVP3uodDanG7ELX/y8",
+	"bi+oI9+LHZLWp7JRM/cnaMRa7mBZbez3Sib05kzNMb79Ob67S9Ar7B+WqzrH+4kCeeG5RRdQwBVDuHRz",
+	"QjKx4Aa5MWSpiOD50qVbUOuGJ0IS9P66UCtP8jIFRapBSUo1bZBXQ7Ou7ZOOR9zlc5xDoUkiiiVJDDlP",
+	"pZgfEMoJXFpdGR2II4/9oygshnCaAPUeXYBcEmfm6IxqkkLOLjBK7IL/WwOlLAwx3MDvGLKCWiCMm2Zo",
+	"DaMaE6sDbM6+lhLWeA1tyOY+bOgbOg3dxMH1SqrgdtIgEXzKjJK8Cuu3pdJkUluzowiDS2S+dMGmEPLc",
+	"XGXoqgp+RaGN/sogT6sUhPZOMGjdpuNm3kmX/Mt8hexRPXtptLON2Gcnc4OEVoppTd1FdkJEPiB0yxjQ",
+	"tsx4FfNcaPAmXn+wetZ2D69huY7bnTUZaJfNrcaNawidnv64bbS4fmlz+Co0ZlHKQqiW2ZsyCYnuJVSG",
+	"PVHrIjlGu2ou0Sju2hx/FdUxSmIz/hp2imD49iYgw9jurRQQr0y7yGhcKyJWx7PMFxcUOIoQq15VwVdB",
+	"5sOnLVQPYEwNGb8/i5rV8pvIvZYyw7EVJMbtCczS+CbfqBt07VJuybfvxg/mjB/bd/ZWln8bq6+KOOw9",
+	"xe07VrFe9adkCVQSOtUgCULxBaGazIXSZGp0IPOzcr9bzWJLvhNgMFXsxR3kZoazkXybuSvXc6dbR0Os",
+	"P8wT8Pqj5GKx7fGsIOYKRTYwKoSrr4Hm1knVRsSQ1SLON07uXgvNdMxnoLQNMwZMEUvc4QCH97d3j+zU",
+	"aYoY7TKaclnkgjZD5o1hSu6SXcKzOOUxNEmR0wRSMlkSSjgsQJILkIq5yH2tLU+WmNA2FxKcPh1aSScY",
+	"5nZXsbhak42aqw6d6j8//XYWSAiDZZuBXBf46Ix5Ld/DoUMreb9CbUH43kTM/bE438j8cPvu2Y8yD2on",
+	"/J5UB5GqX0QKW6kuXZlbSVpVKiN/gxL27vaTX2Ts3U0B8bnJTmpC8tSlDHmo3kCW3RJ+IRuYaUWKcpKz",
+	"hBj8I8bOxs8qg5TsZFoXardPjpxRY2hQTIkblFCe4t9B/YsHMwzv5CRtocr9yY3rIb0JkB8L77Z6eBA+",
+	"ziHfjsZuMakNGNjBST301RoH7zUy0CcGd0XMr7+Qn/af/zdxCcckBU1Zjii76jg3PwRP2aZ8b604Nqzu",
+	"kHeNK015si69DJXbNRl+NWC6QlYzncM1nqQmb0WyPhgMzpnO+u5rn5GtBi7hvYcJ701VqZRss7fUepbs",
+	"ajaBbMpyuBeJthIWbL20ORbYzaRshu/W2Or1qZQsDZv01wbmTn4iCkCRJGecJTRHN+YLcvLc+kB1BkwS",
+	"seCkmaODHNdnGL8gJ0P7sGIz3iuL7aN710fmTiRgir/wWf+dUBqW7qBn2SWxFiCVQEcu5SjsOY6NVEa1",
+	"BmnG/b+/D3s/ff66N7z6r+gBJDSCoX3qNxHOp+il25RadBsD0o8ZYAYN1/FWQ57h82dLnmybY2TdAn6e",
+	"8MZbGY/hxM8bpnteg12fMqHA+UQJw4TcLUJ8Dc+kXU9oJ2eOMgJ+xCo18dBlMa9Nk6e8Zb1icFqUuopH",
+	"zOmSaHoOBKo8cIqb75P33Bgqzn4OhSRWdtVd1XW72lLRCIYg7BAxoWjPnVUcBMuXsHzNiWSiBKFkKuRM",
+	"aA0cNT6mMCSC5WSSuloCygkliuWGUVg7qitSg6ceOJPulms074Ayp0r7X7b001VhoA02to92VFOEwOFC",
+	"ybayMlTXYnDhC1YfhZUJG/T9wnhYkFc5PV1BbsbsJBf9vCaVaXV3rYW1BmutqbtljOAlpWR6eWao3cEW",
+	"pz0srcS1n3714Pjnpw++pBZhbZdYjWz0D6vlMT4VXVL8jemMnAMUrr4uYZr9B/gTRRJz6FxDaoN2YuoE",
+	"JZ3NJMzQR5yh48VX+Iz4h4wpn95xeHKM/+MEtChQntJSZ0IyBWk78QBL5/ojPuLvMf8Bv8MoHgdICXUV",
+	"ZoouySJjSUbOGU+VWVOj5q5UKELnhPERH1/2jMrVs7+rMdlxgcW4NXNMfMLF7gtCq3pON+oMtCL7w2cj",
+	"PoGpcHFMX92ApExTXDVqoNakW9WCseyOVKm4L8jYQGZsXleaTnIU6I7izRExNeK26Mqwj7mYsBx6ieBa",
+	"0kQPrHrcn6d9YtmNrzsmCZVGAJHx/+k5t23v+OX4xYj/uxQakPtnwIlNomd8RqhfoS2bckqtRQg7rYFh",
+	"FEfOTRQdRMP+Xn+IboQCOC1YdBA96w/7z6zqkSGyDvoLyPMelhoP0GL1dYczmzgpPISN5h29Ao3G10oF",
+	"tbGP1lc03qyS0Rp3gfJdrI0mn2BCfoOl4dR9W5rkfLLhUatlDpzZ0aDZ6OD3z8Zwc3oNnuWTyuo3qqM5",
+	"eGP927jKBUg2XZrvqipKZSCFdWFWVKNJ13aIquizmXQl7WXtCb9hSjfzmNRdz3or7amVOdXVnzrAeImJ",
+	"Pa48JyY+QUrFK4wCuQivqBYhtj/c3wytqlz4OoB9wL4TzRQj5XpRXEAuirmt51MlsgiOEDVUSluwajzc",
+	"gJSFLgoxoQKO8/HXUUTVKDogo2hUDofPEmOK418wiq7GOJmys3nn0DiQ/jTuk1+FJBqUOUfqz3TEfdGb",
+	"MXTm9NxgHVPETFulXByQryOfD2c+9fv9q6txn3ywmGnYmwSa41IgJf/89EGNOLJp5BqIzoYH5ewcam7a",
+	"JydSpCVWS5G5SMEVhWGMAMMINitRZzDigZMGbthkGiPstRExWOVFKFcLkIZB75t3JVhG1sb+YzOGz0qL",
+	"Kqv/Z5Eu743BrCa9rThVtCzh6gH5W1tLCjI6BzDEQUcyw80k02hjcXMqi6P9p083v+C7Dtwv4z0zhGnU",
+	"ZlTEfH26Q7IANV9PvlbN+c91MsyFoB4Qym6GAHg/Fv2NTA3rghQqZ9Z5UQmWSt9ym8WGGtfu9RRoyrix",
+	"X/+U7Zrpl4jEz4fPHrftgUaNb2lzmrHViqJL5VRSm0E9pSyvWh9sARAUIyAvKr1SkR2mjW5o9E3H4nav",
+	"hdjF3gALugZtJeE6feB968nH0AdakbUt9IHWComQqY9N1vFt5El7m9nFaqcMfO/Z5vfqJi23ZE4VwL2q",
+	"XvWtaXk9drwyY3MyA8AWEt1JbZOm+XP0+Squ9Io2uE/drO/bIfWHkINrY25bCcS9B1lHmIN4QNxeFj4W",
+	"3u0Pf9r8RtW26ZGkboXY/iQ7njyrqoGNdDLtlFfXw6wqWLLlKLfD9/Wcb/DVhRWvrpNiHXp4IEG2CRlX",
+	"U3j6j41fN9Tq7oQv76sGHg/IBhvdCX8Pdu6ro87rO76tOvg+x1FRBjDJeoofmbk69/Qj2xk3xWT0gGvC",
+	"xYK4FmN/cU77F7RvKsqx1c6rfPaJwtqo2PJZgQmLulRkx0X4zVcSMOpPNezeidPaEK1jpyvKWgFcNdtk",
+	"PFG+so8I7vzGUyaVRs8q2WG+56QmJU9BkkTwpJQSHRX1g2oXBYl1TzNNyoJoYfuI1r0C7eiVg1iFvACv",
+	"QL+Fh+TyPsK+hiwK+/O3pLP6boGMzxpQrTZSI5IvVwuiUfVjjUUDa5T3cjFbi1BWYXbNiUoJrmdWtQyx",
+	"4GiKGdNeWCQBfMWGx4iYkkUmMCqgAEbcIEpcOwCCJIQzNDqyuR9wcCly+8SIYyp4pd/Ukd8+eYcZeSc/",
+	"rUHAqudP1JFR7c3XpTdYJOUWBhfYEKWgM1jX5jax9TprGpc+CzQujb8GB8IWlq1xKlR63uoRM7y+RwyK",
+	"zQejuXYTpaDfy5yWQQbb1uixVavHlA+fMoGZIgqA14VQMWb6Yua6VLpJtZYIb0O0g694msfp1UDWidBB",
+	"n/avOZ3NIHXHj/5jF9qaCklcdKRW+3bG5xgsNCq9c931XNOnMRL5iE9dx8mWnmGEB0gOqasHds2+2iPs",
+	"9slpHfuaUcZH3AoWM56VOfbREP3aV13axjY6pjuju3SH/vwwimSoVdYja5KtDJawxMTzi4nvAfddfbwb",
+	"exhFxyQV/IlGxjDjDGPlDONN05zOGs5yQ2JKzAG72gpsdVY1Orst96irl4Li/pibWRNwDXWdpLZuUKPP",
+	"YqqMIVPfAczJ9wVVJAdskKs0XSpywRSb5NCQxR1KfsOUfmWX84AYXldyrcFveyLfnhPTJmY1O+LN6AU0",
+	"NLBmZ0gffqHYLPhuoiheJ2OMijTGMOKY7LgdGqNzl5Rcs5yMgaeNX2x9Vxyo6drtj3hVnUVcUTMKLVe6",
+	"lbqaeYOc49VyrgNiuOa4T/DuBcpHfLzSWX98ULXnrzRRbIJyDks8QIwo+Kjm0+GwERatj91LKpuEMqcp",
+	"vGiPZDu8cJvI4vvB7w+DaukvmLL5yhX6rki1EIrUjwxWri54KHHVKkR8ZDnlqihDmiXC0Z78dbBBAr9P",
+	"3/baJeEP3z3ad+Vyb8D2c1/npTRWJ0kyoYA3jD+bzmOLsElCJdxdWA6+uibD13qxb0e6/mKTBzXP1mJq",
+	"Jf7+9q7uqqtKVyjeJ4IMbLn7ejvsaDoFW/ljvXEdBwhcVmzroL4OiCaZEYAOWOTUzML4bMSNGMMCe7dD",
+	"1+ywetMmaVVyLGxQmQG+afSN/Sn8rfH4yMDSwXlHSEIDyLzrS71vi9HWW2ERF7updk0EKQETUVG9NzBw",
+	"ymUuZs5BTA3+ueY/NlEX6x6MkeAvHzCIuciAG03P1VzPXTOZnHGD0OgZIC7dl/KlRWimSFHmuf89hNCu",
+	"0Q3u42E0oVYrna00of0AK8CT+Aa0hMcU+ngozn7Bnr0u291ntjcw22HqDTF70GhuG7SAz+o0SC7IGDvR",
+	"jl8gYuNCxoZFj12Uw2BxYaiPaUKVf7rRuHbEjzCX3zrDbU2J7fBLdirTwzeo2iVI1Zbw+uRTBpyM50La",
+	"HHX0WY04hm0sbVBXrWbNIFyXfwub21avhYlwxFuXxuDtGIKIPD0gqRR2t7lIaG7LDlCUFIUt01NQiRos",
+	"fxtxbKOH15uFne6WIH+pmvGGHHcrzm88zZvdUnZjL7p1nHs3+vM/1Y3e6Mkcup3LnTfjNgnr7+1Dpzpw",
+	"ERMtCpJTpYla8gTugxs0OrWtTdGzmHvkntwKc5s95rYDfdV2x+Dwqonbbh1ucDImeCFbowfhulCUK3ba",
+	"/ibEjpxy7hcsI0We43vyYAa4rezW66bv0vB2Ra7Xr6IqAtq8AHQ93cMCHigW+HzvzwgGxpt9So3bJB+U",
+	"6dVtFK+PG7pbsKI4dOdqaAL32ACfwbGfbamuV3fE/X0ZbPs+WHe4bcewLVmZgSF5Wrfhvxd+O/jq7nS6",
+	"uj693TPe5XaRPndP1F3ugX1IwphmTAaS4Ct+NGE8fO/R1cb7JP7OdPHoziLEoyfKnvDpfnXIcfPWDuZv",
+	"1bLttu6DNi59DD9IEEeXNk5c2bV/Et79XPL020ugWmQir2wgV7fn4Wt3RHbM9kki8hywQm43JkpLoPN7",
+	"ga6qe2wE7c5fRMm1whJkrz3aTCh7Rw6ZwoJgfQdKQ5pktQ/F1os77dDoxyNeNZHrE4PRtoYFPeaZWODF",
+	"czmVs6Zh6CO1VduTHC4gX59E1e4ccuOQ1WOpF+1lrkFpfy/l35eJ3qOy4GkIm4PklCf3oRfYRovXFOUe",
+	"dqi1JtSYKKAyyRTomGhJubIXAqK/36CYc6woxmc5jHjNz7ETOrpPHPU0u56Twzx3eRAZ47MD5BkTmjrH",
+	"VFU6m2Fao2EvdhcuaQKJ0jfgMhoKFk3ZdxlP4bJPDom7N6A27pgacVwVVY0OlE9UqyPSC8zmRjKuvDBZ",
+	"dYXHk5qIY5urZa9FppqkwsYGbBuj5kuEKUw/MQb3uNNKfxxiAh9xaTd0tN5aFsUbmMBW0uzxAtat/qSh",
+	"C7e9b9wC2Ds7vgF38N6zrbnIIxs1h2na0dlayfAkE3mqyA7FhOYMJWAOWoM0hEKOT85278LLVKMT0zqb",
+	"purW9IC4V82xTtz525q/WRmUZIIZ2NKJKH3dQTdCsHU6Uxm6QBqd6p1mTgcEO06NbQKSjf/Gjbs6bEJ6",
+	"1TQjY8WI+6t9X4RSsmTJsRcJFwuC1087r36I456Ubfy5/8jWStutR2aa2yKuE45LPDTM8fgeRGvVgmKH",
+	"6ZUyoJrqbxkdxusFB1WPrzXNU7rX/o39VWfjQmL105dzWH75Y6HHnTJU3x7j9OzZj/tEyBE/wr+wVfY5",
+	"LLsZ53V2kItF+6GeKDJmSo2RHseqnIwNpoy4Xt+oPSZjWqY2apYxZcixEAwP7+Ppm5iM4bIYV+mKz4m7",
+	"unfEaYb364//0Gzs9LJSVW5qa6iNmxUtY1QIFabOMsMKDGQORnz8dRSx1Lae6ff7oygmI/RurXwlRd78",
+	"6mpMdpgmOcXr67mLnzoGg/nbVku1gb6EGr11t08OXWIIJSoTUveMyZi6NmHNdh0OKJOlLxQ4h+WI7ygA",
+	"Mg43mRrvru0A06xdvFkrmMveYrHoGT2vV8ocuAFZeoPo2rpbPf96TWK6IAhVWzw61/sTu8i8PTz9QH6m",
+	"yTnwlJyBvEDxb8/Gk+mmLl3BYpS1/pi3AhNIE+A6X1bVD941XsXua/5aN4DFJHmfuJ9QXmfuo1EYzoR/",
+	"L2fNepAHVRA7F8ivkbfVru2ZwTelMR66NRu+hey8JTfQHPZdzkjKUjSLq5KMdbhErpOYrbsyWjjnJxp8",
+	"rXq6Xg2atzmtL9wSsk6QF6UkmSilir1IbV0RVCdcFZVbgab+MgsmR7zO1Iqrwkn/rJFDOUgf5DUqKDms",
+	"b9v3VW0Lhg2QR7ypy4rp1Ca3GIECqW07ZrC/5CgZiBaWqe3sD/d3++RTxnJoVLowNeJOEY4JVedVZRiR",
+	"oEtpe/HtPB0OUWq1IWlsOttF0abGMY7FaQm43duyZqatYu76SJIxPtxjvIfPBh0c9dX+N/Zvvnt95lr3",
+	"bhFSwhbeL1HffqDU/Xonf7X8fawwW+kpTGiO3Z28bfR4qftHKyuJbawfcyq/l73dKbFvFcZ4wVMtPbng",
+	"vfp2S18zu9KG+jG48trEoFUlzUdpiCi1YimE0rkdR3Isx7/R40L3ZrZKZLxWG9iQdvRADCj+ntD0PaHp",
+	"20to+itlKH3n+o2SBYvkHbeN6wdyk4yjx2H422Umtdjz8o7M+c/KZFpVO/8aeUzfqWfLXCQ2XUtW7jbM",
+	"x6KcbfKWKop5XFPq/6ccqb82MlcB77AcuFNK1gMj+KbUrWNbyqkyWoCvV2p3yHIjWIOGBSs/7YVwrr+A",
+	"wgK/QHlfn7wTvuYRb+zHe5ZtczlbByq4CzjQEXcXVK06YbCCCF01db+C/eH+mkSvinJvm+v1OAT8kGlh",
+	"38m4FYd3n2zvl2uo2jxAO5lj90K47VhB+2Ke3z8b1MFW3sGubhpdThNIU0j9vVVkZzwTRJac9Ae0KAbJ",
+	"PMWLAm1H8PFuFEelzN0tPgeDwd7T/+4P+8P+3sGPwx+HiKtuT9175cQEbC8fTPSZUMyZkzZRQMgkA+zO",
+	"LKRC4m5gkDOCfa/Uutt415hDsGCYrsf4CvNxGV6NoXxoNzxOo3NkfcGQTxJ95TMbyILluU0ppSTJWJ4+",
+	"MXq+FOWsbqgy4nhBhHfCGmZbM1r3ly2bd/cW1Wt0yTfdJX6q2wmucFr7yoHLyjDsrhUGiqsQeOX8bnrE",
+	"XXe6VrfDDUmxbqkOcbtLbbdOx7OqE24xkbeKQCwyx9ft3YLzygFppcWIo3RRYfFiDxlvj8ZL2ozp1JuI",
+	"S0hD/Q6aSw8R4KZ9NHmcjUOsCc85h7sVOvbWlX546tCkh6mx+H3n8kb0uWpTF+Op2Xi77QbSvFayQzpC",
+	"hqZ52biCAq9EETxf9snhBG+DxHiFgUFRXZzSGLd5QcXV56v/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kith-health/kith/domain/audit"
+)
+
+// DescribeEvent puts an access event in a sentence for the patient: who, on what
+// basis, what. It is English for now; the app may build its own from the fields.
+func DescribeEvent(e audit.Event) string {
+	who := describeActor(e.Actor)
+	what := describeCategories(e.Categories)
+	switch e.Action {
+	case "record.summary.read":
+		return denied(e, who+" viewed the summary of "+what)
+	case "record.entries.listed":
+		return denied(e, who+" listed "+what)
+	case "record.entry.read":
+		return denied(e, who+" opened an item in "+what)
+	case "record.exported":
+		return denied(e, who+" downloaded "+what)
+	case "record.changes.read":
+		return "You synced your record to your phone"
+	case "record.erased":
+		return "You erased your record"
+	case "grant.created":
+		return "You let an organisation see " + what
+	case "grant.revoked":
+		return "You ended an organisation's access to " + what
+	case "break-glass.started":
+		return fmt.Sprintf("%s used emergency access to your record, saying: %q", who, e.Reason)
+	case "break-glass.requested":
+		return who + " asked for emergency access; it was refused because you have switched emergency access off"
+	case "settings.changed":
+		if strings.Contains(e.Query, "breakGlassAllowed=false") {
+			return "You switched emergency access off"
+		}
+		return "You switched emergency access on"
+	}
+	return who + ": " + e.Action
+}
+
+func denied(e audit.Event, s string) string {
+	if e.Outcome == audit.OutcomeDenied {
+		return strings.Replace(s, " viewed ", " tried to view ", 1) + " and was refused"
+	}
+	return s
+}
+
+func describeActor(a audit.Actor) string {
+	switch a.Kind {
+	case audit.ActorPatient:
+		return "You"
+	case audit.ActorOrganisation:
+		org := a.OrganisationName
+		if org == "" {
+			org = "organisation " + a.Organisation
+		}
+		if a.PractitionerName == "" {
+			return "Staff at " + org
+		}
+		if a.PractitionerRole == "" {
+			return a.PractitionerName + " at " + org
+		}
+		return fmt.Sprintf("%s (%s) at %s", a.PractitionerName, a.PractitionerRole, org)
+	case audit.ActorOperator:
+		return "A Kith operator"
+	}
+	return "Someone"
+}
+
+func describeCategories(cs []string) string {
+	switch len(cs) {
+	case 0:
+		return "your record"
+	case 1:
+		return "your " + cs[0]
+	}
+	return "your " + strings.Join(cs[:len(cs)-1], ", ") + " and " + cs[len(cs)-1]
+}
