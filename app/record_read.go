@@ -85,9 +85,11 @@ func (a *App) RecordEntry(ctx context.Context, caller identity.Principal, ref Re
 		}
 		return record.Entry{}, errors.Join(errNoSuchRecord, errors.New(d.Reason))
 	}
-	err = a.disclose(ctx, r, audit.Event{Action: "record.entry.read", EntryID: entryID,
-		Categories: []string{string(e.Category)}})
-	return e, err
+	if err := a.disclose(ctx, r, audit.Event{Action: "record.entry.read", EntryID: entryID,
+		Categories: []string{string(e.Category)}}); err != nil {
+		return record.Entry{}, err
+	}
+	return e, nil
 }
 
 // describe is the query as the access log keeps it: filters, never results.

@@ -67,4 +67,3 @@ func (w *accessWorld) grant(t *testing.T, s *testServer, ods string, categories 
 	}
 	return res.json(t)["id"].(string)
 }
-

@@ -135,7 +135,11 @@ func orgRead() map[string]int {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
-	s := newServer(t)
+	eachStore(t, testAuthorizationMatrix)
+}
+
+func testAuthorizationMatrix(t *testing.T, opts ...option) {
+	s := newServer(t, opts...)
 	w := newAccessWorld(t, s)
 	callers := map[string]string{
 		"anonymous":         "",

@@ -17,7 +17,10 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/kith-health/kith/adapters/logging"
+	"github.com/kith-health/kith/adapters/mongo"
+	"github.com/kith-health/kith/adapters/mongo/mongotest"
 	"github.com/kith-health/kith/adapters/sqlite"
+	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/app/compose"
 	"github.com/kith-health/kith/app/config"
 )
@@ -26,12 +29,31 @@ import (
 type testServer struct {
 	t     *testing.T
 	fiber *fiber.App
-	store *sqlite.Store
+	store storeUnderTest
 	logs  *syncBuffer
 	dir   string
 }
 
 type option func(env map[string]string, logs *syncBuffer) *slog.Logger
+
+// storeUnderTest is the store a test server runs on, migrated.
+type storeUnderTest interface {
+	app.Store
+	Migrate(ctx context.Context) ([]int, error)
+}
+
+// onMongo runs the server on the MongoDB store (in-process FerretDB, or the real
+// MongoDB at KITH_TEST_MONGODB_URI) instead of SQLite.
+func onMongo(env map[string]string, _ *syncBuffer) *slog.Logger {
+	env["KITH_STORE"] = "mongodb"
+	return nil
+}
+
+// eachStore runs a test of the real wiring on both stores.
+func eachStore(t *testing.T, test func(t *testing.T, opts ...option)) {
+	t.Run("sqlite", func(t *testing.T) { test(t) })
+	t.Run("mongodb", func(t *testing.T) { test(t, onMongo) })
+}
 
 // inProduction runs without the development issuer, as production does.
 func inProduction(env map[string]string, _ *syncBuffer) *slog.Logger {
@@ -55,14 +77,6 @@ func newServer(t *testing.T, opts ...option) *testServer {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	store, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close(context.Background()) })
 	env := map[string]string{"KITH_DATA_DIR": dir, "KITH_PUBLIC_URL": testBaseURL}
 	logs := &syncBuffer{}
 	log := logging.New(logs, true, slog.LevelDebug)
@@ -71,6 +85,22 @@ func newServer(t *testing.T, opts ...option) *testServer {
 			log = l
 		}
 	}
+	var store storeUnderTest
+	var err error
+	if env["KITH_STORE"] == "mongodb" {
+		uri, _ := mongotest.URI(t)
+		store, err = mongo.Open(ctx, uri, mongotest.Database(t))
+		delete(env, "KITH_STORE")
+	} else {
+		store, err = sqlite.Open(ctx, dir)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close(context.Background()) })
 	cfg, err := config.Load(ctx, envconfig.MapLookuper(env))
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-// Command kith is Kith's one binary: kith serve | migrate | version.
+// Command kith is Kith's one binary: kith serve | migrate | version | admin.
 package main
 
 import (
@@ -39,6 +39,7 @@ func newRootCommand(env envconfig.Lookuper, stdout, stderr io.Writer) *cobra.Com
 		serveCommand(env, stderr),
 		migrateCommand(env, stdout),
 		versionCommand(stdout),
+		adminCommand(env, stdout),
 	)
 	return root
 }
