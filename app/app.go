@@ -25,6 +25,7 @@ type App struct {
 	// requireBirthDate makes organisations give a patient's date of birth with the
 	// NHS number they look the patient up by.
 	requireBirthDate bool
+	shares           ShareCodeSettings
 }
 
 // Limits bound what one request may make Kith do.

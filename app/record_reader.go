@@ -57,6 +57,15 @@ func (a *App) openRead(ctx context.Context, caller identity.Principal, ref Recor
 		}
 		r.ownerID = p.ID
 		r.owner = access.Owner{ID: p.ID, BreakGlassAllowed: p.Settings.BreakGlassAllowed}
+	case identity.KindViewer:
+		// The code is read on every request: its revocation ends the session at once.
+		code, err := a.store.ShareCode(ctx, caller.Viewer.PatientID, caller.Viewer.ShareCodeID)
+		if err != nil {
+			return nil, err
+		}
+		r.ownerID = code.PatientID
+		r.owner = access.Owner{ID: code.PatientID}
+		r.grants = []access.Grant{code.Permission()}
 	}
 	r.decision = r.decide("", false, a.now())
 	if !r.decision.Allowed {
@@ -75,7 +84,7 @@ func (r *reading) decide(c record.Category, sensitive bool, now time.Time) acces
 // is audited; a patient hears why (their identity level, say).
 func (a *App) refuse(ctx context.Context, r *reading, action, reason string) error {
 	switch r.caller.Kind {
-	case identity.KindOrganisation:
+	case identity.KindOrganisation, identity.KindViewer:
 		if _, err := a.audit(ctx, r, audit.Event{Action: action, Reason: reason, Outcome: audit.OutcomeDenied}); err != nil {
 			return err
 		}
@@ -107,6 +116,9 @@ func (a *App) disclose(ctx context.Context, r *reading, e audit.Event) error {
 func (a *App) audit(ctx context.Context, r *reading, e audit.Event) (audit.Event, error) {
 	e.PatientID = r.ownerID
 	e.Basis = string(r.decision.Basis)
+	if r.caller.Kind == identity.KindViewer {
+		e.Basis, e.Label = string(access.BasisShareCode), r.caller.Viewer.Label
+	}
 	actor, err := a.actorOf(ctx, r.caller)
 	if err != nil {
 		return audit.Event{}, err
@@ -134,6 +146,8 @@ func (a *App) actorOf(ctx context.Context, caller identity.Principal) (audit.Act
 			PractitionerName: caller.Practitioner.Name, PractitionerRole: caller.Practitioner.Role}, nil
 	case identity.KindOperator:
 		return audit.Actor{Kind: audit.ActorOperator, ID: caller.Operator}, nil
+	case identity.KindViewer:
+		return viewerActor(caller.Viewer), nil
 	}
 	return audit.Actor{Kind: audit.ActorKind(caller.Kind)}, nil
 }
@@ -178,6 +192,8 @@ func subjectOf(caller identity.Principal) access.Subject {
 		s.Proofing = caller.Patient.Proofing
 	case identity.KindOrganisation:
 		s.Organisation = caller.ODSCode
+	case identity.KindViewer:
+		s.ShareCodeID = caller.Viewer.ShareCodeID
 	}
 	return s
 }

@@ -14,3 +14,16 @@ func routeFrom(ctx context.Context) string {
 	r, _ := ctx.Value(routeKey{}).(string)
 	return r
 }
+
+type clientAddrKey struct{}
+
+// WithClientAddr tells the use cases where a request came from, for throttling.
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, addr)
+}
+
+// ClientAddr is where the request came from, "" when unknown.
+func ClientAddr(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddrKey{}).(string)
+	return a
+}

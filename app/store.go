@@ -12,6 +12,7 @@ import (
 	"github.com/kith-health/kith/domain/organisation"
 	"github.com/kith-health/kith/domain/patient"
 	"github.com/kith-health/kith/domain/record"
+	"github.com/kith-health/kith/domain/sharecode"
 )
 
 // Store keeps Kith's state. Every method is safe for concurrent use by several
@@ -26,6 +27,8 @@ type Store interface {
 	KeyringStore
 	RecordStore
 	GrantStore
+	ShareCodeStore
+	AttemptStore
 
 	// Ping reports whether the store can serve requests now (fault.ErrUnavailable if not).
 	Ping(ctx context.Context) error
@@ -210,6 +213,53 @@ type RecordStore interface {
 	// record epoch on, so devices syncing from before the erasure start again.
 	// Idempotent.
 	EraseRecord(ctx context.Context, patientID string) error
+}
+
+// ShareCodeStore keeps share codes (as keyed hashes) and the viewer sessions they open.
+type ShareCodeStore interface {
+	// CreateShareCode stores a new code. fault.ErrConflict if its id or hash is taken.
+	CreateShareCode(ctx context.Context, c sharecode.ShareCode) error
+
+	// ShareCode reads one of the patient's codes. fault.ErrNotFound if there is none.
+	ShareCode(ctx context.Context, patientID, id string) (sharecode.ShareCode, error)
+
+	// ShareCodes lists the patient's codes, newest first. Patients have tens at most.
+	ShareCodes(ctx context.Context, patientID string) ([]sharecode.ShareCode, error)
+
+	// ShareCodeByHash finds a code by its keyed hash, whoever's it is: redemption
+	// starts from the code alone. fault.ErrNotFound if none has that hash.
+	ShareCodeByHash(ctx context.Context, hash string) (sharecode.ShareCode, error)
+
+	// UseShareCode counts one view of the code with this hash, in one conditional
+	// write, if at now it is neither revoked nor expired nor used up, and returns it
+	// as stored. fault.ErrNotFound otherwise (no such code included): the caller
+	// cannot tell why. Of many concurrent uses of a code's last view exactly one
+	// succeeds.
+	UseShareCode(ctx context.Context, hash string, now time.Time) (sharecode.ShareCode, error)
+
+	// UpdateShareCode applies update with compare-and-set on the version (see
+	// UpdateGrant). fault.ErrNotFound if the patient has no such code.
+	UpdateShareCode(ctx context.Context, patientID, id string, update func(*sharecode.ShareCode) error) (sharecode.ShareCode, error)
+
+	// CreateViewerSession stores a new session. fault.ErrConflict if its id or
+	// token hash is taken.
+	CreateViewerSession(ctx context.Context, s sharecode.Session) error
+
+	// ViewerSession reads a session by its token hash. fault.ErrNotFound if none.
+	ViewerSession(ctx context.Context, tokenHash string) (sharecode.Session, error)
+
+	// EndViewerSession marks the session ended at now (the viewer finished).
+	// Idempotent; fault.ErrNotFound if there is no such session.
+	EndViewerSession(ctx context.Context, tokenHash string, now time.Time) error
+}
+
+// AttemptStore counts attempts (share code redemptions) per key in fixed windows,
+// so every node enforces one limit.
+type AttemptStore interface {
+	// CountAttempt adds one attempt for key in the window starting at window and
+	// returns how many the window now holds. Windows older than keepUntil may be
+	// forgotten.
+	CountAttempt(ctx context.Context, key string, window time.Time, keepUntil time.Time) (int, error)
 }
 
 // EntryQuery filters EntryHeads. Zero values do not filter.

@@ -22,6 +22,8 @@ type accessWorld struct {
 	grantID, spareGrantID       string
 	allergyID, conditionID      string
 	eventID                     string
+	// viewer reads through a share code of Amelia's covering allergies.
+	viewer, shareCodeID, spareShareCodeID string
 }
 
 func newAccessWorld(t *testing.T, s *testServer) *accessWorld {
@@ -53,6 +55,10 @@ func newAccessWorld(t *testing.T, s *testServer) *accessWorld {
 
 	w.allergyID = entryIDs(t, s, w.amelia, "?category=allergies")[0]
 	w.conditionID = entryIDs(t, s, w.amelia, "?category=conditions")[0]
+	var code string
+	code, w.shareCodeID = w.share(t, s, map[string]any{"categories": []string{"allergies"}, "label": "For the matrix"})
+	_, w.spareShareCodeID = w.share(t, s, map[string]any{"categories": []string{"allergies"}})
+	w.viewer = s.redeem(t, code, 200)["access_token"].(string)
 	log := s.do("GET", "/v1/me/access-log?limit=1", w.amelia, nil).json(t)
 	w.eventID = log["events"].([]any)[0].(map[string]any)["id"].(string)
 	return w
@@ -66,4 +72,29 @@ func (w *accessWorld) grant(t *testing.T, s *testServer, ods string, categories 
 		t.Fatalf("grant to %s = %d %s", ods, res.status, res.body)
 	}
 	return res.json(t)["id"].(string)
+}
+
+// share has Amelia issue a share code and returns the code and its id.
+func (w *accessWorld) share(t *testing.T, s *testServer, body map[string]any) (code, id string) {
+	t.Helper()
+	res := s.do("POST", "/v1/me/share-codes", w.amelia, body)
+	if res.status != 201 {
+		t.Fatalf("share code = %d %s", res.status, res.body)
+	}
+	m := res.json(t)
+	return m["code"].(string), m["id"].(string)
+}
+
+// redeem redeems a code as Dr Sam Okafor, A&E registrar, expecting status.
+func (s *testServer) redeem(t *testing.T, code string, status int, extra ...string) map[string]any {
+	t.Helper()
+	body := map[string]any{"code": code, "viewerName": "Dr Sam Okafor", "viewerRole": "A&E registrar"}
+	for i := 0; i+1 < len(extra); i += 2 {
+		body[extra[i]] = extra[i+1]
+	}
+	res := s.do("POST", "/v1/share/redeem", "", body)
+	if res.status != status {
+		t.Fatalf("redeem %q = %d %s, want %d", code, res.status, res.body, status)
+	}
+	return res.json(t)
 }

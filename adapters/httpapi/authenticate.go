@@ -62,7 +62,12 @@ func allowedCallers(spec *openapi3.T) map[string][]identity.Kind {
 func authenticate(v TokenVerifier, public map[string]bool, callers map[string][]identity.Kind, log *slog.Logger) api.HandlerMiddlewareFunc {
 	return func(c *fiber.Ctx, next fiber.Handler) error {
 		op := c.Method() + " " + c.Route().Path
-		if public[op] {
+		// Fiber's strings point into buffers reused after the request: clone them.
+		c.SetUserContext(app.WithClientAddr(c.UserContext(), strings.Clone(c.IP())))
+		// A public operation that names callers in x-kith-callers takes a token when
+		// one is sent (share code redemption by an organisation's staff).
+		if public[op] && (len(callers[op]) == 0 || c.Get(fiber.HeaderAuthorization) == "") {
+			c.SetUserContext(app.WithRoute(c.UserContext(), strings.Clone(op)))
 			return next(c)
 		}
 		scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
@@ -80,8 +85,7 @@ func authenticate(v TokenVerifier, public map[string]bool, callers map[string][]
 			return fmt.Errorf("a %s may not call %s: %w", p.Kind, op, fault.ErrForbidden)
 		}
 		ctx := identity.WithPrincipal(c.UserContext(), p)
-		// The route template, for the access log. Fiber's method string points into
-		// the request buffer, reused after the request: clone it.
+		// The route template, for the access log.
 		c.SetUserContext(app.WithRoute(ctx, strings.Clone(op)))
 		return next(c)
 	}

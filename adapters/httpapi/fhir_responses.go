@@ -54,3 +54,7 @@ func (r fhirResource) VisitGetOrgRecordEntryResponse(c *fiber.Ctx) error {
 func (r fhirExport) VisitExportOrgRecordResponse(c *fiber.Ctx) error {
 	return r.VisitExportRecordResponse(c)
 }
+
+func (r fhirResource) VisitGetSharedRecordEntryResponse(c *fiber.Ctx) error {
+	return r.VisitGetOrgRecordEntryResponse(c)
+}

@@ -111,9 +111,11 @@ func jwksBytes(set *api.JWKS) ([]byte, error) {
 	return raw, nil
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// deref is the value p points to, or its type's zero value for nil.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
 	}
-	return *s
+	return *p
 }

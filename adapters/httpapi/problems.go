@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -68,6 +70,10 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		if row.status == http.StatusUnauthorized {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="kith"`)
+		}
+		var rl *fault.RateLimitedError
+		if errors.As(err, &rl) {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(rl.RetryAfter.Seconds()))))
 		}
 		if row.status == http.StatusServiceUnavailable && c.Get(fiber.HeaderRetryAfter) == "" {
 			c.Set(fiber.HeaderRetryAfter, "5")

@@ -76,15 +76,24 @@ var authorizationMatrix = map[string]map[string]int{
 	"POST /v1/me/record/uploads":         only(422, "patient", "another-patient"),
 	"DELETE /v1/me/record":               only(422, "patient", "another-patient"),
 	// Who may see it: the patient alone decides.
-	"GET /v1/me/grants":                            only(200, "patient", "another-patient"),
-	"POST /v1/me/grants":                           only(422, "patient", "another-patient"),
-	"GET /v1/me/grants/:grantId":                   with(only(200, "patient"), 404, "another-patient"),
-	"POST /v1/me/grants/:grantId/revoke":           with(only(200, "patient"), 404, "another-patient"),
-	"GET /v1/me/settings":                          only(200, "patient", "another-patient"),
-	"PUT /v1/me/settings":                          only(422, "patient", "another-patient"),
-	"GET /v1/me/access-log":                        only(200, "patient", "another-patient"),
-	"POST /v1/me/access-log/:eventId/report":       with(only(200, "patient"), 404, "another-patient"),
-	"GET /v1/org/access-reports":                   only(200, "org-with-grant", "org-expired-grant", "org-without-grant"),
+	"GET /v1/me/grants":                      only(200, "patient", "another-patient"),
+	"POST /v1/me/grants":                     only(422, "patient", "another-patient"),
+	"GET /v1/me/grants/:grantId":             with(only(200, "patient"), 404, "another-patient"),
+	"POST /v1/me/grants/:grantId/revoke":     with(only(200, "patient"), 404, "another-patient"),
+	"GET /v1/me/settings":                    only(200, "patient", "another-patient"),
+	"PUT /v1/me/settings":                    only(422, "patient", "another-patient"),
+	"GET /v1/me/access-log":                  only(200, "patient", "another-patient"),
+	"POST /v1/me/access-log/:eventId/report": with(only(200, "patient"), 404, "another-patient"),
+	"GET /v1/org/access-reports":             only(200, "org-with-grant", "org-expired-grant", "org-without-grant"),
+	// Share codes: patients issue them; anyone may redeem (organisation staff with
+	// their token, for codes bound to them); a viewer session reads what was shared.
+	"GET /v1/me/share-codes":                       only(200, "patient", "another-patient"),
+	"POST /v1/me/share-codes":                      only(422, "patient", "another-patient"),
+	"POST /v1/me/share-codes/:shareCodeId/revoke":  with(only(200, "patient"), 404, "another-patient"),
+	"POST /v1/share/redeem":                        with(only(422, "org-with-grant", "org-expired-grant", "org-without-grant"), 422, "anonymous"),
+	"GET /v1/shared/record/summary":                only(200, "viewer"),
+	"GET /v1/shared/record/entries":                only(200, "viewer"),
+	"GET /v1/shared/record/entries/:entryId":       only(200, "viewer"),
 	"POST /v1/org/patients/:nhsNumber/break-glass": only(422, "org-with-grant", "org-expired-grant", "org-without-grant"),
 	// Organisations read under a grant in force; every other organisation hears
 	// "not found", as for a person unknown to Kith.
@@ -99,7 +108,7 @@ var authorizationMatrix = map[string]map[string]int{
 }
 
 var callerKinds = []string{"anonymous", "patient", "another-patient", "patient-p5", "patient-p0",
-	"org-with-grant", "org-expired-grant", "org-without-grant", "operator"}
+	"org-with-grant", "org-expired-grant", "org-without-grant", "operator", "viewer"}
 
 func everyone(status int) map[string]int {
 	m := map[string]int{}
@@ -151,6 +160,7 @@ func testAuthorizationMatrix(t *testing.T, opts ...option) {
 		"org-expired-grant": w.gp,
 		"org-without-grant": w.stranger,
 		"operator":          s.tokenAs("operator"),
+		"viewer":            w.viewer,
 	}
 	for _, op := range append(specOperations(t), infrastructureRoutes...) {
 		rules, ok := authorizationMatrix[op]
@@ -160,7 +170,7 @@ func testAuthorizationMatrix(t *testing.T, opts ...option) {
 		}
 		method, path, _ := strings.Cut(op, " ")
 		path = strings.NewReplacer(":odsCode", "RR8", ":entryId", w.allergyID, ":nhsNumber", ameliaNHS,
-			":grantId", w.spareGrantID, ":eventId", w.eventID).Replace(path)
+			":grantId", w.spareGrantID, ":eventId", w.eventID, ":shareCodeId", w.spareShareCodeID).Replace(path)
 		for _, caller := range callerKinds {
 			var body any
 			var headers []string

@@ -34,6 +34,7 @@ type accessEventRecord struct {
 	EntryID          string        `bson:"entry_id,omitempty"`
 	GrantIDs         []string      `bson:"grant_ids,omitempty"`
 	Reason           string        `bson:"reason,omitempty"`
+	Label            string        `bson:"label,omitempty"`
 	Outcome          string        `bson:"outcome,omitempty"`
 	PrevHash         string        `bson:"prev_hash,omitempty"`
 	Hash             string        `bson:"hash"`
@@ -52,7 +53,7 @@ func toAccessEventRecord(e audit.Event) accessEventRecord {
 		OrganisationName: e.Actor.OrganisationName, PractitionerID: e.Actor.PractitionerID,
 		PractitionerName: e.Actor.PractitionerName, PractitionerRole: e.Actor.PractitionerRole,
 		Action: e.Action, Basis: e.Basis, Categories: e.Categories, Route: e.Route,
-		Query: e.Query, EntryID: e.EntryID, GrantIDs: e.GrantIDs, Reason: e.Reason, Outcome: e.Outcome,
+		Query: e.Query, EntryID: e.EntryID, GrantIDs: e.GrantIDs, Reason: e.Reason, Label: e.Label, Outcome: e.Outcome,
 		PrevHash: e.PrevHash, Hash: e.Hash, Alert: string(e.Alert),
 	}
 	if !e.Report.At.IsZero() {
@@ -71,7 +72,7 @@ func (r accessEventRecord) event() audit.Event {
 			PractitionerName: r.PractitionerName, PractitionerRole: r.PractitionerRole,
 		},
 		Action: r.Action, Basis: r.Basis, Categories: r.Categories, Route: r.Route,
-		Query: r.Query, EntryID: r.EntryID, GrantIDs: r.GrantIDs, Reason: r.Reason, Outcome: r.Outcome,
+		Query: r.Query, EntryID: r.EntryID, GrantIDs: r.GrantIDs, Reason: r.Reason, Label: r.Label, Outcome: r.Outcome,
 		PrevHash: r.PrevHash, Hash: r.Hash, Alert: audit.AlertState(r.Alert),
 	}
 	if r.ReportedAt != nil {

@@ -79,8 +79,10 @@ func TestMigrate(t *testing.T) {
 			t.Fatal(err)
 		}
 		for coll, name := range map[string]string{
-			"access_events": "access_events_by_chain",
-			"grants":        "grants_by_request_key",
+			"access_events":   "access_events_by_chain",
+			"grants":          "grants_by_request_key",
+			"share_codes":     "share_codes_by_hash",
+			"viewer_sessions": "viewer_sessions_by_token",
 		} {
 			specs, err := collection(t, uri, database, coll).Indexes().ListSpecifications(ctx(t))
 			if err != nil {

@@ -31,6 +31,7 @@ type accessEventDoc struct {
 	EntryID          string   `json:"entryId,omitempty"`
 	GrantIDs         []string `json:"grantIds,omitempty"`
 	Reason           string   `json:"reason,omitempty"`
+	Label            string   `json:"label,omitempty"`
 	Outcome          string   `json:"outcome,omitempty"`
 	PrevHash         string   `json:"prevHash,omitempty"`
 	Hash             string   `json:"hash"`
@@ -47,7 +48,7 @@ func toAccessEventDoc(e audit.Event) accessEventDoc {
 		OrganisationName: e.Actor.OrganisationName, PractitionerID: e.Actor.PractitionerID, PractitionerName: e.Actor.PractitionerName,
 		PractitionerRole: e.Actor.PractitionerRole,
 		Action:           e.Action, Basis: e.Basis, Categories: e.Categories, Route: e.Route, Outcome: e.Outcome,
-		Query: e.Query, EntryID: e.EntryID, GrantIDs: e.GrantIDs, Reason: e.Reason,
+		Query: e.Query, EntryID: e.EntryID, GrantIDs: e.GrantIDs, Reason: e.Reason, Label: e.Label,
 		PrevHash: e.PrevHash, Hash: e.Hash, Alert: string(e.Alert),
 	}
 	if !e.Report.At.IsZero() {
@@ -65,7 +66,7 @@ func (d accessEventDoc) event() audit.Event {
 			OrganisationName: d.OrganisationName, PractitionerID: d.PractitionerID, PractitionerName: d.PractitionerName, PractitionerRole: d.PractitionerRole,
 		},
 		Action: d.Action, Basis: d.Basis, Categories: d.Categories, Route: d.Route, Outcome: d.Outcome,
-		Query: d.Query, EntryID: d.EntryID, GrantIDs: d.GrantIDs, Reason: d.Reason,
+		Query: d.Query, EntryID: d.EntryID, GrantIDs: d.GrantIDs, Reason: d.Reason, Label: d.Label,
 		PrevHash: d.PrevHash, Hash: d.Hash, Alert: audit.AlertState(d.Alert),
 	}
 	if d.ReportedAt != nil {

@@ -33,7 +33,12 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	shares, err := shareCodeSettings(cfg)
+	if err != nil {
+		return nil, err
+	}
 	a, err := app.New(store, time.Now,
+		app.WithShareCodes(shares),
 		app.WithOrganisationTokens(id.assertions, id.kith),
 		app.WithPublicURL(cfg.BaseURL()),
 		app.WithBirthDateCheck(cfg.OrgLookupRequiresBirthDate))
@@ -55,7 +60,7 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	hc := httpapi.Config{
-		App: a, Verifier: id.authenticator, Keys: id.kith, Logger: log, Metrics: registry,
+		App: a, Verifier: viewerSessions{tokens: id.authenticator, app: a}, Keys: id.kith, Logger: log, Metrics: registry,
 		BodyLimit: cfg.BodyLimitBytes, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
 	}
 	if id.dev != nil {

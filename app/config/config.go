@@ -5,6 +5,7 @@ package config
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,14 +62,19 @@ type Config struct {
 	// birth with the NHS number they look the patient up by.
 	OrgLookupRequiresBirthDate bool          `env:"KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE, default=false"`
 	SigningKeyRotation         time.Duration `env:"KITH_SIGNING_KEY_ROTATION, default=720h"`
-	TokenCacheSize             int           `env:"KITH_TOKEN_CACHE_SIZE, default=10000"`
-	LogLevel                   string        `env:"KITH_LOG_LEVEL, default=info"`
-	LogFormat                  string        `env:"KITH_LOG_FORMAT"`
-	ShutdownTimeout            time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
-	StartupTimeout             time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
-	BodyLimitBytes             int           `env:"KITH_BODY_LIMIT_BYTES, default=8388608"`
-	ReadTimeout                time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
-	WriteTimeout               time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
+	// ShareCodeKey keys the hash of every share code (base64, at least 32 bytes).
+	// Development makes one in the data directory when it is not set.
+	ShareCodeKey       Secret        `env:"KITH_SHARE_CODE_KEY"`
+	ShareAttemptLimit  int           `env:"KITH_SHARE_ATTEMPT_LIMIT, default=10"`
+	ShareAttemptWindow time.Duration `env:"KITH_SHARE_ATTEMPT_WINDOW, default=1m"`
+	TokenCacheSize     int           `env:"KITH_TOKEN_CACHE_SIZE, default=10000"`
+	LogLevel           string        `env:"KITH_LOG_LEVEL, default=info"`
+	LogFormat          string        `env:"KITH_LOG_FORMAT"`
+	ShutdownTimeout    time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
+	StartupTimeout     time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
+	BodyLimitBytes     int           `env:"KITH_BODY_LIMIT_BYTES, default=8388608"`
+	ReadTimeout        time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
+	WriteTimeout       time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
 }
 
 // Secret is a setting that must never be printed (a URI with a password in it).
@@ -196,6 +202,19 @@ func (c Config) Validate() error {
 	}
 	if c.OrgTokenTTL < time.Minute || c.OrgTokenTTL > time.Hour {
 		bad("KITH_ORG_TOKEN_TTL=%s: must be between 1m and 1h", c.OrgTokenTTL)
+	}
+	if key := c.ShareCodeKey.Value(); key != "" {
+		if raw, err := base64.StdEncoding.DecodeString(key); err != nil || len(raw) < 32 {
+			bad("KITH_SHARE_CODE_KEY: must be at least 32 bytes, base64-encoded (openssl rand -base64 32)")
+		}
+	} else if c.Mode == Production {
+		bad("KITH_SHARE_CODE_KEY: production needs the share code key (openssl rand -base64 32), the same on every node")
+	}
+	if c.ShareAttemptLimit < 1 {
+		bad("KITH_SHARE_ATTEMPT_LIMIT=%d: must be at least 1", c.ShareAttemptLimit)
+	}
+	if c.ShareAttemptWindow < time.Second || c.ShareAttemptWindow > 24*time.Hour {
+		bad("KITH_SHARE_ATTEMPT_WINDOW=%s: must be between 1s and 24h", c.ShareAttemptWindow)
 	}
 	if c.SigningKeyRotation < time.Hour {
 		bad("KITH_SIGNING_KEY_ROTATION=%s: must be at least 1h", c.SigningKeyRotation)

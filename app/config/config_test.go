@@ -48,6 +48,8 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"mongodb without a URI", map[string]string{"KITH_STORE": "mongodb"}, "KITH_MONGODB_URI"},
 		{"bad log level", map[string]string{"KITH_LOG_LEVEL": "loud"}, "KITH_LOG_LEVEL"},
 		{"production without an identity provider", map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite"}, "KITH_OIDC_ISSUER"},
+		{"production without a share code key", map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite"}, "KITH_SHARE_CODE_KEY"},
+		{"a share code key too short", map[string]string{"KITH_SHARE_CODE_KEY": "c2hvcnQ="}, "KITH_SHARE_CODE_KEY: must be at least 32 bytes"},
 		{"production without a public https URL", map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_PUBLIC_URL": "http://kith.example"}, "KITH_PUBLIC_URL"},
 		{"operators half configured", map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_OPERATOR_ISSUER": "https://ops.example"}, "KITH_OPERATOR_SUBJECTS"},
 		{"organisation tokens living a day", map[string]string{"KITH_ORG_TOKEN_TTL": "24h"}, "KITH_ORG_TOKEN_TTL"},
@@ -67,7 +69,8 @@ func TestValidateNamesTheVariable(t *testing.T) {
 func TestProductionWithAnExplicitStoreIsValid(t *testing.T) {
 	c, err := load(map[string]string{"KITH_MODE": "production", "KITH_STORE": "mongodb",
 		"KITH_MONGODB_URI": "mongodb://user:hunter2@db.internal:27017",
-		"KITH_OIDC_ISSUER": "https://auth.login.nhs.uk", "KITH_PUBLIC_URL": "https://kith.example"})
+		"KITH_OIDC_ISSUER": "https://auth.login.nhs.uk", "KITH_PUBLIC_URL": "https://kith.example",
+		"KITH_SHARE_CODE_KEY": "c2hhcmUtY29kZS1rZXktZm9yLXRlc3RzLW9ubHktMzJieXRlcw=="})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func event(patientID string, i int) audit.Event {
 		},
 		Action: "record.read", Basis: "grant", Categories: []string{"allergies", "medications"},
 		Route: "/v1/org/patients/{nhsNumber}/record/entries", Query: "category=allergies&limit=50",
-		EntryID: "entry-1", GrantIDs: []string{"grant-1", "grant-2"}, Reason: "in resus",
+		EntryID: "entry-1", GrantIDs: []string{"grant-1", "grant-2"}, Reason: "in resus", Label: "For the A&E registrar",
 		Outcome: "allowed", Alert: audit.AlertPending,
 	}
 }

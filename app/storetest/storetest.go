@@ -36,6 +36,8 @@ func Run(t *testing.T, open Open) {
 	t.Run("PatientLookups", func(t *testing.T) { testPatientLookups(t, open) })
 	t.Run("AccessReports", func(t *testing.T) { testAccessReports(t, open) })
 	t.Run("ScopedLists", func(t *testing.T) { testScopedLists(t, open) })
+	t.Run("ShareCodes", func(t *testing.T) { testShareCodes(t, open) })
+	t.Run("ShareCodeRaces", func(t *testing.T) { testShareCodeRaces(t, open) })
 }
 
 func openStore(t *testing.T, open Open) app.Store {

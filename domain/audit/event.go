@@ -79,7 +79,9 @@ type Event struct {
 	EntryID  string
 	GrantIDs []string
 	// Reason is the stated reason (break-glass) or why a request was denied.
-	Reason   string
+	Reason string
+	// Label is the share code's label ("For the A&E registrar"), for share-code reads.
+	Label    string
 	Outcome  string
 	PrevHash string
 	Hash     string
@@ -153,6 +155,7 @@ func (e Event) digest() string {
 		field(g)
 	}
 	field(e.Reason)
+	field(e.Label)
 	field(e.Outcome)
 	field(e.PrevHash)
 	return hex.EncodeToString(h.Sum(nil))

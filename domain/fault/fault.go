@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The kinds. Wrap them (fmt.Errorf("...: %w", fault.ErrNotFound)) to add context;
@@ -87,3 +88,20 @@ func (e *DeniedError) Error() string { return "forbidden: " + e.Reason }
 
 // Is makes errors.Is(err, ErrForbidden) true for every DeniedError.
 func (e *DeniedError) Is(target error) bool { return target == ErrForbidden }
+
+// RateLimitedError is an ErrRateLimited that says when to try again.
+type RateLimitedError struct {
+	RetryAfter time.Duration
+}
+
+// RateLimited builds a RateLimitedError.
+func RateLimited(retryAfter time.Duration) *RateLimitedError {
+	return &RateLimitedError{RetryAfter: retryAfter}
+}
+
+func (e *RateLimitedError) Error() string {
+	return "rate limited: retry after " + e.RetryAfter.String()
+}
+
+// Is makes errors.Is(err, ErrRateLimited) true for every RateLimitedError.
+func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }

@@ -2,7 +2,11 @@
 // token verifier to the application layer.
 package identity
 
-import "github.com/kith-health/kith/domain/patient"
+import (
+	"time"
+
+	"github.com/kith-health/kith/domain/patient"
+)
 
 // Kind is the sort of caller.
 type Kind string
@@ -32,4 +36,17 @@ type Principal struct {
 	Practitioner Practitioner
 	// Operator is the operator's subject when Kind is KindOperator.
 	Operator string
+	// Viewer is the session a share code opened when Kind is KindViewer.
+	Viewer Viewer
+}
+
+// Viewer is a share-code viewer's session: whose record, through which code, who.
+type Viewer struct {
+	SessionID    string
+	ShareCodeID  string
+	PatientID    string
+	Name, Role   string
+	Organisation string // when organisation staff redeemed the code
+	Label        string
+	ExpiresAt    time.Time
 }

@@ -316,6 +316,30 @@ func (e GrantStatus) Valid() bool {
 	}
 }
 
+// Defines values for IssuedShareCodeStatus.
+const (
+	IssuedShareCodeStatusActive  IssuedShareCodeStatus = "active"
+	IssuedShareCodeStatusExpired IssuedShareCodeStatus = "expired"
+	IssuedShareCodeStatusRevoked IssuedShareCodeStatus = "revoked"
+	IssuedShareCodeStatusUsedUp  IssuedShareCodeStatus = "used-up"
+)
+
+// Valid indicates whether the value is a known member of the IssuedShareCodeStatus enum.
+func (e IssuedShareCodeStatus) Valid() bool {
+	switch e {
+	case IssuedShareCodeStatusActive:
+		return true
+	case IssuedShareCodeStatusExpired:
+		return true
+	case IssuedShareCodeStatusRevoked:
+		return true
+	case IssuedShareCodeStatusUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrganisationStatus.
 const (
 	OrganisationStatusActive    OrganisationStatus = "active"
@@ -373,15 +397,54 @@ func (e ProfileIdentityLevel) Valid() bool {
 	}
 }
 
+// Defines values for ShareCodeStatus.
+const (
+	ShareCodeStatusActive  ShareCodeStatus = "active"
+	ShareCodeStatusExpired ShareCodeStatus = "expired"
+	ShareCodeStatusRevoked ShareCodeStatus = "revoked"
+	ShareCodeStatusUsedUp  ShareCodeStatus = "used-up"
+)
+
+// Valid indicates whether the value is a known member of the ShareCodeStatus enum.
+func (e ShareCodeStatus) Valid() bool {
+	switch e {
+	case ShareCodeStatusActive:
+		return true
+	case ShareCodeStatusExpired:
+		return true
+	case ShareCodeStatusRevoked:
+		return true
+	case ShareCodeStatusUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenResponseTokenType.
 const (
-	Bearer TokenResponseTokenType = "Bearer"
+	TokenResponseTokenTypeBearer TokenResponseTokenType = "Bearer"
 )
 
 // Valid indicates whether the value is a known member of the TokenResponseTokenType enum.
 func (e TokenResponseTokenType) Valid() bool {
 	switch e {
-	case Bearer:
+	case TokenResponseTokenTypeBearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ViewerTokenTokenType.
+const (
+	ViewerTokenTokenTypeBearer ViewerTokenTokenType = "Bearer"
+)
+
+// Valid indicates whether the value is a known member of the ViewerTokenTokenType enum.
+func (e ViewerTokenTokenType) Valid() bool {
+	switch e {
+	case ViewerTokenTokenTypeBearer:
 		return true
 	default:
 		return false
@@ -693,6 +756,35 @@ type IngestReport struct {
 	Updated int `json:"updated"`
 }
 
+// IssuedShareCode defines model for IssuedShareCode.
+type IssuedShareCode struct {
+	Categories []Category `json:"categories"`
+
+	// Code Shown once; Kith keeps only a keyed hash.
+	//
+	// Example: 7K3M-9P2Q-X8
+	Code             string    `json:"code"`
+	CreatedAt        time.Time `json:"createdAt"`
+	ExpiresAt        time.Time `json:"expiresAt"`
+	Id               string    `json:"id"`
+	IncludeSensitive bool      `json:"includeSensitive"`
+	Label            string    `json:"label"`
+
+	// MaxViews 0: unlimited.
+	MaxViews           int                   `json:"maxViews"`
+	Organisation       *string               `json:"organisation,omitempty"`
+	RequireDateOfBirth bool                  `json:"requireDateOfBirth"`
+	RevokedAt          *time.Time            `json:"revokedAt,omitempty"`
+	Status             IssuedShareCodeStatus `json:"status"`
+
+	// ViewerUrl The viewer with the code filled in, for a QR code.
+	ViewerUrl string `json:"viewerUrl"`
+	Views     int    `json:"views"`
+}
+
+// IssuedShareCodeStatus defines model for IssuedShareCode.Status.
+type IssuedShareCodeStatus string
+
 // JWKS defines model for JWKS.
 type JWKS struct {
 	Keys []map[string]interface{} `json:"keys"`
@@ -775,6 +867,19 @@ type RecordSummary struct {
 	Sources    []SourceSync      `json:"sources"`
 }
 
+// RedeemRequest defines model for RedeemRequest.
+type RedeemRequest struct {
+	// Code Case, spaces and hyphens do not matter.
+	Code string `json:"code" validate:"required,max=32"`
+
+	// DateOfBirth The patient's, YYYY-MM-DD, when the code asks for it.
+	DateOfBirth *string `json:"dateOfBirth,omitempty"`
+	ViewerName  string  `json:"viewerName" validate:"required,max=100"`
+
+	// ViewerRole Example: A&E registrar
+	ViewerRole string `json:"viewerRole" validate:"required,max=100"`
+}
+
 // ReportedAccess defines model for ReportedAccess.
 type ReportedAccess struct {
 	Event AccessEvent `json:"event"`
@@ -794,6 +899,66 @@ type SettingsUpdate struct {
 	BreakGlassAllowed *bool `json:"breakGlassAllowed,omitempty"`
 }
 
+// ShareCode defines model for ShareCode.
+type ShareCode struct {
+	Categories       []Category `json:"categories"`
+	CreatedAt        time.Time  `json:"createdAt"`
+	ExpiresAt        time.Time  `json:"expiresAt"`
+	Id               string     `json:"id"`
+	IncludeSensitive bool       `json:"includeSensitive"`
+	Label            string     `json:"label"`
+
+	// MaxViews 0: unlimited.
+	MaxViews           int             `json:"maxViews"`
+	Organisation       *string         `json:"organisation,omitempty"`
+	RequireDateOfBirth bool            `json:"requireDateOfBirth"`
+	RevokedAt          *time.Time      `json:"revokedAt,omitempty"`
+	Status             ShareCodeStatus `json:"status"`
+	Views              int             `json:"views"`
+}
+
+// ShareCodeStatus defines model for ShareCode.Status.
+type ShareCodeStatus string
+
+// ShareCodeList defines model for ShareCodeList.
+type ShareCodeList struct {
+	ShareCodes []ShareCode `json:"shareCodes"`
+}
+
+// ShareCodeRequest defines model for ShareCodeRequest.
+type ShareCodeRequest struct {
+	Categories       []Category `json:"categories" validate:"required,min=1,max=12"`
+	ExpiresInMinutes *int       `json:"expiresInMinutes,omitempty"`
+	IncludeSensitive *bool      `json:"includeSensitive,omitempty"`
+
+	// Label Example: For the A&E registrar
+	Label *string `json:"label,omitempty" validate:"omitempty,max=100"`
+
+	// MaxViews 0: unlimited until expiry.
+	MaxViews *int `json:"maxViews,omitempty"`
+
+	// Organisation An ODS code: only that organisation's staff may redeem it.
+	Organisation       *string `json:"organisation,omitempty"`
+	RequireDateOfBirth *bool   `json:"requireDateOfBirth,omitempty"`
+}
+
+// SharedPatient defines model for SharedPatient.
+type SharedPatient struct {
+	DateOfBirth *openapi_types.Date `json:"dateOfBirth,omitempty"`
+	FamilyName  *string             `json:"familyName,omitempty"`
+	GivenName   *string             `json:"givenName,omitempty"`
+	NhsNumber   string              `json:"nhsNumber"`
+}
+
+// SharedSummary defines model for SharedSummary.
+type SharedSummary struct {
+	// ExpiresAt When the viewer session ends.
+	ExpiresAt time.Time     `json:"expiresAt"`
+	Label     string        `json:"label"`
+	Patient   SharedPatient `json:"patient"`
+	Summary   RecordSummary `json:"summary"`
+}
+
 // SourceSync defines model for SourceSync.
 type SourceSync struct {
 	LastSync time.Time `json:"lastSync"`
@@ -810,6 +975,18 @@ type TokenResponse struct {
 
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
+
+// ViewerToken defines model for ViewerToken.
+type ViewerToken struct {
+	AccessToken string `json:"access_token"`
+
+	// ExpiresIn Seconds.
+	ExpiresIn int                  `json:"expires_in"`
+	TokenType ViewerTokenTokenType `json:"token_type"`
+}
+
+// ViewerTokenTokenType defines model for ViewerToken.TokenType.
+type ViewerTokenTokenType string
 
 // BirthDate defines model for BirthDate.
 type BirthDate = string
@@ -945,6 +1122,13 @@ type GetOrgRecordSummaryParams struct {
 	BirthDate *BirthDate `form:"birthDate,omitempty" json:"birthDate,omitempty"`
 }
 
+// ListSharedRecordEntriesParams defines parameters for ListSharedRecordEntries.
+type ListSharedRecordEntriesParams struct {
+	Category *Category `form:"category,omitempty" json:"category,omitempty"`
+	Cursor   *string   `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit    *int      `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // IssueDevTokenJSONRequestBody defines body for IssueDevToken for application/json ContentType.
 type IssueDevTokenJSONRequestBody = DevTokenRequest
 
@@ -972,11 +1156,17 @@ type UploadRecordJSONRequestBody = UploadRecordJSONBody
 // PutSettingsJSONRequestBody defines body for PutSettings for application/json ContentType.
 type PutSettingsJSONRequestBody = SettingsUpdate
 
+// IssueShareCodeJSONRequestBody defines body for IssueShareCode for application/json ContentType.
+type IssueShareCodeJSONRequestBody = ShareCodeRequest
+
 // IssueOrganisationTokenFormdataRequestBody defines body for IssueOrganisationToken for application/x-www-form-urlencoded ContentType.
 type IssueOrganisationTokenFormdataRequestBody = ClientCredentialsRequest
 
 // BreakGlassJSONRequestBody defines body for BreakGlass for application/json ContentType.
 type BreakGlassJSONRequestBody = BreakGlassRequest
+
+// RedeemShareCodeJSONRequestBody defines body for RedeemShareCode for application/json ContentType.
+type RedeemShareCodeJSONRequestBody = RedeemRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -1055,6 +1245,15 @@ type ServerInterface interface {
 	// PutSettings Replace the patient's settings.
 	// (PUT /v1/me/settings)
 	PutSettings(c *fiber.Ctx) error
+	// ListShareCodes The patient's share codes, active and past, with views used.
+	// (GET /v1/me/share-codes)
+	ListShareCodes(c *fiber.Ctx) error
+	// IssueShareCode Issue a code a clinician types (or scans) to read chosen parts of the record.
+	// (POST /v1/me/share-codes)
+	IssueShareCode(c *fiber.Ctx) error
+	// RevokeShareCode End a code now, and every session it opened.
+	// (POST /v1/me/share-codes/{shareCodeId}/revoke)
+	RevokeShareCode(c *fiber.Ctx, shareCodeId string) error
 	// IssueOrganisationToken SMART Backend Services token endpoint.
 	// (POST /v1/oauth/token)
 	IssueOrganisationToken(c *fiber.Ctx) error
@@ -1076,6 +1275,18 @@ type ServerInterface interface {
 	// GetOrgRecordSummary The summary of what the organisation may see of a patient's record.
 	// (GET /v1/org/patients/{nhsNumber}/record/summary)
 	GetOrgRecordSummary(c *fiber.Ctx, nhsNumber NHSNumber, params GetOrgRecordSummaryParams) error
+	// RedeemShareCode Open a viewer session with a share code.
+	// (POST /v1/share/redeem)
+	RedeemShareCode(c *fiber.Ctx) error
+	// ListSharedRecordEntries Entries the share code covers, newest first, a page at a time.
+	// (GET /v1/shared/record/entries)
+	ListSharedRecordEntries(c *fiber.Ctx, params ListSharedRecordEntriesParams) error
+	// GetSharedRecordEntry One entry's FHIR R4 resource, if the share code covers it.
+	// (GET /v1/shared/record/entries/{entryId})
+	GetSharedRecordEntry(c *fiber.Ctx, entryId string) error
+	// GetSharedRecordSummary The summary of what the share code covers, with the patient's identity.
+	// (GET /v1/shared/record/summary)
+	GetSharedRecordSummary(c *fiber.Ctx) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -1800,6 +2011,71 @@ func (siw *ServerInterfaceWrapper) PutSettings(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListShareCodes operation middleware
+func (siw *ServerInterfaceWrapper) ListShareCodes(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListShareCodes(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// IssueShareCode operation middleware
+func (siw *ServerInterfaceWrapper) IssueShareCode(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.IssueShareCode(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RevokeShareCode operation middleware
+func (siw *ServerInterfaceWrapper) RevokeShareCode(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "shareCodeId" -------------
+	var shareCodeId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "shareCodeId", c.Params("shareCodeId"), &shareCodeId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter shareCodeId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RevokeShareCode(c, shareCodeId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // IssueOrganisationToken operation middleware
 func (siw *ServerInterfaceWrapper) IssueOrganisationToken(c *fiber.Ctx) error {
 
@@ -2111,6 +2387,122 @@ func (siw *ServerInterfaceWrapper) GetOrgRecordSummary(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// RedeemShareCode operation middleware
+func (siw *ServerInterfaceWrapper) RedeemShareCode(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RedeemShareCode(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListSharedRecordEntries operation middleware
+func (siw *ServerInterfaceWrapper) ListSharedRecordEntries(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSharedRecordEntriesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", query, &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListSharedRecordEntries(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetSharedRecordEntry operation middleware
+func (siw *ServerInterfaceWrapper) GetSharedRecordEntry(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "entryId" -------------
+	var entryId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "entryId", c.Params("entryId"), &entryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter entryId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetSharedRecordEntry(c, entryId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetSharedRecordSummary operation middleware
+func (siw *ServerInterfaceWrapper) GetSharedRecordSummary(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetSharedRecordSummary(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // FiberServerOptions provides options for the Fiber server.
 type FiberServerOptions struct {
 	BaseURL            string
@@ -2181,6 +2573,20 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Post(options.BaseURL+"/v1/org/patients/:nhsNumber/break-glass", wrapper.BreakGlass)
 
 	router.Get(options.BaseURL+"/v1/org/access-reports", wrapper.ListOrgAccessReports)
+
+	router.Get(options.BaseURL+"/v1/me/share-codes", wrapper.ListShareCodes)
+
+	router.Post(options.BaseURL+"/v1/me/share-codes", wrapper.IssueShareCode)
+
+	router.Post(options.BaseURL+"/v1/me/share-codes/:shareCodeId/revoke", wrapper.RevokeShareCode)
+
+	router.Post(options.BaseURL+"/v1/share/redeem", wrapper.RedeemShareCode)
+
+	router.Get(options.BaseURL+"/v1/shared/record/summary", wrapper.GetSharedRecordSummary)
+
+	router.Get(options.BaseURL+"/v1/shared/record/entries", wrapper.ListSharedRecordEntries)
+
+	router.Get(options.BaseURL+"/v1/shared/record/entries/:entryId", wrapper.GetSharedRecordEntry)
 
 	router.Get(options.BaseURL+"/dev/principals", wrapper.ListDevPrincipals)
 
@@ -3740,6 +4146,191 @@ func (response PutSettingsdefaultApplicationProblemPlusJSONResponse) VisitPutSet
 	return ctx.JSON(&response.Body)
 }
 
+type ListShareCodesRequestObject struct {
+}
+
+type ListShareCodesResponseObject interface {
+	VisitListShareCodesResponse(ctx *fiber.Ctx) error
+}
+
+type ListShareCodes200JSONResponse ShareCodeList
+
+func (response ListShareCodes200JSONResponse) VisitListShareCodesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListShareCodes401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListShareCodes401ApplicationProblemPlusJSONResponse) VisitListShareCodesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListShareCodes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListShareCodes403ApplicationProblemPlusJSONResponse) VisitListShareCodesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListShareCodesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListShareCodesdefaultApplicationProblemPlusJSONResponse) VisitListShareCodesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type IssueShareCodeRequestObject struct {
+	Body *IssueShareCodeJSONRequestBody
+}
+
+type IssueShareCodeResponseObject interface {
+	VisitIssueShareCodeResponse(ctx *fiber.Ctx) error
+}
+
+type IssueShareCode201JSONResponse IssuedShareCode
+
+func (response IssueShareCode201JSONResponse) VisitIssueShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type IssueShareCode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response IssueShareCode400ApplicationProblemPlusJSONResponse) VisitIssueShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type IssueShareCode401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response IssueShareCode401ApplicationProblemPlusJSONResponse) VisitIssueShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type IssueShareCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response IssueShareCode403ApplicationProblemPlusJSONResponse) VisitIssueShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type IssueShareCode422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response IssueShareCode422ApplicationProblemPlusJSONResponse) VisitIssueShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type IssueShareCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response IssueShareCodedefaultApplicationProblemPlusJSONResponse) VisitIssueShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RevokeShareCodeRequestObject struct {
+	ShareCodeId string `json:"shareCodeId"`
+}
+
+type RevokeShareCodeResponseObject interface {
+	VisitRevokeShareCodeResponse(ctx *fiber.Ctx) error
+}
+
+type RevokeShareCode200JSONResponse ShareCode
+
+func (response RevokeShareCode200JSONResponse) VisitRevokeShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RevokeShareCode401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeShareCode401ApplicationProblemPlusJSONResponse) VisitRevokeShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RevokeShareCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeShareCode403ApplicationProblemPlusJSONResponse) VisitRevokeShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RevokeShareCode404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeShareCode404ApplicationProblemPlusJSONResponse) VisitRevokeShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RevokeShareCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RevokeShareCodedefaultApplicationProblemPlusJSONResponse) VisitRevokeShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 type IssueOrganisationTokenRequestObject struct {
 	Body *IssueOrganisationTokenFormdataRequestBody
 }
@@ -4244,6 +4835,275 @@ func (response GetOrgRecordSummarydefaultApplicationProblemPlusJSONResponse) Vis
 	return ctx.JSON(&response.Body)
 }
 
+type RedeemShareCodeRequestObject struct {
+	Body *RedeemShareCodeJSONRequestBody
+}
+
+type RedeemShareCodeResponseObject interface {
+	VisitRedeemShareCodeResponse(ctx *fiber.Ctx) error
+}
+
+type RedeemShareCode200JSONResponse ViewerToken
+
+func (response RedeemShareCode200JSONResponse) VisitRedeemShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RedeemShareCode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RedeemShareCode400ApplicationProblemPlusJSONResponse) VisitRedeemShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RedeemShareCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RedeemShareCode403ApplicationProblemPlusJSONResponse) VisitRedeemShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RedeemShareCode422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RedeemShareCode422ApplicationProblemPlusJSONResponse) VisitRedeemShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type RedeemShareCode429ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RedeemShareCode429ApplicationProblemPlusJSONResponse) VisitRedeemShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response)
+}
+
+type RedeemShareCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RedeemShareCodedefaultApplicationProblemPlusJSONResponse) VisitRedeemShareCodeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListSharedRecordEntriesRequestObject struct {
+	Params ListSharedRecordEntriesParams
+}
+
+type ListSharedRecordEntriesResponseObject interface {
+	VisitListSharedRecordEntriesResponse(ctx *fiber.Ctx) error
+}
+
+type ListSharedRecordEntries200JSONResponse EntryPage
+
+func (response ListSharedRecordEntries200JSONResponse) VisitListSharedRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListSharedRecordEntries401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSharedRecordEntries401ApplicationProblemPlusJSONResponse) VisitListSharedRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListSharedRecordEntries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSharedRecordEntries403ApplicationProblemPlusJSONResponse) VisitListSharedRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListSharedRecordEntries404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSharedRecordEntries404ApplicationProblemPlusJSONResponse) VisitListSharedRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListSharedRecordEntries422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListSharedRecordEntries422ApplicationProblemPlusJSONResponse) VisitListSharedRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type ListSharedRecordEntriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListSharedRecordEntriesdefaultApplicationProblemPlusJSONResponse) VisitListSharedRecordEntriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetSharedRecordEntryRequestObject struct {
+	EntryId string `json:"entryId"`
+}
+
+type GetSharedRecordEntryResponseObject interface {
+	VisitGetSharedRecordEntryResponse(ctx *fiber.Ctx) error
+}
+
+type GetSharedRecordEntry200ApplicationFhirPlusJSONResponse openapi_types.File
+
+func (response GetSharedRecordEntry200ApplicationFhirPlusJSONResponse) VisitGetSharedRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/fhir+json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedRecordEntry401ApplicationProblemPlusJSONResponse) VisitGetSharedRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedRecordEntry403ApplicationProblemPlusJSONResponse) VisitGetSharedRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordEntry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedRecordEntry404ApplicationProblemPlusJSONResponse) VisitGetSharedRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordEntrydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetSharedRecordEntrydefaultApplicationProblemPlusJSONResponse) VisitGetSharedRecordEntryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetSharedRecordSummaryRequestObject struct {
+}
+
+type GetSharedRecordSummaryResponseObject interface {
+	VisitGetSharedRecordSummaryResponse(ctx *fiber.Ctx) error
+}
+
+type GetSharedRecordSummary200JSONResponse SharedSummary
+
+func (response GetSharedRecordSummary200JSONResponse) VisitGetSharedRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordSummary401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedRecordSummary401ApplicationProblemPlusJSONResponse) VisitGetSharedRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordSummary403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedRecordSummary403ApplicationProblemPlusJSONResponse) VisitGetSharedRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordSummary404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedRecordSummary404ApplicationProblemPlusJSONResponse) VisitGetSharedRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordSummarydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetSharedRecordSummarydefaultApplicationProblemPlusJSONResponse) VisitGetSharedRecordSummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetJWKS Kith's public signing keys, for verifying the tokens it issues.
@@ -4321,6 +5181,15 @@ type StrictServerInterface interface {
 	// PutSettings Replace the patient's settings.
 	// (PUT /v1/me/settings)
 	PutSettings(ctx context.Context, request PutSettingsRequestObject) (PutSettingsResponseObject, error)
+	// ListShareCodes The patient's share codes, active and past, with views used.
+	// (GET /v1/me/share-codes)
+	ListShareCodes(ctx context.Context, request ListShareCodesRequestObject) (ListShareCodesResponseObject, error)
+	// IssueShareCode Issue a code a clinician types (or scans) to read chosen parts of the record.
+	// (POST /v1/me/share-codes)
+	IssueShareCode(ctx context.Context, request IssueShareCodeRequestObject) (IssueShareCodeResponseObject, error)
+	// RevokeShareCode End a code now, and every session it opened.
+	// (POST /v1/me/share-codes/{shareCodeId}/revoke)
+	RevokeShareCode(ctx context.Context, request RevokeShareCodeRequestObject) (RevokeShareCodeResponseObject, error)
 	// IssueOrganisationToken SMART Backend Services token endpoint.
 	// (POST /v1/oauth/token)
 	IssueOrganisationToken(ctx context.Context, request IssueOrganisationTokenRequestObject) (IssueOrganisationTokenResponseObject, error)
@@ -4342,6 +5211,18 @@ type StrictServerInterface interface {
 	// GetOrgRecordSummary The summary of what the organisation may see of a patient's record.
 	// (GET /v1/org/patients/{nhsNumber}/record/summary)
 	GetOrgRecordSummary(ctx context.Context, request GetOrgRecordSummaryRequestObject) (GetOrgRecordSummaryResponseObject, error)
+	// RedeemShareCode Open a viewer session with a share code.
+	// (POST /v1/share/redeem)
+	RedeemShareCode(ctx context.Context, request RedeemShareCodeRequestObject) (RedeemShareCodeResponseObject, error)
+	// ListSharedRecordEntries Entries the share code covers, newest first, a page at a time.
+	// (GET /v1/shared/record/entries)
+	ListSharedRecordEntries(ctx context.Context, request ListSharedRecordEntriesRequestObject) (ListSharedRecordEntriesResponseObject, error)
+	// GetSharedRecordEntry One entry's FHIR R4 resource, if the share code covers it.
+	// (GET /v1/shared/record/entries/{entryId})
+	GetSharedRecordEntry(ctx context.Context, request GetSharedRecordEntryRequestObject) (GetSharedRecordEntryResponseObject, error)
+	// GetSharedRecordSummary The summary of what the share code covers, with the patient's identity.
+	// (GET /v1/shared/record/summary)
+	GetSharedRecordSummary(ctx context.Context, request GetSharedRecordSummaryRequestObject) (GetSharedRecordSummaryResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -5143,6 +6024,97 @@ func (sh *strictHandler) PutSettings(ctx *fiber.Ctx) error {
 	return nil
 }
 
+// ListShareCodes operation middleware
+func (sh *strictHandler) ListShareCodes(ctx *fiber.Ctx) error {
+	var request ListShareCodesRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListShareCodes(ctx.UserContext(), request.(ListShareCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListShareCodes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListShareCodesResponseObject); ok {
+		if err := validResponse.VisitListShareCodesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// IssueShareCode operation middleware
+func (sh *strictHandler) IssueShareCode(ctx *fiber.Ctx) error {
+	var request IssueShareCodeRequestObject
+
+	var body IssueShareCodeJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueShareCode(ctx.UserContext(), request.(IssueShareCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueShareCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(IssueShareCodeResponseObject); ok {
+		if err := validResponse.VisitIssueShareCodeResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeShareCode operation middleware
+func (sh *strictHandler) RevokeShareCode(ctx *fiber.Ctx, shareCodeId string) error {
+	var request RevokeShareCodeRequestObject
+
+	request.ShareCodeId = shareCodeId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeShareCode(ctx.UserContext(), request.(RevokeShareCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeShareCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeShareCodeResponseObject); ok {
+		if err := validResponse.VisitRevokeShareCodeResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // IssueOrganisationToken operation middleware
 func (sh *strictHandler) IssueOrganisationToken(ctx *fiber.Ctx) error {
 	var request IssueOrganisationTokenRequestObject
@@ -5354,150 +6326,291 @@ func (sh *strictHandler) GetOrgRecordSummary(ctx *fiber.Ctx, nhsNumber NHSNumber
 	return nil
 }
 
+// RedeemShareCode operation middleware
+func (sh *strictHandler) RedeemShareCode(ctx *fiber.Ctx) error {
+	var request RedeemShareCodeRequestObject
+
+	var body RedeemShareCodeJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RedeemShareCode(ctx.UserContext(), request.(RedeemShareCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RedeemShareCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RedeemShareCodeResponseObject); ok {
+		if err := validResponse.VisitRedeemShareCodeResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSharedRecordEntries operation middleware
+func (sh *strictHandler) ListSharedRecordEntries(ctx *fiber.Ctx, params ListSharedRecordEntriesParams) error {
+	var request ListSharedRecordEntriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSharedRecordEntries(ctx.UserContext(), request.(ListSharedRecordEntriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSharedRecordEntries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSharedRecordEntriesResponseObject); ok {
+		if err := validResponse.VisitListSharedRecordEntriesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSharedRecordEntry operation middleware
+func (sh *strictHandler) GetSharedRecordEntry(ctx *fiber.Ctx, entryId string) error {
+	var request GetSharedRecordEntryRequestObject
+
+	request.EntryId = entryId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSharedRecordEntry(ctx.UserContext(), request.(GetSharedRecordEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSharedRecordEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSharedRecordEntryResponseObject); ok {
+		if err := validResponse.VisitGetSharedRecordEntryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSharedRecordSummary operation middleware
+func (sh *strictHandler) GetSharedRecordSummary(ctx *fiber.Ctx) error {
+	var request GetSharedRecordSummaryRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSharedRecordSummary(ctx.UserContext(), request.(GetSharedRecordSummaryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSharedRecordSummary")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSharedRecordSummaryResponseObject); ok {
+		if err := validResponse.VisitGetSharedRecordSummaryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rc9u22uBfwXDfmdi71MWJ07d15nxwGzfxaS5eO5nsmSobQeQjETUF8ACgZZ2M//sOHgC8iJAlX9t0",
-	"8yWxJBK3537F1ygR80Jw4FpFB1+jDGgKEv88+kBn5v8UVCJZoZng0UF0BjwlTJMJTc4JVeR42nsnOPTe",
-	"Up1kRAsyA02eDffJIgNOuNAZ4zOSZJTPIO1HcaSSDObUDKyXBUQHkdKS8Vl0dXUVRwWVdA7areBnJnX2",
-	"kmroLuNDBqSgmgHXTxRJqQYipmRiXiA7//rXv/7Ve/u29/Ll7gsi4d8lk5CaBUkgOgOSQpGL5Ry4Jgq0",
-	"Ir8df3j95f3pqy9v3r//7ePJl9Oj//3x+PTo7MvPx6cfXn95efjhyKycmYn/XYJcRnHE6dwsflItsbmz",
-	"Ob18A3yms+hgbxh3NhpHryTl+jg1z+KoBdVZPejM/RpHfvHRgZYlrJnih/3QFMcpzAuhgSfL32DZPcFD",
-	"cg5LPI4kN8dI5vQcFCkLUoDEUwOlyQ4lHz8em3OkRIKWS6KApwrfU3QORHCozsYiT72PxhJ6Zg1r1v/0",
-	"+fPgBqYGsRCvqnPqzNDEvrXjD4MwePf67F05n4AMYBdwkrIZ04osmM4IJRc0ZymZi7TMS0X29kiSQXJu",
-	"H6r234Yiz5Qbf0s47j2NQzQhQRWCK7AkQdNTCxrzKRFcA8c/aVHkLKFmA4NCikkO8//1hzK7+dqY7b8k",
-	"TKOD6H8Maqof2F/V4MS+ZSftUttEpEvClCFpdxr/PHv/LiYZVaTk51wsOJkyyFMVEyHJQgo+I2Y7qh9d",
-	"xdEvgk9zljzqsv2cDoqLjGoCl0xpRXagP+sjFr9/eUYSkYLZm4QZUxoMt6C5BJoud3HxR1IK+ZgrP+RL",
-	"InQGkoCZmuxIw+FyNmca0piUnF5QltNJDjFhXIPkNLdL/VXICUtT4I+NHwnNc5BkTpeIIqkgOmMW9scc",
-	"EeYxV/QJ8rw3FXIOKZmUmjC7BMJ4UeoXZIzHqsbE0KoiQJPMIi+u953Qv4qSP+qC3wmiSiNBjbxECjKn",
-	"KLiVWI3DNZRGxNQv9K1I2ZRB2mVi79qylyjGEzuakeyGj5tjaQtwHPUjp6XOgGuzWXjsU9DiHDgegFkq",
-	"fiILavkOTRIotNEjzKtuPDPdYZKAUoeJtmRaSFGA1MzyzHNmQQm8nEcHv0dOb4jiaFZSmTLKozgSckY5",
-	"U7gvI0gyKqFn+ELvgsECmbgZk5oZ4kgtlYZ59LnDsFcG6gDFcxsjM6599R0Kka/dhwpJE83MIyC3euhU",
-	"5KGHrppS6Xd7SPV+xOQPSLQZyh7t0YUDf/tozSyhbUpIhEz7qpzPqVz2DSuNifsSuJYMVD83rLb99eqT",
-	"l4WQ5pkRd99YXFYrj0mqzECoNvUTCVTXHyVciHMcYiKBnvdmOVWqrzTFgUnzS6fzmK8VaM34TPW94joy",
-	"SAGXdF6YwwztLwRQ6hHyOnJo4q55Jwepuyf6KQOUB7pWfI3E0oJMgOA7kJId/LVUGWFKleB0NaZ3Dbp5",
-	"9OeCG221AJ6aZYZwmOICDPs0f0VGve5pNofQHidUMdUkLwX5tE1bCIkWUUVx1Dj54BoM75kJ6RCNaZir",
-	"IKq7L6iUdBmtMpSvDZi9lOSMzskJ1ZCTnaM5yJnRTMkcUpYwDk76Syp3CdXkDUCqyAcjGgwXfS1UwTTN",
-	"FXn3+ox8kKXSBDlDanVhiwnGCFmKUhLk1zOz+MDWENWt9t/5zen+N9w0Cw8mSp0IyyI8dGieiwUYbE2B",
-	"M/uHQYgQCKytE7S9HK08UWTKcmOvxYTDBUirZBl+nTKV5EJZo68ztASqQozjsEmRxD5l9clsiSaINUvM",
-	"BBKm5frhDed4J3SYPdqfIT28AZ5LUdrRaox6dfSBDC72BkLOBo4m1eCg0vsHlksMHG5E8QYWzAwwqCEU",
-	"x1Y9A6kB2Ubv9ez6jZid0Bl0GTZceEu/Qq7NvMky/wDacbjUv5RSWSZ3/e7czOvXfIpAecNUQM5YgG2/",
-	"7lMPYBy5u/SVtfnhNy2uYXrRNEX5SvOTxkqnNFcQryyei5AH45MhlCY3X1CuFcmFEVdGqRcGs1uehK4d",
-	"G0eXPUELhkx1BrwHl1rSnqYznBl1XvSfRMKYDvNCL+M5vfyHGcvqX539/mzo75Uhv9vtds54qe2fKUxp",
-	"mevo4On+ELfC5oYJ2U+M20971RqMITNDTesWm2L8H3u4taf7Qwdfz2Fqgv3IE8FVwkSpjOorQZXqBeGC",
-	"ZExpIZekMqtCRz9nvPri9oDweLcChzY64tJD2PiLlYrLJktPYS5mkhYZS4y4aYoelG2oT5pPieAWjOYD",
-	"m89Lzv5T/WgOI9fmrwuUc6gxJKLk6I1DKCeQlhLHTUVSzpGejaCW0CtyiqPQ1ADWSFHNLsJSxW/hzLHF",
-	"DrEnjT1eR+TVWRhtwSy0wYQ8Ll3FUU61w+KtWMeREc6vjUK3iWtU6/TTV3MFIYeaZGC31fcenmWhjApo",
-	"eH0OOnyIqELcaCtrVAQJSpQygfVUbj1WXRXg19fHp8S/TuCSJjpfEhTMCbALo0ZPhSR2N6ohpt2ZGJKZ",
-	"iZ770piQ/VO6eAtKGckVFI7urNYfb1joOathaxRwoAoIvLmQTY1iIkQOlHtR2GXyJ0aLocrZ3uYZYvSL",
-	"NTqLAh0afBXt3G7cnG5R/v3g2aCD9xcJqTHqad7k7CsnhU9+ocrAzGnQN2J0RpeKDrrjmE2sfvnFjtxA",
-	"fMkPGOjpAYYB1IGgpc4O7Gu96jXEmIM/Fro3ASpBdunjdmu0y7nyOnhnde75pD7G287cGN/6MUSxolla",
-	"/8Lgf4Yty+1mscN2hEtj8nUg6X4fRKuXcHHiXCk3UxGMJHw/xehOl2Tq4E2ISKZ0zvKl93u0RfQ9KkcW",
-	"DdgF8MeZiiFK6eUbuIC8eyYvrSKF5v7JT01j/mQYxdHJc/PPTzdGx+CyBAcx/cfJkJw8Jyc/4erqSMY9",
-	"REo6IFWlxaignekPhhRSXLAU5BNF3Asv6iCU+wYdIv47mqBQXlGinz6QIvc0pMf5na0jHsl4wgqad/nw",
-	"ihOjc2a3cWlW7suQPsEdmtcsiM4hZzTopkxVGFjeuWkFf3N61d9o/eIK4vV+yJdw8UGcA7+dVULXLJlj",
-	"DHNKKDFaNCk8SMgOGvcpXAyq79RuEH/hsmAS1DE/A6Ngq+vJ99kPw6HDSWv//PjD/rBpD/0wvDeD6Ich",
-	"4ibOENnwesWur9N/Gow9aCKiXvmSqSKnAfU9dQH77dwqSlNdqhXUS9B4CDytnZZVP3uodDanG7ELX/y8",
-	"bi+oI9+LHZLWp7JRM/cnaMRa7mBZbez3Sib05kzNMb79Ob67S9Ar7B+WqzrH+4kCeeG5RRdQwBVDuHRz",
-	"QjKx4Aa5MWSpiOD50qVbUOuGJ0IS9P66UCtP8jIFRapBSUo1bZBXQ7Ou7ZOOR9zlc5xDoUkiiiVJDDlP",
-	"pZgfEMoJXFpdGR2II4/9oygshnCaAPUeXYBcEmfm6IxqkkLOLjBK7IL/WwOlLAwx3MDvGLKCWiCMm2Zo",
-	"DaMaE6sDbM6+lhLWeA1tyOY+bOgbOg3dxMH1SqrgdtIgEXzKjJK8Cuu3pdJkUluzowiDS2S+dMGmEPLc",
-	"XGXoqgp+RaGN/sogT6sUhPZOMGjdpuNm3kmX/Mt8hexRPXtptLON2Gcnc4OEVoppTd1FdkJEPiB0yxjQ",
-	"tsx4FfNcaPAmXn+wetZ2D69huY7bnTUZaJfNrcaNawidnv64bbS4fmlz+Co0ZlHKQqiW2ZsyCYnuJVSG",
-	"PVHrIjlGu2ou0Sju2hx/FdUxSmIz/hp2imD49iYgw9jurRQQr0y7yGhcKyJWx7PMFxcUOIoQq15VwVdB",
-	"5sOnLVQPYEwNGb8/i5rV8pvIvZYyw7EVJMbtCczS+CbfqBt07VJuybfvxg/mjB/bd/ZWln8bq6+KOOw9",
-	"xe07VrFe9adkCVQSOtUgCULxBaGazIXSZGp0IPOzcr9bzWJLvhNgMFXsxR3kZoazkXybuSvXc6dbR0Os",
-	"P8wT8Pqj5GKx7fGsIOYKRTYwKoSrr4Hm1knVRsSQ1SLON07uXgvNdMxnoLQNMwZMEUvc4QCH97d3j+zU",
-	"aYoY7TKaclnkgjZD5o1hSu6SXcKzOOUxNEmR0wRSMlkSSjgsQJILkIq5yH2tLU+WmNA2FxKcPh1aSScY",
-	"5nZXsbhak42aqw6d6j8//XYWSAiDZZuBXBf46Ix5Ld/DoUMreb9CbUH43kTM/bE438j8cPvu2Y8yD2on",
-	"/J5UB5GqX0QKW6kuXZlbSVpVKiN/gxL27vaTX2Ts3U0B8bnJTmpC8tSlDHmo3kCW3RJ+IRuYaUWKcpKz",
-	"hBj8I8bOxs8qg5TsZFoXardPjpxRY2hQTIkblFCe4t9B/YsHMwzv5CRtocr9yY3rIb0JkB8L77Z6eBA+",
-	"ziHfjsZuMakNGNjBST301RoH7zUy0CcGd0XMr7+Qn/af/zdxCcckBU1Zjii76jg3PwRP2aZ8b604Nqzu",
-	"kHeNK015si69DJXbNRl+NWC6QlYzncM1nqQmb0WyPhgMzpnO+u5rn5GtBi7hvYcJ701VqZRss7fUepbs",
-	"ajaBbMpyuBeJthIWbL20ORbYzaRshu/W2Or1qZQsDZv01wbmTn4iCkCRJGecJTRHN+YLcvLc+kB1BkwS",
-	"seCkmaODHNdnGL8gJ0P7sGIz3iuL7aN710fmTiRgir/wWf+dUBqW7qBn2SWxFiCVQEcu5SjsOY6NVEa1",
-	"BmnG/b+/D3s/ff66N7z6r+gBJDSCoX3qNxHOp+il25RadBsD0o8ZYAYN1/FWQ57h82dLnmybY2TdAn6e",
-	"8MZbGY/hxM8bpnteg12fMqHA+UQJw4TcLUJ8Dc+kXU9oJ2eOMgJ+xCo18dBlMa9Nk6e8Zb1icFqUuopH",
-	"zOmSaHoOBKo8cIqb75P33Bgqzn4OhSRWdtVd1XW72lLRCIYg7BAxoWjPnVUcBMuXsHzNiWSiBKFkKuRM",
-	"aA0cNT6mMCSC5WSSuloCygkliuWGUVg7qitSg6ceOJPulms074Ayp0r7X7b001VhoA02to92VFOEwOFC",
-	"ybayMlTXYnDhC1YfhZUJG/T9wnhYkFc5PV1BbsbsJBf9vCaVaXV3rYW1BmutqbtljOAlpWR6eWao3cEW",
-	"pz0srcS1n3714Pjnpw++pBZhbZdYjWz0D6vlMT4VXVL8jemMnAMUrr4uYZr9B/gTRRJz6FxDaoN2YuoE",
-	"JZ3NJMzQR5yh48VX+Iz4h4wpn95xeHKM/+MEtChQntJSZ0IyBWk78QBL5/ojPuLvMf8Bv8MoHgdICXUV",
-	"ZoouySJjSUbOGU+VWVOj5q5UKELnhPERH1/2jMrVs7+rMdlxgcW4NXNMfMLF7gtCq3pON+oMtCL7w2cj",
-	"PoGpcHFMX92ApExTXDVqoNakW9WCseyOVKm4L8jYQGZsXleaTnIU6I7izRExNeK26Mqwj7mYsBx6ieBa",
-	"0kQPrHrcn6d9YtmNrzsmCZVGAJHx/+k5t23v+OX4xYj/uxQakPtnwIlNomd8RqhfoS2bckqtRQg7rYFh",
-	"FEfOTRQdRMP+Xn+IboQCOC1YdBA96w/7z6zqkSGyDvoLyPMelhoP0GL1dYczmzgpPISN5h29Ao3G10oF",
-	"tbGP1lc03qyS0Rp3gfJdrI0mn2BCfoOl4dR9W5rkfLLhUatlDpzZ0aDZ6OD3z8Zwc3oNnuWTyuo3qqM5",
-	"eGP927jKBUg2XZrvqipKZSCFdWFWVKNJ13aIquizmXQl7WXtCb9hSjfzmNRdz3or7amVOdXVnzrAeImJ",
-	"Pa48JyY+QUrFK4wCuQivqBYhtj/c3wytqlz4OoB9wL4TzRQj5XpRXEAuirmt51MlsgiOEDVUSluwajzc",
-	"gJSFLgoxoQKO8/HXUUTVKDogo2hUDofPEmOK418wiq7GOJmys3nn0DiQ/jTuk1+FJBqUOUfqz3TEfdGb",
-	"MXTm9NxgHVPETFulXByQryOfD2c+9fv9q6txn3ywmGnYmwSa41IgJf/89EGNOLJp5BqIzoYH5ewcam7a",
-	"JydSpCVWS5G5SMEVhWGMAMMINitRZzDigZMGbthkGiPstRExWOVFKFcLkIZB75t3JVhG1sb+YzOGz0qL",
-	"Kqv/Z5Eu743BrCa9rThVtCzh6gH5W1tLCjI6BzDEQUcyw80k02hjcXMqi6P9p083v+C7Dtwv4z0zhGnU",
-	"ZlTEfH26Q7IANV9PvlbN+c91MsyFoB4Qym6GAHg/Fv2NTA3rghQqZ9Z5UQmWSt9ym8WGGtfu9RRoyrix",
-	"X/+U7Zrpl4jEz4fPHrftgUaNb2lzmrHViqJL5VRSm0E9pSyvWh9sARAUIyAvKr1SkR2mjW5o9E3H4nav",
-	"hdjF3gALugZtJeE6feB968nH0AdakbUt9IHWComQqY9N1vFt5El7m9nFaqcMfO/Z5vfqJi23ZE4VwL2q",
-	"XvWtaXk9drwyY3MyA8AWEt1JbZOm+XP0+Squ9Io2uE/drO/bIfWHkINrY25bCcS9B1lHmIN4QNxeFj4W",
-	"3u0Pf9r8RtW26ZGkboXY/iQ7njyrqoGNdDLtlFfXw6wqWLLlKLfD9/Wcb/DVhRWvrpNiHXp4IEG2CRlX",
-	"U3j6j41fN9Tq7oQv76sGHg/IBhvdCX8Pdu6ro87rO76tOvg+x1FRBjDJeoofmbk69/Qj2xk3xWT0gGvC",
-	"xYK4FmN/cU77F7RvKsqx1c6rfPaJwtqo2PJZgQmLulRkx0X4zVcSMOpPNezeidPaEK1jpyvKWgFcNdtk",
-	"PFG+so8I7vzGUyaVRs8q2WG+56QmJU9BkkTwpJQSHRX1g2oXBYl1TzNNyoJoYfuI1r0C7eiVg1iFvACv",
-	"QL+Fh+TyPsK+hiwK+/O3pLP6boGMzxpQrTZSI5IvVwuiUfVjjUUDa5T3cjFbi1BWYXbNiUoJrmdWtQyx",
-	"4GiKGdNeWCQBfMWGx4iYkkUmMCqgAEbcIEpcOwCCJIQzNDqyuR9wcCly+8SIYyp4pd/Ukd8+eYcZeSc/",
-	"rUHAqudP1JFR7c3XpTdYJOUWBhfYEKWgM1jX5jax9TprGpc+CzQujb8GB8IWlq1xKlR63uoRM7y+RwyK",
-	"zQejuXYTpaDfy5yWQQbb1uixVavHlA+fMoGZIgqA14VQMWb6Yua6VLpJtZYIb0O0g694msfp1UDWidBB",
-	"n/avOZ3NIHXHj/5jF9qaCklcdKRW+3bG5xgsNCq9c931XNOnMRL5iE9dx8mWnmGEB0gOqasHds2+2iPs",
-	"9slpHfuaUcZH3AoWM56VOfbREP3aV13axjY6pjuju3SH/vwwimSoVdYja5KtDJawxMTzi4nvAfddfbwb",
-	"exhFxyQV/IlGxjDjDGPlDONN05zOGs5yQ2JKzAG72gpsdVY1Orst96irl4Li/pibWRNwDXWdpLZuUKPP",
-	"YqqMIVPfAczJ9wVVJAdskKs0XSpywRSb5NCQxR1KfsOUfmWX84AYXldyrcFveyLfnhPTJmY1O+LN6AU0",
-	"NLBmZ0gffqHYLPhuoiheJ2OMijTGMOKY7LgdGqNzl5Rcs5yMgaeNX2x9Vxyo6drtj3hVnUVcUTMKLVe6",
-	"lbqaeYOc49VyrgNiuOa4T/DuBcpHfLzSWX98ULXnrzRRbIJyDks8QIwo+Kjm0+GwERatj91LKpuEMqcp",
-	"vGiPZDu8cJvI4vvB7w+DaukvmLL5yhX6rki1EIrUjwxWri54KHHVKkR8ZDnlqihDmiXC0Z78dbBBAr9P",
-	"3/baJeEP3z3ad+Vyb8D2c1/npTRWJ0kyoYA3jD+bzmOLsElCJdxdWA6+uibD13qxb0e6/mKTBzXP1mJq",
-	"Jf7+9q7uqqtKVyjeJ4IMbLn7ejvsaDoFW/ljvXEdBwhcVmzroL4OiCaZEYAOWOTUzML4bMSNGMMCe7dD",
-	"1+ywetMmaVVyLGxQmQG+afSN/Sn8rfH4yMDSwXlHSEIDyLzrS71vi9HWW2ERF7updk0EKQETUVG9NzBw",
-	"ymUuZs5BTA3+ueY/NlEX6x6MkeAvHzCIuciAG03P1VzPXTOZnHGD0OgZIC7dl/KlRWimSFHmuf89hNCu",
-	"0Q3u42E0oVYrna00of0AK8CT+Aa0hMcU+ngozn7Bnr0u291ntjcw22HqDTF70GhuG7SAz+o0SC7IGDvR",
-	"jl8gYuNCxoZFj12Uw2BxYaiPaUKVf7rRuHbEjzCX3zrDbU2J7fBLdirTwzeo2iVI1Zbw+uRTBpyM50La",
-	"HHX0WY04hm0sbVBXrWbNIFyXfwub21avhYlwxFuXxuDtGIKIPD0gqRR2t7lIaG7LDlCUFIUt01NQiRos",
-	"fxtxbKOH15uFne6WIH+pmvGGHHcrzm88zZvdUnZjL7p1nHs3+vM/1Y3e6Mkcup3LnTfjNgnr7+1Dpzpw",
-	"ERMtCpJTpYla8gTugxs0OrWtTdGzmHvkntwKc5s95rYDfdV2x+Dwqonbbh1ucDImeCFbowfhulCUK3ba",
-	"/ibEjpxy7hcsI0We43vyYAa4rezW66bv0vB2Ra7Xr6IqAtq8AHQ93cMCHigW+HzvzwgGxpt9So3bJB+U",
-	"6dVtFK+PG7pbsKI4dOdqaAL32ACfwbGfbamuV3fE/X0ZbPs+WHe4bcewLVmZgSF5Wrfhvxd+O/jq7nS6",
-	"uj693TPe5XaRPndP1F3ugX1IwphmTAaS4Ct+NGE8fO/R1cb7JP7OdPHoziLEoyfKnvDpfnXIcfPWDuZv",
-	"1bLttu6DNi59DD9IEEeXNk5c2bV/Et79XPL020ugWmQir2wgV7fn4Wt3RHbM9kki8hywQm43JkpLoPN7",
-	"ga6qe2wE7c5fRMm1whJkrz3aTCh7Rw6ZwoJgfQdKQ5pktQ/F1os77dDoxyNeNZHrE4PRtoYFPeaZWODF",
-	"czmVs6Zh6CO1VduTHC4gX59E1e4ccuOQ1WOpF+1lrkFpfy/l35eJ3qOy4GkIm4PklCf3oRfYRovXFOUe",
-	"dqi1JtSYKKAyyRTomGhJubIXAqK/36CYc6woxmc5jHjNz7ETOrpPHPU0u56Twzx3eRAZ47MD5BkTmjrH",
-	"VFU6m2Fao2EvdhcuaQKJ0jfgMhoKFk3ZdxlP4bJPDom7N6A27pgacVwVVY0OlE9UqyPSC8zmRjKuvDBZ",
-	"dYXHk5qIY5urZa9FppqkwsYGbBuj5kuEKUw/MQb3uNNKfxxiAh9xaTd0tN5aFsUbmMBW0uzxAtat/qSh",
-	"C7e9b9wC2Ds7vgF38N6zrbnIIxs1h2na0dlayfAkE3mqyA7FhOYMJWAOWoM0hEKOT85278LLVKMT0zqb",
-	"purW9IC4V82xTtz525q/WRmUZIIZ2NKJKH3dQTdCsHU6Uxm6QBqd6p1mTgcEO06NbQKSjf/Gjbs6bEJ6",
-	"1TQjY8WI+6t9X4RSsmTJsRcJFwuC1087r36I456Ubfy5/8jWStutR2aa2yKuE45LPDTM8fgeRGvVgmKH",
-	"6ZUyoJrqbxkdxusFB1WPrzXNU7rX/o39VWfjQmL105dzWH75Y6HHnTJU3x7j9OzZj/tEyBE/wr+wVfY5",
-	"LLsZ53V2kItF+6GeKDJmSo2RHseqnIwNpoy4Xt+oPSZjWqY2apYxZcixEAwP7+Ppm5iM4bIYV+mKz4m7",
-	"unfEaYb364//0Gzs9LJSVW5qa6iNmxUtY1QIFabOMsMKDGQORnz8dRSx1Lae6ff7oygmI/RurXwlRd78",
-	"6mpMdpgmOcXr67mLnzoGg/nbVku1gb6EGr11t08OXWIIJSoTUveMyZi6NmHNdh0OKJOlLxQ4h+WI7ygA",
-	"Mg43mRrvru0A06xdvFkrmMveYrHoGT2vV8ocuAFZeoPo2rpbPf96TWK6IAhVWzw61/sTu8i8PTz9QH6m",
-	"yTnwlJyBvEDxb8/Gk+mmLl3BYpS1/pi3AhNIE+A6X1bVD941XsXua/5aN4DFJHmfuJ9QXmfuo1EYzoR/",
-	"L2fNepAHVRA7F8ivkbfVru2ZwTelMR66NRu+hey8JTfQHPZdzkjKUjSLq5KMdbhErpOYrbsyWjjnJxp8",
-	"rXq6Xg2atzmtL9wSsk6QF6UkmSilir1IbV0RVCdcFZVbgab+MgsmR7zO1Iqrwkn/rJFDOUgf5DUqKDms",
-	"b9v3VW0Lhg2QR7ypy4rp1Ca3GIECqW07ZrC/5CgZiBaWqe3sD/d3++RTxnJoVLowNeJOEY4JVedVZRiR",
-	"oEtpe/HtPB0OUWq1IWlsOttF0abGMY7FaQm43duyZqatYu76SJIxPtxjvIfPBh0c9dX+N/Zvvnt95lr3",
-	"bhFSwhbeL1HffqDU/Xonf7X8fawwW+kpTGiO3Z28bfR4qftHKyuJbawfcyq/l73dKbFvFcZ4wVMtPbng",
-	"vfp2S18zu9KG+jG48trEoFUlzUdpiCi1YimE0rkdR3Isx7/R40L3ZrZKZLxWG9iQdvRADCj+ntD0PaHp",
-	"20to+itlKH3n+o2SBYvkHbeN6wdyk4yjx2H422Umtdjz8o7M+c/KZFpVO/8aeUzfqWfLXCQ2XUtW7jbM",
-	"x6KcbfKWKop5XFPq/6ccqb82MlcB77AcuFNK1gMj+KbUrWNbyqkyWoCvV2p3yHIjWIOGBSs/7YVwrr+A",
-	"wgK/QHlfn7wTvuYRb+zHe5ZtczlbByq4CzjQEXcXVK06YbCCCF01db+C/eH+mkSvinJvm+v1OAT8kGlh",
-	"38m4FYd3n2zvl2uo2jxAO5lj90K47VhB+2Ke3z8b1MFW3sGubhpdThNIU0j9vVVkZzwTRJac9Ae0KAbJ",
-	"PMWLAm1H8PFuFEelzN0tPgeDwd7T/+4P+8P+3sGPwx+HiKtuT9175cQEbC8fTPSZUMyZkzZRQMgkA+zO",
-	"LKRC4m5gkDOCfa/Uutt415hDsGCYrsf4CvNxGV6NoXxoNzxOo3NkfcGQTxJ95TMbyILluU0ppSTJWJ4+",
-	"MXq+FOWsbqgy4nhBhHfCGmZbM1r3ly2bd/cW1Wt0yTfdJX6q2wmucFr7yoHLyjDsrhUGiqsQeOX8bnrE",
-	"XXe6VrfDDUmxbqkOcbtLbbdOx7OqE24xkbeKQCwyx9ft3YLzygFppcWIo3RRYfFiDxlvj8ZL2ozp1JuI",
-	"S0hD/Q6aSw8R4KZ9NHmcjUOsCc85h7sVOvbWlX546tCkh6mx+H3n8kb0uWpTF+Op2Xi77QbSvFayQzpC",
-	"hqZ52biCAq9EETxf9snhBG+DxHiFgUFRXZzSGLd5QcXV56v/FwAA//8=",
+	"7H1pcxs3tuhfQfHdKkvvNRfJciaWaj4otpJoEtsayb7OVOhngt2HbERNoAdAi+K49N9v4QDohQ0uWrNc",
+	"f7FFshvr2dcvnVjMcsGBa9U5/NJJgSYg8c+T93Rq/k9AxZLlmgneOexcAE8I02RM40tCFTmddN8KDt03",
+	"VMcp0YJMQZPngwMyT4ETLnTK+JTEKeVTSHqdqKPiFGbUDKwXOXQOO0pLxqedm5ubqJNTSWeg3Qq+Y1Kn",
+	"r6mG9jLep0Byqhlw/UyRhGogYkLG5gWy869//etf3Tdvuq9f7x4RCf8umITELEgC0SmQBPJMLGbANVGg",
+	"Ffnp9P2Pn9+d//D553fvfvpw9vn85J8fTs9PLj5/d3r+/sfPr4/fn5iVMzPxvwuQi07U4XRmFj8ul1jf",
+	"2Yxe/wx8qtPO4d4gam006vwgKdeniXkWR82pTqtBp+7XqOMX3znUsoAVU3xzEJriNIFZLjTwePETLNon",
+	"eEwuYYHHEWfmGMmMXoIiRU5ykHhqoDTZoeTDh1NzjpRI0HJBFPBE4XuKzoAIDuXZWOCp9lFbQtesYcX6",
+	"91+8CG5gYgAL4ao8p9YMdehbOf4geAdvf7x4W8zGIAPQBZwkbMq0InOmU0LJFc1YQmYiKbJCkb09EqcQ",
+	"X9qHyv03b5Gnyo2/5T3u7UchnJCgcsEVWJSgybm9GvMpFlwDxz9pnmcspmYD/VyKcQaz//ebMrv5Upvt",
+	"vyRMOoed/9OvsL5vf1X9M/uWnbSNbWORLAhTBqXdafzj4t3biKRUkYJfcjHnZMIgS1REhCRzKfiUmO2o",
+	"Xucm6rwSfJKx+EmX7ed0tzhPqSZwzZRWZAd60x5C8bvXFyQWCZi9SZgypcFQC5pJoMliFxd/IqWQT7ny",
+	"Y74gQqcgCZipyY40FC5jM6YhiUjB6RVlGR1nEBHGNUhOM7vU74UcsyQB/tTwEdMsA0lmdIEgkgiiU2bv",
+	"/pQjwDzlij5ClnUnQs4gIeNCE2aXQBjPC31ERnisakQMrioCNE4t8OJ63wr9vSj4ky74rSCqMBzU8EvE",
+	"IHOKgluOVTtcg2lETPxC34iETRgkbSL2tsl7iWI8tqMZzm7ouDmWJgPHUT9wWugUuDabhac+BS0ugeMB",
+	"mKXiJzKnlu7QOIZcGznCvOrGM9MdxzEodRxri6a5FDlIzSzNvGT2KoEXs87hrx0nN3SizrSgMmGUd6KO",
+	"kFPKmcJ9GUaSUgldQxe6VwzmSMTNmNTMEHXUQmmYdT61CPbSQK1L8dTG8Iy1r75FJvKl/VAuaayZeQTk",
+	"Vg+diyz00E2dK/1qD6najxj/BrE2Q9mjPbly1988WjNLaJsSYiGTnipmMyoXPUNKI+K+BK4lA9XLDKlt",
+	"fr385HUupHlmyN03FpbV0mOSKjMQik29WALV1UcJV+IShxhLoJfdaUaV6ilNcWBS/9LJPOZrBVozPlU9",
+	"L7gODVDANZ3l5jBD+wtdKPUAuQ4d6rBr3slA6vaJfkwB+YGuBF/DsbQgYyD4DiRkB38tVEqYUgU4WY3p",
+	"XQNuHvy54EZazYEnZpkhGKa4AEM+zV8dI153NZtBaI9jqpiqo5eCbNLELbyJBlJ1ok7t5INrMLRnKqQD",
+	"NKZhpoKg7r6gUtJFZ5mgfKnd2WtJLuiMnFENGdk5mYGcGsmUzCBhMePguL+kcpdQTX4GSBR5b1iDoaI/",
+	"CpUzTTNF3v54Qd7LQmmClCGxsrCFBKOELEQhCdLrqVl8YGsI6lb6b/3mZP9bbpqFBxOFjoUlEf52aJaJ",
+	"ORhoTYAz+4cBiNAVWF0nqHs5XHmmyIRlRl+LCIcrkFbIMvQ6YSrOhLJKX2toCVSFCMdxHSOJfcrKk+kC",
+	"VRCrlpgJJEyK1cMbyvFW6DB5tD9DcnwLOJeisKNVEPXDyXvSv9rrCzntO5xU/cNS7u9bKtF3sNGJNpBg",
+	"Zi6DGkRxZNUTkOoim+C9mlz/LKZndAptgg1XXtMvgWszbbLEPwB2HK71q0IqS+TW787NvHrN53gpPzMV",
+	"4DP2wrZf97m/YBy5vfSltfnhNy2upnrRJEH+SrOz2konNFMQLS2ei5AF46NBlDo1n1OuFcmEYVdGqBcG",
+	"shuWhLYeG3Wuu4LmDInqFHgXrrWkXU2nODPKvGg/6QijOsxyvYhm9PrvZiwrf7X2+53Bvx8M+t1ttzPG",
+	"C23/TGBCi0x3DvcPBrgVNjNEyH5i3H7aK9dgFJkpSlp32BTjf9/Dre0fDNz9egpTIewHHguuYiYKZURf",
+	"CapQR4QLkjKlhVyQUq0KHf2M8fKLu1+Eh7ule2iCIy49BI2vLFdc1El6AjMxlTRPWWzYTZ31IG9DedJ8",
+	"igW312g+sNms4Ow/5Y/mMDJt/rpCPocSQywKjtY4vOUYkkLiuImIixnis2HUErp5RnEUmpiLNVxUs6sw",
+	"V/FbuHBksYXscW2P65C8PAsjLZiF1oiQh6WbqJNR7aB4K9JxYpjzj0ag20Q1ynX66cu5gjeHkmRgt+X3",
+	"/j6LXBkR0ND6DHT4EFGEuNVWVogIEpQoZAyrsdxarNoiwPc/np4T/zqBaxrrbEGQMcfArowYPRGS2N2o",
+	"Gpt2Z2JQZiq67kujQvbO6fwNKGU4V5A5urNafbxhpue0hq1BwF1VgOHNhKxLFGMhMqDcs8I2kT8zUgxV",
+	"Tvc2zxAjX6yQWRTo0ODLYOd24+Z0i/LvB88GDbyvJCRGqadZnbIvnRQ++Zkqc2dOgr4VoTOyVOewPY7Z",
+	"xPKXn+3INcCX/JCBnhyiG0AdClro9NC+1i1fQ4g5/G2uu2OgEmQbP+62RrucGy+Dt1bnno+rY7zrzLXx",
+	"rR1D5EuSpbUv9P9vWLPcbhY7bIu51CZfdSXt74Ng9Rquzpwp5XYiguGE7ybo3WmjTOW8CSHJhM5YtvB2",
+	"jyaLfkDhyIIBuwL+NFMxBCm9+BmuIGufyWsrSKG6f/ayrsyfDTpR5+yF+eflrcExuCzBQUz+fjYgZy/I",
+	"2UtcXeXJeABPSetKVWEhKqhn+oMhuRRXLAH5TBH3wlHlhHLfoEHEf0djZMpLQvT+Iwly+yE5zu9sFfJI",
+	"xmOW06xNh5eMGK0zu4tJszRfhuQJ7sC8IkF0BhmjQTNlosKX5Y2blvHXp1e9jdovriBabYd8DVfvxSXw",
+	"u2kldMWSOfowJ4QSI0WT3F8J2UHlPoGrfvmd2g3CL1znTII65RdgBGy1Hn2ffzMYOJi0+s+33xwM6vrQ",
+	"N4MHU4i+GSBs4gwd614vyfU6+adG2IMqIsqVr5nKMxoQ3xPnsN/OrKI01YVaAr0YlYfA09pJWdWzx0qn",
+	"M7oRuvDFT6v2gjLyg+ghSXUqGyVzf4KGrWXuLsuN/VryhO6MqRn6tz9F9zcJeoH9/WJZ5ng3ViCvPLVo",
+	"XxRwxfBe2jEhqZhzA9zoslRE8Gzhwi2oNcMTIQlaf52rlcdZkYAi5aAkoZrW0KsmWVf6Scsi7uI5LiHX",
+	"JBb5gsQGnSdSzA4J5QSurayMBsShh/5hJ8yGcJoA9p5cgVwQp+bolGqSQMau0EvsnP9bX0qRG2S4hd0x",
+	"pAU1rjCqq6HVHVWQWB5gffaVmLDCamhdNg+hQ9/SaOgmDq5XUgV34wax4BNmhOTlu35TKE3GlTY77KBz",
+	"icwWztkUAp7biwxtUcGvKLTR7xlkSRmC0NwJOq2beFyPO2mjf5EtoT2KZ6+NdLYR+uxkbpDQSjGsqb3I",
+	"lovIO4Tu6APalhgvQ55zDd7G6g9Wztru4RUk11G7izoBbZO5Zb9xdUPn599u6y2uXtrsvgqNmRcyF6qh",
+	"9iZMQqy7MZVhS9QqT46RrupLNIK7NsdfenWMkFj3v4aNIui+vc2VoW/3TgKIF6adZzSqBBEr41niiwsK",
+	"HEWIVC+L4MtX5t2nDVAPQEx1M35/FjTL5deBeyVmhn0riIzbI5jF8U22UTfoyqXckW7fjx7MGD+17+wt",
+	"Lf8uWl/pcdjbx+07UrFa9KdkAVQSOtEgCd7iEaGazITSZGJkIPOzcr9byWJLuhMgMKXvxR3kZoKzEX3r",
+	"sSvrqdOdvSHWHuYRePVRcjHf9niWAHMJI2sQFYLVH4Fm1kjVBMSQ1iIuN07uXgvNdMqnoLR1MwZUEYvc",
+	"YQeHt7e3j+zcSYro7TKScpFngtZd5rVhCu6CXcKzOOExNEme0RgSMl4QSjjMQZIrkIo5z30lLY8XGNA2",
+	"ExKcPB1aScsZ5nZXkrhKku3UVx08VaUKSC6M5vFKJNbJkWXvJp3DX9eTjeqVm6h1GW6kkBIkeAxH5Cem",
+	"U3IJkDtdiJJLWEBCUqrSJvb87afnb7ovz/b/2f0lyORt8NkHmYUx1P5sTW8YJ2i0qwnLMnQhWxZLyT/P",
+	"V8WctaRQDM2pJm2f6aebqPOPjz9dBMLsYNEky+vcSa2bWstNcOjQ/b5bomFBrLmN8PDb/HIjS8Htu2fd",
+	"zWxhT7ubQCYS5QF3o0DYlmRK+UUVykg1Qbnl/lqpX2TkjXgBoWST9lm/yXMXiOVv9RYSwh3vL2RZYFqR",
+	"vBhnLDbYqwiVYD+rFBKyk2qdq90eOXGqoqFsYkLcoITyBP8OSrU8GLd5L9NzA1Qejhuvv+lNF/kh98bA",
+	"x7/Cpznku+HYHSa1bhg7OKmGvllhNl8jWfhw6zbj/v4VeXnw4m/EhXGTBDRlGYLssjvC/BA8ZRtIv7U4",
+	"XrNlhGyWXGnK41VBe6gyrIibrC6mLbpopjNYY5+r01ZE68N+/5LptOe+9nHuqu/SCLqYRlAXQAvJNtug",
+	"rb3OrmbTlU1YBg/C0ZacrY2XNntY2/GpdafoCgtIdSoFS8KGkrXuzrOXRAEoEmeMs5hmaBw+ImcvrDSl",
+	"U2CSGGmrHvmEFNfHbR+Rs4F9WLEp7xb59j7T9f7OMwmYOCF8LkXLQYkJUWivd6HBOUgl0DxOOTJ7jmMj",
+	"llGtQZpx//+vg+7LT1/2Bjf/1XkEDo3X0Dz12zDnc7R9bgrYuota7scMEIOaQX6rIS/w+YsFj7eN3LLG",
+	"Fj9PeOMJwOyuRuaQmvCKKoiIyqnRygzIpos8Ba5IIjDFZYYgseS1fr7/QBr2c2uqWBuA0UitjUgVjxHZ",
+	"nN5Sz6DqUqGGwXQrVHWlKvPQ8RTL4ZS4PzuVT3ypOQuHxWCw/81JFerfivN80JWsU6+c/a+21DAANgKZ",
+	"w/Hct4ziXkPePqZCgXN1EIZx9lt47msOB7ue0E4uHGkOuAfKiONjl5ywMvuF8oZRChVfUejSzTijC6Lp",
+	"JRAo0zsobr5H3nEyXhBnFgt5Gpd21V7Vul1tKekGPYt2iIhQNNNclCwMsxIxK9UBFlGCUINxU6E1cFQ5",
+	"mEJPJ2aJSupShCgnlCiWGU5lzSNtmS546oEzaW+5bk15UPvsQ/hrbDDGbV65l9cmo2MIC8Yzev3fDOYB",
+	"h/LgkBTc5fKGTXHLptmgLMwkvG7S8fby7uY+WaXhFAqSbpFv6Q+xtC0okoekE3uSmx0h5bn68ZuCTAUA",
+	"NTNE4Lg+rYPssKNE+Z9vIZPUzIjrRZLa4GuX9ld0nPgAqjeB1JG9g0buyMHz/Ua01IsQ+tzNH1KiciUv",
+	"fO+ykB9VbghHhDbJh1v7IFpDSkjBNcsInuaiEWJWpq/Yj4NtSM5yPYLS+3PolTCqA/7dyQR5sES52QmG",
+	"vMhsTk3T9ruJmm26sdUy/UoESmrxymtDkh9XS24IYNvKVqs3tVIvazDDlkBlJXnnQVCglBGogCdqe8fj",
+	"au63ZaRh81YwGLjcy/r8vrpCunxoVTRslXrp2Ut1JsEDrXTI1mlmVGn/y5astIxc2+AW9AFa5RShtbno",
+	"V1sMJpSKb+Tcz1gwIWypszv/zHjYSlamIbStZGbMVj7EdyuyL5Z311hYY7DGmkJb/m8Ezvd+S/fa8HIZ",
+	"K4zVDYtfD7rf2ioaI7f3i0GWcSGZXlwYOHdyOk57XFjCZD9978HvHx/f+6pHSBvtEsuRU61zq4YyPhHt",
+	"U6j5KVHZiJlm/wFDymMDZNxwFYyrFBNndaPTqYQphvGk6Bv3RRiG/H3KlI/APz47xf9xAprnaOmghU6F",
+	"ZAqSZmw4VjfpDfmQv8MQdfwO+QsHSAh1RUAUXZB5yuKUXDKeKLOmWlmUQqE9bkYYH/LRdfeS6bRrf1cj",
+	"suNIQtSYOSI+Jj4irYIfu0eEllV43ERT0IocDJ4P+RgmwkWf+px01NRoghtBC7d1GS1b2bFYCikTKI/I",
+	"yFzWyLyutGGTWH/LKnTm1Jgaclsqw2iHMzFmmVkn15LGum/N771Z0iNWm/TVokhMpWGGZPRL18mM3dPX",
+	"o6Mh/3chNKByb3iATX1mfEqoX6EtduGM5hZG7LTmWo3YbZ37Rvzo7fUGKD3kwGnOOoed571B77k1baYI",
+	"v/3eHLKsiwWi+ugR89VipjbdTfhLP006h50fQKNzZ6nu1f5gsKYOze3qz1jnUaDoEla0Ih9hTH6ChVHE",
+	"e7aghJNDwqOWy+w7t0YNjTuHv36q8TQ8y2elV1GxKTcHfwkLZV31VyDZZGG+K2vfKHNTWM3DEiuUH5th",
+	"LKrzyUy6lKyw8oSNclPPPlH3Peut1IlGvktbGWpdxmtMx3BFFSLi01pUtEQ7kLDwEpHxxg4GB5tvqyzy",
+	"tO7C3mO1wHpiiHIVBK8gE/nMVmFRBZIIjjdqsJQ27qr2cO2m7O0iWxMqIKGNvgw7VA07h2TYMerH85jT",
+	"GeBfMOzcjHAyZWfzzudRIGll1COoxoAy50j9mQ65L1Ui5pzM6KWBOqaImbYMlD8kX4Y+i8l86vV6Nzej",
+	"HnlvIdOQNwk0w6VAQv7x8b0acqTcSDUQnA0NytglVNS0R86kSAqscUFmIgFXygMjuzD4qwxoGfLASQM3",
+	"ZDKJ8O614TpYm4NQruYgDYE+MO9KsISsCf0YEeRziTqlV/E7kSwejMAspyotGYKNFnTziPStKSgGCZ27",
+	"MIRBhzKDzShTKz54eyyLOgf7+5tf8LXiHpbwXhjEpNwZg31VMR811Yax9ehrJZ//rONhLnDwEW/ZzRC4",
+	"3g95byNRw2oOCuU16xwtGUspgrnNYhnEtXs9B5owDkr9Pts10y8QiF8Mnj9tsTqNEt/CZqJigUxFF8pJ",
+	"qTbvdUJZVhas2+JCkI2AvCrlSkV2mDayoZE3HYnbXXtjV3t9LMPRbwoJ6+SBd40nn0IeaETubSEPNFZI",
+	"hEx8RGkVlYw0aW8zuViub4jvPd/8XlVa847EqbxwL6qX1UYbTq0dL8zY6NHAZQuJRq6mllP/ufPpJirl",
+	"iuZ1n7tZ3zUDoR+DD66M6duKIe49yjrCFMRfxN154VPB3cHg5eY3ymK7T8R1S8D2J9ly1FpRDWwkJdNO",
+	"eHWVp8syE7aIwN3gfTXl639xYYs367hYCx8eiZFtAsblxIveU8PXLaW6e8HLu7Ls4iOSwVpN+V+D9dar",
+	"qNbVdbqXbX6fok5eBCDJBgI8MXF10QdPrGfcFpIxwEETLubEFYb+g1PaP6B+U2KOrVG1TGefKaxoEVk6",
+	"KzDNTBeK7LgIYvOVBHToUw2796K01rnlyOmSsJYDV/Xihs+Ur8dCBHem5AmTSqNlleww3ylAk4InIEks",
+	"eFxIiYaK6kG1i4zEWqyZJkVOtLDdH6oK73b00masQlaAH0C/gcek8j6CdwVa5PbnP5PM6mu8Mz6t3Wq5",
+	"kQqQvPctCEbljxUU9a1S3s3EdCVAWYHZlZQtJLhKx+UyxJyjKmZUe2GBBPAVG/1ExITMU4GOAgUw5AZQ",
+	"osoAEEQhnKFWR9v9gINLkdknhhwTeEv5pvJC98hbzPg5e7kCAMtKrZ0Wj2puviqYgKUt3MLgCstY5nQK",
+	"q5qTxLbKwop2E88D7SaiL8GBMMKgMU4JSi8alT0H6yt7Itt8NJxrlr4N2r3MaRlgsMVon1q0ekr+8DEV",
+	"GImuAHhVviLC/EzMN5ZK17HWIuFdkLb/BU/zNLnpyyp9NWjT/j6j0ykk7vjRfuxcWxMhifOOVGLfzugS",
+	"/YdGpHemu64r1TtCJB/yiYvQacgZhnmA5JC4Kk6uRHNzhN0eOa98X1PK+JBbxmLGszzHPhrCX/uqi8rd",
+	"RsZ0Z3Sfnj6fHkeQDBU4fmJJshGgHOaYeH4R8ZW7v4qP9yMPw84pSQR/ppEwTDlD9zlDf9Mko9Oasdyg",
+	"mBIzwF4kAgtUl+Wp70o9qpoTQXZ/ys2sMbg2KI5TWzOokWcxEtqgqa/b7Pj7nCqSAbY1UZouFLliio0z",
+	"qPHiFib/zJT+wS7nESG8qr+xAr7tifz5jJg27r5ex3xKr6AmgdXr+Xv3C8UWL/djRdEqHmNEpBG6EUdk",
+	"x+3QKJ27LkByBDyp/WKrckSBShy7vSEvY0iJK0WFTMsFmCau0pkBztFy0OkhMVRz1CPYMY/yIR8t9UMb",
+	"HZZN1UpJFEtXXsICDxA9Ct6ruT8Y1Nyi1bF7TmWDUGY0gaPmSLYuJ7eBLL6L18EgKJa+wkjqH1x5piWu",
+	"FgKR6pH+UsO5x2JXjfIxT8ynXO2bkGSJ92hPft3dIII/pG175ZLwh68W7ftSuZ/BduFaZaU0WieJU6GA",
+	"15Q/G85jS2eRmEq4P7Psf3GtYdZase+Gur4d5aOqZyshtWR/f3lTd1kLs80UHxJA+jYpZ7UedjKZgK0s",
+	"YK1xLQMIXJdk67Bq4krj1DBAd1nk3MzC+HTIDRvDNCC3Q1eivnzTBmmVfCysUJkB/tTgG/lT+EvD8Ym5",
+	"S3fPO1heqA3Mu75A110h2lorLOBiD4y2iiAlYCAqivfmDpxwmYmpMxBTA3+uZKsN1MW0VqMk+JZxBjDn",
+	"KXAj6blKWTNXAjRj3AA0WgaIC/elfGEBmimSF1hlCX8PAbQrT4r7eBxJqFEAdStJ6CBACvAk/gRSwlMy",
+	"fTwUp79gpxUXAO+D3WuQ7SD1lpDdr7UkCWrAF1UYJBdkhP1DRkcI2LiQkSHRI+flMFCcG+xjmlDln661",
+	"GxnyEwzvt8ZwmzJs+7KQnVL18GWFdwlitUW8HsFModFMSBujjjarIUe3jcUN6qphWDUI1+XfwpYk5Wth",
+	"JBzyRqtP7GkoiMiSQ5JIYXebiZhmNhMBWUme2zIgCkpWg+U1hhwT6bApddjobhHyVdlCJWS4WzJ+42ne",
+	"rrf0ra3o1nDuzegvflczeq2TTqinsjtvxm0Q1l/bhk51oH0uzXOSUaWJWvAYHoIa1OprrwzRs5B74p7c",
+	"CnLrlcG3u/oy59fA8LKK22z4ZGAyIthGu1Y5fpUryuV7bd+/vsWnnPkFy9QgzfGVVDEC3FaO0qumb+Pw",
+	"dkV01q+iTALavAA0PT3AAh7JF/hi7/dwBkabbUqTt4KD7e7/qESvKn6/3m/oehd3ok4KNAFb+ezkPZ2u",
+	"msA91sdncOznW4rrZWfvvy6BbZQa8ofbNAzblJUpGJSnVfO0B6G3/S+uE+/N+vB2T3gX23n6XHffe3j6",
+	"HhUxJimTgSD4kh6NGQ93q73Z2AXwr4wXT24sQjh6puwJnx+UhxzVey0y3wvZFkl+CNy49j78IEKcXFs/",
+	"canX/k5w913Bkz9fANU8FVmpA7m8PX+/dkdkx2yfxCLLADPkdiOitAQ6e5DbrdVXCOqdr0TBtcIUZC89",
+	"2kgo29mUTGBOML8DuSGN08qGYlPInXRo5OMhL0t/94iBaJvDghbzVMyxXXhG5bSuGHpPbVlWMYMryFYH",
+	"UTULQdzaZfVU4sVyvYogSLu7+QsT0QcUFjwOYe23jPL4IeQCWx5/TVLucQtbK0SNiAIq41SBjoiWlCvb",
+	"xh3t/QbEnGFFMT7NYMgreo79q9B84rCn3quKHGeZi4NIGZ8eIs0Y08QZpsrU2RTDGg15sbtwQROIlL7A",
+	"r5FQMGnKvst4Atc9ckxcAZZKuWNqyHFVVNX6BjxTjYqrRxjNjWhcWmHSsvHiswqJIxurhQEk2D9LWN+A",
+	"LZNaf4kwheEnRuEetRqgjUJE4AMu7ZaG1jvzomgDEdiKmz2dw7rRVSJAdsom9PaCvbHjT2AO3nu+NRV5",
+	"YqXmOElaMlsjGJ6kIksU2aEY0JwiB8xAa5AGUcjp2cXufWiZqhXaXKXTlMU4HxH2yjlWsTv3e+9Py4Pi",
+	"VDAs4zsWhc87aHsItg5nKkJ1utCo3qrVeUiwKNrIBiBZ/29U67BoA9LLohkpy4fcRc/DUSgkSxYca5Fw",
+	"MccaYN6qH6K4Z0UTfh7es7VUVfWJiea2gOuY4wIPDWM8vjrRGrmg2BdoKQ2owvq7e4erWk3rTeYXVU3N",
+	"xwSXRtXQFTBjkXLHSku6/EKnMFOQXYGKXNUALJxSCkiXAPnun5dA1ghSRFwvC+es9EG9WMOVFKqp3ZoX",
+	"jbh0xxhQf+JkZ/TLL7/80nX/jHYJc62wsFiXq5RlaOghUakwqq3VZ0dlC6SRwXI65L6HErlotKzFsl1Y",
+	"xHCrWNATLM6J4vULMrPlTrEr9IAkdKGqqNT9A5KKQqrdIzLypUBHZEBmQLlq1fzUNoTBMot6LM8oWl2t",
+	"swEqrnZnTHlVu/NoyO122vU5R1G9eCSGTNBMCTI159JEeMzOExMyNu+trMhTFcp9JI6yXD/3iUsQLDci",
+	"W0MmIgRFB6TIg7/ylTqJwaMk1PUgcE1CGOXokVQYk6RiytWuQax6eGZOpVarIzm2pDlBNtT/UtZvDsff",
+	"hYLd6jC/2a1Qm+DeSUSPzQnXg/f/nig5BFEu5lEtH8JX2mWaiBw43AMGhTmWflkAdUUdOVtk43Ns6DrX",
+	"jGZq5HICyCiXmAj++RIWn3+b61GrIoevFHZ+8fzbAyLkkJ/gX2PX1LCdfFcFSruwPD/UM0VGTKmRZbCq",
+	"GI+M0DzkenWn0YiMaJHYACJDDYEnuWDIVj6c/xyREVznozJzo+SoQ05ToElERr9pNnImKiNiOI+94/H1",
+	"5N4R2sYUZhExhbIKnx4O+ejLsMMSW4Wv1+sNOxEZIkYufSVFVv/qZkR2mCYZNaoU4+7qna6FqWzWYGdj",
+	"nmJaKFC7PXLsYmSpYQFSdzN2BYkrolqvXOYuZbzwOZOXsBjyHQVARuF6m6Pdlay3XsbhdlXxrrvz+bw7",
+	"EXLWLWQG3FxZcotAI4S1VxVc/nHr5bWvIJR4+uSM+ncsqPfm+Pw9+Y7Gl8ATcgHyCi0h9mw8mm4qWBrM",
+	"y13pmnojMJcmBq6zRZkI6qMEyjDGSvKsem1hvqDPYTQybpnEiPbxcFLgOzmtp8Y+qg5Zn2idGlnu2p4Z",
+	"/KmMZ8duzYZuWeG2zjdQRfEFX0nCElSAy+zUVbBE1hkPGk0NGjDnJ+p/KSvs3/RrdrE1OexCVrmCopBW",
+	"T4s8S230uK9iz/PSw0IT342ZySGvgtajsoaEf9bwoQykj3czmgA5Ln+d+wT/OcNec0NeN+uJycTG+RqG",
+	"AomtwGqgv+DIGYxsjERt52BwsNsjH1OWQS3p12ioziYYEaouyyR5IkEX0pYl3tkfDJBrNW8yFVliC0rb",
+	"LAHGMU8/Brd7W+GFaWujdCW1yQgf7jLexWeDvp7vSjvorV29b3+8cI0UtoiuQR33NZoeHymLsdrJHy2V",
+	"EZPtl7pnEZphoUtvJn66LMaTpZVENuwR00u+VgC4l4ayfMdaVNWhnynCBe+q0tbly4csNVx7Cqq8MkZ6",
+	"WUjzAStEFFqxBEKZbY4iOZLj3+hyobtTmzA7WikNbIjAfiQCFH2N7f4a2/3ni+3+IwVrf6X6NbuUBfKW",
+	"2caVRrtN8PXTEPztgrQb5HlxT+L8ewV1L4udf4yQ7q/Ys2VYNpusRCvXCe+pMGebEO4SY55WlfrfFC7+",
+	"xwbmMvYvzAfuFZ3+yAC+KYr91Fa1UCnNwTv8msVC3QhWoWHBIhg2XsGVWrJ+xUClgx55K3z5B8qJa4xr",
+	"6+zakhiCO4cDHfIcpBK8ZYTBZGo01VSlmw4GByti3kvMvWvY+9Mg8GNGyH9F40bEjftky+CtwWrzAG0F",
+	"0T8g4qKTum8jSFabUN+KMt6bAySQHNWiSZbL7JKpsJb6VjlpZzjtDfmx9bSOzQXYSgDN7XPMKQkFwSD6",
+	"ucoDfMhHx7ZH4X9s9EyPYN0Es59Z7kqLYn4MxcX2yDGZS8Gnkcf7qMJ663Ec8iJ3rkwM/sfHmzExUR39",
+	"0SxR60XIhe6areZomRjyY429gn3tVBsEhNk6znGbJBINdtx+7SJ08ER3DvZfIr0b8tE5aLnoHhsle7Rr",
+	"HbXeMZ1RpRXZK72puPIyzsietGtqGS7kYy7/seN57Cy/k+203pY0qIEuNdVF+IpKl2GJKIltXHaPWviP",
+	"HahzsP/yFmH2D+hffJcDd1hWO0jvYynDCreOnVhDrpLbVGGwDYufvhbDV7PPV7PPA5l9KuwhsbgCeauE",
+	"+7VI1uqhuwHTtjPtLKPck2Xhf7XB/P6p7s6m0oLZJYPKw4BlW61cC4yV+vW4EZV/Ea3oUbScADELRAL5",
+	"TNL7gUxTXGl2Zv/1kyEX2Lgx2MNDo1d9DEkCCfFB/jujqSCy4KTXp3nej2dJHxse4DCj3U7UKWTm2rgf",
+	"9vt7+3/rDXqD3t7ht4NvB6iOu80sz3YmxRhs5XZM6xxTzJCWVi8QMk4Be/EJqdB+UQMH5+fznbGq3pJt",
+	"fxXeCUYidhlfsq84/a42lI9eDY9TU+yqDvO+JMAPPo+NzFmW2ZhuSuKUZckzw9OkKKZV+ewht1K1izMx",
+	"aF7ZktxfNkjbNa6v1uhSLdtL/Fg1j1kCLfvKocvBM8pnI9ItKhOeyvieetCP60XS6G2zoQSCW6rTzdtL",
+	"bTbKxLOq4t0x/L0MspqnznQFie2d72MsrEFsyNGApsIWNHvIqBxqegkoKXTH4hqSUHXb+tJDNob2Pi6q",
+	"3KHDpbAoVWAZWvPbUSMDoIpO8AGbBgiH3BokMGZpgmr43ouu1W6XNQxDQ8r6Kkhl5tRn+DQ24cnHpguo",
+	"U1pLmlaETrpgqJpFQvXCZxY6rePEiOW+wWYtMrjsphLhddtYaJsVgcdGM8xjauG8kKFpXtc6JWPnbsGz",
+	"RY8cj5X5BmPJDPDkZX/v2rj1Pso3n27+JwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

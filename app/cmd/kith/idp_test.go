@@ -72,6 +72,7 @@ func productionEnv(idp *fakeIdP, extra map[string]string) map[string]string {
 	env := map[string]string{
 		"KITH_MODE": "production", "KITH_STORE": "sqlite",
 		"KITH_OIDC_ISSUER": idp.issuer, "KITH_PUBLIC_URL": "https://kith.test",
+		"KITH_SHARE_CODE_KEY": "c2hhcmUtY29kZS1rZXktZm9yLXRlc3RzLW9ubHktMzJieXRlcw==",
 	}
 	for k, v := range extra {
 		env[k] = v
