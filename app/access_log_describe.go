@@ -11,6 +11,9 @@ import (
 // basis, what. It is English for now; the app may build its own from the fields.
 func DescribeEvent(e audit.Event) string {
 	who := describeActor(e.Actor)
+	if e.Actor.Kind == audit.ActorViewer && e.Label != "" {
+		who = fmt.Sprintf("%s, with your share code %q,", who, e.Label)
+	}
 	what := describeCategories(e.Categories)
 	switch e.Action {
 	case "record.summary.read":
@@ -33,6 +36,12 @@ func DescribeEvent(e audit.Event) string {
 		return fmt.Sprintf("%s used emergency access to your record, saying: %q", who, e.Reason)
 	case "break-glass.requested":
 		return who + " asked for emergency access; it was refused because you have switched emergency access off"
+	case "share-code.issued":
+		return "You made a share code for " + what
+	case "share-code.revoked":
+		return "You ended a share code for " + what
+	case "share-code.redeemed":
+		return who + " opened a share code for " + what
 	case "settings.changed":
 		if strings.Contains(e.Query, "breakGlassAllowed=false") {
 			return "You switched emergency access off"
@@ -67,6 +76,13 @@ func describeActor(a audit.Actor) string {
 		return fmt.Sprintf("%s (%s) at %s", a.PractitionerName, a.PractitionerRole, org)
 	case audit.ActorOperator:
 		return "A Kith operator"
+	case audit.ActorViewer:
+		switch {
+		case a.PractitionerName != "" && a.PractitionerRole != "":
+			return fmt.Sprintf("%s (%s)", a.PractitionerName, a.PractitionerRole)
+		case a.PractitionerName != "":
+			return a.PractitionerName
+		}
 	}
 	return "Someone"
 }

@@ -179,6 +179,7 @@ func accessEventView(it app.AccessLogItem) api.AccessEvent {
 			OrganisationName: optional(e.Actor.OrganisationName), PractitionerName: optional(e.Actor.PractitionerName),
 			PractitionerRole: optional(e.Actor.PractitionerRole)},
 		Route: optional(e.Route), Query: optional(e.Query), EntryId: optional(e.EntryID), Reason: optional(e.Reason),
+		Label: optional(e.Label),
 		Alert: &alert, ReportNote: optional(e.Report.Note),
 	}
 	if e.Basis != "" {

@@ -17,6 +17,7 @@ type logEvent struct {
 	Alert       string   `json:"alert"`
 	Categories  []string `json:"categories"`
 	Reason      string   `json:"reason"`
+	Label       string   `json:"label"`
 	EntryID     string   `json:"entryId"`
 	Route       string   `json:"route"`
 	Description string   `json:"description"`

@@ -55,6 +55,14 @@ func eachStore(t *testing.T, test func(t *testing.T, opts ...option)) {
 	t.Run("mongodb", func(t *testing.T) { test(t, onMongo) })
 }
 
+// withEnv sets one variable.
+func withEnv(name, value string) option {
+	return func(env map[string]string, _ *syncBuffer) *slog.Logger {
+		env[name] = value
+		return nil
+	}
+}
+
 // inProduction runs without the development issuer, as production does.
 func inProduction(env map[string]string, _ *syncBuffer) *slog.Logger {
 	env["KITH_DEV_ISSUER"] = "false"
