@@ -8,8 +8,10 @@ import (
 	"github.com/kith-health/kith/adapters/httpapi/api"
 )
 
-// infrastructureRoutes are served outside the spec on purpose: they are not JSON APIs.
-var infrastructureRoutes = []string{"GET /metrics", "GET /openapi.yaml"}
+// infrastructureRoutes are served outside the spec on purpose: they are not JSON
+// APIs (metrics, the spec itself, the clinician viewer's web pages).
+var infrastructureRoutes = []string{"GET /metrics", "GET /openapi.yaml",
+	"GET /view", "POST /view", "GET /view/record", "GET /view/record/:category", "POST /view/finish", "GET /view/static/viewer.css"}
 
 // specOperations lists "METHOD /path" for every operation in openapi.yaml, with
 // {param} in Fiber's :param form.
@@ -58,15 +60,24 @@ func TestRoutesAndSpecDoNotDrift(t *testing.T) {
 // Path parameters name Amelia's things (her NHS number, an allergy of hers, a grant
 // and an event of hers), so "another patient" is refused them as not found.
 var authorizationMatrix = map[string]map[string]int{
-	"GET /healthz":               everyone(200),
-	"GET /readyz":                everyone(200),
-	"GET /metrics":               everyone(200),
-	"GET /openapi.yaml":          everyone(200),
-	"GET /.well-known/jwks.json": everyone(200),
-	"GET /dev/principals":        everyone(200),
-	"POST /dev/tokens":           everyone(422),
-	"POST /v1/oauth/token":       everyone(422),
-	"GET /v1/me":                 only(200, "patient", "another-patient", "patient-p5", "patient-p0"),
+	"GET /healthz":      everyone(200),
+	"GET /readyz":       everyone(200),
+	"GET /metrics":      everyone(200),
+	"GET /openapi.yaml": everyone(200),
+	// The viewer's pages go by the session cookie alone: a bearer token of any kind
+	// opens nothing, and without the cookie the record pages send the viewer to
+	// the code form.
+	"GET /view":                   everyone(200),
+	"POST /view":                  everyone(422),
+	"GET /view/record":            everyone(303),
+	"GET /view/record/:category":  everyone(303),
+	"POST /view/finish":           everyone(200),
+	"GET /view/static/viewer.css": everyone(200),
+	"GET /.well-known/jwks.json":  everyone(200),
+	"GET /dev/principals":         everyone(200),
+	"POST /dev/tokens":            everyone(422),
+	"POST /v1/oauth/token":        everyone(422),
+	"GET /v1/me":                  only(200, "patient", "another-patient", "patient-p5", "patient-p0"),
 	// The record: P9 patients only, each their own; P5 and P0 get 403 identity-level-too-low.
 	"GET /v1/me/record/summary":          only(200, "patient", "another-patient"),
 	"GET /v1/me/record/entries":          only(200, "patient", "another-patient"),
@@ -170,7 +181,7 @@ func testAuthorizationMatrix(t *testing.T, opts ...option) {
 		}
 		method, path, _ := strings.Cut(op, " ")
 		path = strings.NewReplacer(":odsCode", "RR8", ":entryId", w.allergyID, ":nhsNumber", ameliaNHS,
-			":grantId", w.spareGrantID, ":eventId", w.eventID, ":shareCodeId", w.spareShareCodeID).Replace(path)
+			":grantId", w.spareGrantID, ":eventId", w.eventID, ":shareCodeId", w.spareShareCodeID, ":category", "allergies").Replace(path)
 		for _, caller := range callerKinds {
 			var body any
 			var headers []string

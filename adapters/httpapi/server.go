@@ -34,6 +34,9 @@ type Config struct {
 		prometheus.Registerer
 		prometheus.Gatherer
 	}
+	// Pages adds routes served outside the spec (the clinician viewer's web pages),
+	// behind the same request ids, metrics and logs.
+	Pages        func(fiber.Router)
 	BodyLimit    int
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
@@ -80,6 +83,9 @@ func New(cfg Config) (*fiber.App, error) {
 	})
 	f.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{})))
 
+	if cfg.Pages != nil {
+		cfg.Pages(f)
+	}
 	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now}
 	api.RegisterHandlersWithOptions(f, api.NewStrictHandler(h, nil), api.FiberServerOptions{
 		HandlerMiddlewares: []api.HandlerMiddlewareFunc{

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/kith-health/kith/adapters/httpapi"
 	"github.com/kith-health/kith/adapters/synthetic"
+	"github.com/kith-health/kith/adapters/web"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/app/config"
 )
@@ -66,6 +68,11 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	if id.dev != nil {
 		hc.DevIssuer = id.dev
 	}
+	viewer, err := web.New(a, strings.HasPrefix(cfg.BaseURL(), "https://"), log)
+	if err != nil {
+		return nil, err
+	}
+	hc.Pages = viewer.Register
 	srv, err := httpapi.New(hc)
 	if err != nil {
 		return nil, err
