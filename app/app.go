@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -26,6 +27,8 @@ type App struct {
 	// NHS number they look the patient up by.
 	requireBirthDate bool
 	shares           ShareCodeSettings
+	pusher           Pusher
+	alerts           AlertSettings
 }
 
 // Limits bound what one request may make Kith do.
@@ -69,7 +72,7 @@ func New(store Store, clock Clock, opts ...Option) (*App, error) {
 		return nil, errors.New("app: no clock")
 	}
 	a := &App{store: store, now: clock, newID: NewID, sensitivity: record.DefaultSensitivity(),
-		limits: DefaultLimits, publicURL: "urn:kith"}
+		limits: DefaultLimits, publicURL: "urn:kith", alerts: DefaultAlertSettings}
 	for _, o := range opts {
 		o(a)
 	}
@@ -79,3 +82,5 @@ func New(store Store, clock Clock, opts ...Option) (*App, error) {
 // NewID returns a UUIDv7: unique across nodes and ordered by time, so ids make
 // stable cursors.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func isNotFound(err error) bool { return errors.Is(err, fault.ErrNotFound) }

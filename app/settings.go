@@ -32,13 +32,22 @@ func (a *App) ChangeSettings(ctx context.Context, caller identity.Principal, wan
 		return patient.Settings{}, fault.Invalid("breakGlassAllowed", "required")
 	}
 	s := *want
+	switch s.AlertMode {
+	case "", patient.AlertEveryView, patient.AlertFirstView: // "" keeps the mode as it is
+	default:
+		return patient.Settings{}, fault.Invalid("alertMode", "oneof=every-view first-view")
+	}
 	if _, err := a.Me(ctx, caller); err != nil {
 		return patient.Settings{}, err
 	}
 	changed := false
 	p, err := a.store.UpdatePatient(ctx, owner, func(p *patient.Patient) error {
-		changed = p.Settings != s
-		p.Settings = s
+		next := s
+		if next.AlertMode == "" {
+			next.AlertMode = p.Settings.AlertMode
+		}
+		changed = p.Settings != next
+		p.Settings = next
 		return nil
 	})
 	if err != nil || !changed {
@@ -47,7 +56,8 @@ func (a *App) ChangeSettings(ctx context.Context, caller identity.Principal, wan
 	_, err = a.RecordAccess(ctx, audit.Event{
 		PatientID: owner, Actor: audit.Actor{Kind: audit.ActorPatient, ID: owner},
 		Action: "settings.changed", Basis: string(access.BasisSelf),
-		Query: "breakGlassAllowed=" + strconv.FormatBool(s.BreakGlassAllowed), Outcome: audit.OutcomeDone,
+		Query:   "breakGlassAllowed=" + strconv.FormatBool(s.BreakGlassAllowed) + "&alertMode=" + string(s.AlertMode),
+		Outcome: audit.OutcomeDone,
 	})
 	return p.Settings, err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kith-health/kith/domain/access"
+	"github.com/kith-health/kith/domain/alert"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/keyring"
 	"github.com/kith-health/kith/domain/organisation"
@@ -29,6 +30,7 @@ type Store interface {
 	GrantStore
 	ShareCodeStore
 	AttemptStore
+	AlertStore
 
 	// Ping reports whether the store can serve requests now (fault.ErrUnavailable if not).
 	Ping(ctx context.Context) error
@@ -260,6 +262,45 @@ type AttemptStore interface {
 	// returns how many the window now holds. Windows older than keepUntil may be
 	// forgotten.
 	CountAttempt(ctx context.Context, key string, window time.Time, keepUntil time.Time) (int, error)
+}
+
+// AlertStore keeps what push alerts need: the patients' devices, the alert state of
+// access events, and the windows in which one viewer's accesses coalesce.
+type AlertStore interface {
+	// ClaimAlerts claims up to limit events, oldest first, whose alert is pending,
+	// or claimed by a dispatcher whose lease ran out before now: each becomes
+	// claimed by claimant until leaseUntil, its attempts counted up by one. Each
+	// event is claimed by one dispatcher at a time. This one query spans patients.
+	ClaimAlerts(ctx context.Context, claimant string, now, leaseUntil time.Time, limit int) ([]audit.Event, error)
+
+	// FinishAlert sets the alert state of a claimed event, if claimant still holds
+	// it; fault.ErrConflict if not (its lease ran out and another took it).
+	FinishAlert(ctx context.Context, patientID, eventID, claimant string, state audit.AlertState) error
+
+	// ParkedAlerts lists events whose alert was parked, newest first, for operators.
+	ParkedAlerts(ctx context.Context, limit int) ([]audit.Event, error)
+
+	// AlertWindowOpen reports whether an alert about key (a viewer of the patient's
+	// record) was sent in a window that lasts beyond now.
+	AlertWindowOpen(ctx context.Context, patientID, key string, now time.Time) (bool, error)
+
+	// OpenAlertWindow records that an alert about key was sent, so its window lasts
+	// until until. Idempotent.
+	OpenAlertWindow(ctx context.Context, patientID, key string, until time.Time) error
+
+	// PutDevice stores a device, or refreshes the one with its id (same patient and
+	// token): app version, locale and RefreshedAt change, CreatedAt stays. It reports
+	// whether the device is new.
+	PutDevice(ctx context.Context, d alert.Device) (alert.Device, bool, error)
+
+	// Devices lists the patient's devices, oldest first.
+	Devices(ctx context.Context, patientID string) ([]alert.Device, error)
+
+	// DeleteDevice removes one. fault.ErrNotFound if the patient has no such device.
+	DeleteDevice(ctx context.Context, patientID, id string) error
+
+	// DeleteStaleDevices removes devices not refreshed since before, and says how many.
+	DeleteStaleDevices(ctx context.Context, before time.Time) (int64, error)
 }
 
 // EntryQuery filters EntryHeads. Zero values do not filter.

@@ -90,7 +90,7 @@ func (h *handlers) GetSettings(ctx context.Context, _ api.GetSettingsRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.GetSettings200JSONResponse{BreakGlassAllowed: s.BreakGlassAllowed}, nil
+	return api.GetSettings200JSONResponse{BreakGlassAllowed: s.BreakGlassAllowed, AlertMode: api.AlertMode(s.AlertMode)}, nil
 }
 
 func (h *handlers) PutSettings(ctx context.Context, req api.PutSettingsRequestObject) (api.PutSettingsResponseObject, error) {
@@ -103,12 +103,15 @@ func (h *handlers) PutSettings(ctx context.Context, req api.PutSettingsRequestOb
 	var want *patient.Settings
 	if req.Body.BreakGlassAllowed != nil {
 		want = &patient.Settings{BreakGlassAllowed: *req.Body.BreakGlassAllowed}
+		if req.Body.AlertMode != nil {
+			want.AlertMode = patient.AlertMode(*req.Body.AlertMode)
+		}
 	}
 	s, err := h.app.ChangeSettings(ctx, caller, want)
 	if err != nil {
 		return nil, err
 	}
-	return api.PutSettings200JSONResponse{BreakGlassAllowed: s.BreakGlassAllowed}, nil
+	return api.PutSettings200JSONResponse{BreakGlassAllowed: s.BreakGlassAllowed, AlertMode: api.AlertMode(s.AlertMode)}, nil
 }
 
 func (h *handlers) GetAccessLog(ctx context.Context, req api.GetAccessLogRequestObject) (api.GetAccessLogResponseObject, error) {
@@ -169,9 +172,9 @@ func grantView(g app.GrantView) api.Grant {
 
 func accessEventView(it app.AccessLogItem) api.AccessEvent {
 	e := it.Event
-	alert := api.AccessEventAlertNone
-	if e.Alert == audit.AlertPending {
-		alert = api.AccessEventAlertPending
+	alert := api.AccessEventAlert(e.Alert)
+	if e.Alert == audit.AlertNone {
+		alert = api.AccessEventAlertNone
 	}
 	out := api.AccessEvent{
 		Id: e.ID, At: e.At, Action: e.Action, Outcome: api.AccessEventOutcome(e.Outcome), Description: it.Description,

@@ -24,6 +24,7 @@ type accessWorld struct {
 	eventID                     string
 	// viewer reads through a share code of Amelia's covering allergies.
 	viewer, shareCodeID, spareShareCodeID string
+	deviceID                              string
 }
 
 func newAccessWorld(t *testing.T, s *testServer) *accessWorld {
@@ -59,6 +60,7 @@ func newAccessWorld(t *testing.T, s *testServer) *accessWorld {
 	code, w.shareCodeID = w.share(t, s, map[string]any{"categories": []string{"allergies"}, "label": "For the matrix"})
 	_, w.spareShareCodeID = w.share(t, s, map[string]any{"categories": []string{"allergies"}})
 	w.viewer = s.redeem(t, code, 200)["access_token"].(string)
+	w.deviceID = s.registerDevice(t, w.amelia, "fcm-token-world")
 	log := s.do("GET", "/v1/me/access-log?limit=1", w.amelia, nil).json(t)
 	w.eventID = log["events"].([]any)[0].(map[string]any)["id"].(string)
 	return w

@@ -15,6 +15,7 @@ type handlers struct {
 	app       *app.App
 	devIssuer DevIssuer
 	keys      KeyPublisher
+	inbox     PushInbox
 	log       *slog.Logger
 	now       func() time.Time
 }

@@ -98,13 +98,19 @@ var authorizationMatrix = map[string]map[string]int{
 	"GET /v1/org/access-reports":             only(200, "org-with-grant", "org-expired-grant", "org-without-grant"),
 	// Share codes: patients issue them; anyone may redeem (organisation staff with
 	// their token, for codes bound to them); a viewer session reads what was shared.
-	"GET /v1/me/share-codes":                       only(200, "patient", "another-patient"),
-	"POST /v1/me/share-codes":                      only(422, "patient", "another-patient"),
-	"POST /v1/me/share-codes/:shareCodeId/revoke":  with(only(200, "patient"), 404, "another-patient"),
-	"POST /v1/share/redeem":                        with(only(422, "org-with-grant", "org-expired-grant", "org-without-grant"), 422, "anonymous"),
-	"GET /v1/shared/record/summary":                only(200, "viewer"),
-	"GET /v1/shared/record/entries":                only(200, "viewer"),
-	"GET /v1/shared/record/entries/:entryId":       only(200, "viewer"),
+	"GET /v1/me/share-codes":                      only(200, "patient", "another-patient"),
+	"POST /v1/me/share-codes":                     only(422, "patient", "another-patient"),
+	"POST /v1/me/share-codes/:shareCodeId/revoke": with(only(200, "patient"), 404, "another-patient"),
+	"POST /v1/share/redeem":                       with(only(422, "org-with-grant", "org-expired-grant", "org-without-grant"), 422, "anonymous"),
+	"GET /v1/shared/record/summary":               only(200, "viewer"),
+	"GET /v1/shared/record/entries":               only(200, "viewer"),
+	"GET /v1/shared/record/entries/:entryId":      only(200, "viewer"),
+	// Alerts: each patient their own devices; the development inbox is public, as
+	// the other development routes are, and absent in production.
+	"GET /v1/me/devices":                           only(200, "patient", "another-patient"),
+	"POST /v1/me/devices":                          only(422, "patient", "another-patient"),
+	"DELETE /v1/me/devices/:deviceId":              with(only(204, "patient"), 404, "another-patient"),
+	"GET /dev/push-inbox":                          everyone(200),
 	"POST /v1/org/patients/:nhsNumber/break-glass": only(422, "org-with-grant", "org-expired-grant", "org-without-grant"),
 	// Organisations read under a grant in force; every other organisation hears
 	// "not found", as for a person unknown to Kith.
@@ -181,7 +187,7 @@ func testAuthorizationMatrix(t *testing.T, opts ...option) {
 		}
 		method, path, _ := strings.Cut(op, " ")
 		path = strings.NewReplacer(":odsCode", "RR8", ":entryId", w.allergyID, ":nhsNumber", ameliaNHS,
-			":grantId", w.spareGrantID, ":eventId", w.eventID, ":shareCodeId", w.spareShareCodeID, ":category", "allergies").Replace(path)
+			":grantId", w.spareGrantID, ":eventId", w.eventID, ":shareCodeId", w.spareShareCodeID, ":category", "allergies", ":deviceId", w.deviceID).Replace(path)
 		for _, caller := range callerKinds {
 			var body any
 			var headers []string

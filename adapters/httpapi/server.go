@@ -26,6 +26,8 @@ type Config struct {
 	Verifier TokenVerifier
 	// DevIssuer is set only in development mode; without it the /dev routes are 404.
 	DevIssuer DevIssuer
+	// PushInbox is set only in development; without it /dev/push-inbox is 404.
+	PushInbox PushInbox
 	// Keys publishes Kith's signing keys at /.well-known/jwks.json.
 	Keys   KeyPublisher
 	Logger *slog.Logger
@@ -86,7 +88,7 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Pages != nil {
 		cfg.Pages(f)
 	}
-	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now}
+	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, inbox: cfg.PushInbox, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now}
 	api.RegisterHandlersWithOptions(f, api.NewStrictHandler(h, nil), api.FiberServerOptions{
 		HandlerMiddlewares: []api.HandlerMiddlewareFunc{
 			authenticate(cfg.Verifier, publicOperations(spec), allowedCallers(spec), cfg.Logger),

@@ -40,10 +40,15 @@ type accessEventRecord struct {
 	Hash             string        `bson:"hash"`
 	// Outside the hash: they change after the event is sealed. reported_at is absent
 	// until the patient reports the event, so access_events_reported (sparse) holds
-	// only reported events.
-	Alert      string         `bson:"alert,omitempty"`
-	ReportedAt *bson.DateTime `bson:"reported_at,omitempty"`
-	ReportNote string         `bson:"report_note,omitempty"`
+	// only reported events. alert_lease and alert_claimant are there only while a
+	// dispatcher holds the alert (see alerts.go); the claimant is the store's own
+	// business, so it has no place in audit.Event and is never read back.
+	Alert         string         `bson:"alert,omitempty"`
+	AlertAttempts int            `bson:"alert_attempts,omitempty"`
+	AlertLease    *bson.DateTime `bson:"alert_lease,omitempty"`
+	AlertClaimant string         `bson:"alert_claimant,omitempty"`
+	ReportedAt    *bson.DateTime `bson:"reported_at,omitempty"`
+	ReportNote    string         `bson:"report_note,omitempty"`
 }
 
 func toAccessEventRecord(e audit.Event) accessEventRecord {
@@ -54,7 +59,11 @@ func toAccessEventRecord(e audit.Event) accessEventRecord {
 		PractitionerName: e.Actor.PractitionerName, PractitionerRole: e.Actor.PractitionerRole,
 		Action: e.Action, Basis: e.Basis, Categories: e.Categories, Route: e.Route,
 		Query: e.Query, EntryID: e.EntryID, GrantIDs: e.GrantIDs, Reason: e.Reason, Label: e.Label, Outcome: e.Outcome,
-		PrevHash: e.PrevHash, Hash: e.Hash, Alert: string(e.Alert),
+		PrevHash: e.PrevHash, Hash: e.Hash, Alert: string(e.Alert), AlertAttempts: e.AlertAttempts,
+	}
+	if !e.AlertLease.IsZero() {
+		lease := bson.NewDateTimeFromTime(e.AlertLease)
+		r.AlertLease = &lease
 	}
 	if !e.Report.At.IsZero() {
 		at := bson.NewDateTimeFromTime(e.Report.At)
@@ -73,7 +82,10 @@ func (r accessEventRecord) event() audit.Event {
 		},
 		Action: r.Action, Basis: r.Basis, Categories: r.Categories, Route: r.Route,
 		Query: r.Query, EntryID: r.EntryID, GrantIDs: r.GrantIDs, Reason: r.Reason, Label: r.Label, Outcome: r.Outcome,
-		PrevHash: r.PrevHash, Hash: r.Hash, Alert: audit.AlertState(r.Alert),
+		PrevHash: r.PrevHash, Hash: r.Hash, Alert: audit.AlertState(r.Alert), AlertAttempts: r.AlertAttempts,
+	}
+	if r.AlertLease != nil {
+		e.AlertLease = r.AlertLease.Time().UTC()
 	}
 	if r.ReportedAt != nil {
 		e.Report = audit.Report{At: r.ReportedAt.Time().UTC(), Note: r.ReportNote}

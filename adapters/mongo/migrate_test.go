@@ -78,19 +78,28 @@ func TestMigrate(t *testing.T) {
 		if _, err := s.Migrate(ctx(t)); err != nil {
 			t.Fatal(err)
 		}
-		for coll, name := range map[string]string{
-			"access_events":   "access_events_by_chain",
-			"grants":          "grants_by_request_key",
-			"share_codes":     "share_codes_by_hash",
-			"viewer_sessions": "viewer_sessions_by_token",
+		for _, ix := range []struct {
+			coll, name string
+			unique     bool
+		}{
+			{"access_events", "access_events_by_chain", true},
+			{"grants", "grants_by_request_key", true},
+			{"share_codes", "share_codes_by_hash", true},
+			{"viewer_sessions", "viewer_sessions_by_token", true},
+			{"access_events", "access_events_alerts", false},
+			{"devices", "devices_by_patient", false},
+			{"devices", "devices_by_refresh", false},
 		} {
-			specs, err := collection(t, uri, database, coll).Indexes().ListSpecifications(ctx(t))
+			specs, err := collection(t, uri, database, ix.coll).Indexes().ListSpecifications(ctx(t))
 			if err != nil {
 				t.Fatal(err)
 			}
-			i := slices.IndexFunc(specs, func(s driver.IndexSpecification) bool { return s.Name == name })
-			if i < 0 || specs[i].Unique == nil || !*specs[i].Unique {
-				t.Fatalf("%s has no unique index %s: %+v", coll, name, specs)
+			i := slices.IndexFunc(specs, func(s driver.IndexSpecification) bool { return s.Name == ix.name })
+			if i < 0 {
+				t.Fatalf("%s has no index %s: %+v", ix.coll, ix.name, specs)
+			}
+			if unique := specs[i].Unique != nil && *specs[i].Unique; unique != ix.unique {
+				t.Fatalf("%s: index %s unique = %v, want %v", ix.coll, ix.name, unique, ix.unique)
 			}
 		}
 	})

@@ -29,6 +29,9 @@ type patientRecord struct {
 	// BreakGlassRefused is stored rather than "allowed" so that accounts stored
 	// before the setting existed read as allowed, the default.
 	BreakGlassRefused bool `bson:"break_glass_refused,omitempty"`
+	// AlertMode is absent on accounts stored before alert preferences existed; they
+	// read as the default (see alertModeOr).
+	AlertMode string `bson:"alert_mode,omitempty"`
 }
 
 func toPatientRecord(p patient.Patient) patientRecord {
@@ -36,6 +39,7 @@ func toPatientRecord(p patient.Patient) patientRecord {
 		ID: p.ID, Issuer: p.Issuer, Subject: p.Subject,
 		NHSNumber: p.NHSNumber.Value(), BirthDate: p.BirthDate.Value(), Proofing: string(p.Proofing),
 		Given: p.Name.Given, Family: p.Name.Family, BreakGlassRefused: !p.Settings.BreakGlassAllowed,
+		AlertMode: string(p.Settings.AlertMode),
 		CreatedAt: bson.NewDateTimeFromTime(p.CreatedAt), UpdatedAt: bson.NewDateTimeFromTime(p.UpdatedAt),
 		Version: p.Version,
 	}
@@ -47,7 +51,7 @@ func (r patientRecord) patient() patient.Patient {
 		NHSNumber: patient.NHSNumber(r.NHSNumber), BirthDate: patient.BirthDate(r.BirthDate),
 		Name:      patient.Name{Given: r.Given, Family: r.Family},
 		Proofing:  patient.ProofingLevel(r.Proofing),
-		Settings:  patient.Settings{BreakGlassAllowed: !r.BreakGlassRefused},
+		Settings:  patient.Settings{BreakGlassAllowed: !r.BreakGlassRefused, AlertMode: alertModeOr(r.AlertMode)},
 		CreatedAt: r.CreatedAt.Time().UTC(), UpdatedAt: r.UpdatedAt.Time().UTC(),
 		Version: r.Version,
 	}
@@ -133,4 +137,12 @@ func (s *Store) PatientIDs(ctx context.Context, after string, limit int) ([]stri
 		ids[i] = r.ID
 	}
 	return ids, nil
+}
+
+// alertModeOr reads accounts stored before alert preferences existed as the default.
+func alertModeOr(stored string) patient.AlertMode {
+	if stored == "" {
+		return patient.AlertEveryView
+	}
+	return patient.AlertMode(stored)
 }

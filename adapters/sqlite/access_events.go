@@ -36,9 +36,12 @@ type accessEventDoc struct {
 	PrevHash         string   `json:"prevHash,omitempty"`
 	Hash             string   `json:"hash"`
 	// Outside the hash: they change after the event is sealed.
-	Alert      string `json:"alert,omitempty"`
-	ReportedAt *int64 `json:"reportedAt,omitempty"`
-	ReportNote string `json:"reportNote,omitempty"`
+	Alert         string `json:"alert,omitempty"`
+	AlertAttempts int    `json:"alertAttempts,omitempty"`
+	AlertLease    int64  `json:"alertLease,omitempty"`
+	AlertClaimant string `json:"alertClaimant,omitempty"`
+	ReportedAt    *int64 `json:"reportedAt,omitempty"`
+	ReportNote    string `json:"reportNote,omitempty"`
 }
 
 func toAccessEventDoc(e audit.Event) accessEventDoc {
@@ -49,7 +52,10 @@ func toAccessEventDoc(e audit.Event) accessEventDoc {
 		PractitionerRole: e.Actor.PractitionerRole,
 		Action:           e.Action, Basis: e.Basis, Categories: e.Categories, Route: e.Route, Outcome: e.Outcome,
 		Query: e.Query, EntryID: e.EntryID, GrantIDs: e.GrantIDs, Reason: e.Reason, Label: e.Label,
-		PrevHash: e.PrevHash, Hash: e.Hash, Alert: string(e.Alert),
+		PrevHash: e.PrevHash, Hash: e.Hash, Alert: string(e.Alert), AlertAttempts: e.AlertAttempts,
+	}
+	if !e.AlertLease.IsZero() {
+		d.AlertLease = e.AlertLease.UnixMilli()
 	}
 	if !e.Report.At.IsZero() {
 		at := e.Report.At.UnixMilli()
@@ -67,7 +73,10 @@ func (d accessEventDoc) event() audit.Event {
 		},
 		Action: d.Action, Basis: d.Basis, Categories: d.Categories, Route: d.Route, Outcome: d.Outcome,
 		Query: d.Query, EntryID: d.EntryID, GrantIDs: d.GrantIDs, Reason: d.Reason, Label: d.Label,
-		PrevHash: d.PrevHash, Hash: d.Hash, Alert: audit.AlertState(d.Alert),
+		PrevHash: d.PrevHash, Hash: d.Hash, Alert: audit.AlertState(d.Alert), AlertAttempts: d.AlertAttempts,
+	}
+	if d.AlertLease != 0 {
+		e.AlertLease = time.UnixMilli(d.AlertLease).UTC()
 	}
 	if d.ReportedAt != nil {
 		e.Report = audit.Report{At: time.UnixMilli(*d.ReportedAt).UTC(), Note: d.ReportNote}

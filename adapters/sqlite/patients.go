@@ -23,10 +23,11 @@ type patientDoc struct {
 	Proofing  string `json:"proofing"`
 	// BreakGlassRefused is stored rather than "allowed" so that accounts stored
 	// before the setting existed read as allowed, the default.
-	BreakGlassRefused bool  `json:"breakGlassRefused,omitempty"`
-	CreatedAt         int64 `json:"createdAt"`
-	UpdatedAt         int64 `json:"updatedAt"`
-	Version           int64 `json:"version"`
+	BreakGlassRefused bool   `json:"breakGlassRefused,omitempty"`
+	AlertMode         string `json:"alertMode,omitempty"`
+	CreatedAt         int64  `json:"createdAt"`
+	UpdatedAt         int64  `json:"updatedAt"`
+	Version           int64  `json:"version"`
 }
 
 func toPatientDoc(p patient.Patient) patientDoc {
@@ -34,6 +35,7 @@ func toPatientDoc(p patient.Patient) patientDoc {
 		ID: p.ID, Issuer: p.Issuer, Subject: p.Subject,
 		NHSNumber: p.NHSNumber.Value(), BirthDate: p.BirthDate.Value(), Proofing: string(p.Proofing),
 		Given: p.Name.Given, Family: p.Name.Family, BreakGlassRefused: !p.Settings.BreakGlassAllowed,
+		AlertMode: string(p.Settings.AlertMode),
 		CreatedAt: p.CreatedAt.UnixMilli(), UpdatedAt: p.UpdatedAt.UnixMilli(), Version: p.Version,
 	}
 }
@@ -44,7 +46,7 @@ func (d patientDoc) patient() patient.Patient {
 		NHSNumber: patient.NHSNumber(d.NHSNumber), BirthDate: patient.BirthDate(d.BirthDate),
 		Name:      patient.Name{Given: d.Given, Family: d.Family},
 		Proofing:  patient.ProofingLevel(d.Proofing),
-		Settings:  patient.Settings{BreakGlassAllowed: !d.BreakGlassRefused},
+		Settings:  patient.Settings{BreakGlassAllowed: !d.BreakGlassRefused, AlertMode: alertModeOr(d.AlertMode)},
 		CreatedAt: time.UnixMilli(d.CreatedAt).UTC(), UpdatedAt: time.UnixMilli(d.UpdatedAt).UTC(),
 		Version: d.Version,
 	}
@@ -139,4 +141,12 @@ func (s *Store) PatientIDs(ctx context.Context, after string, limit int) ([]stri
 		ids = append(ids, id)
 	}
 	return ids, translate("patient ids", rows.Err())
+}
+
+// alertModeOr reads accounts stored before alert preferences existed as the default.
+func alertModeOr(stored string) patient.AlertMode {
+	if stored == "" {
+		return patient.AlertEveryView
+	}
+	return patient.AlertMode(stored)
 }

@@ -39,8 +39,15 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	push, inbox, err := pusher(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	alerts := app.DefaultAlertSettings
+	alerts.Window, alerts.Poll = cfg.AlertWindow, cfg.AlertPoll
 	a, err := app.New(store, time.Now,
 		app.WithShareCodes(shares),
+		app.WithPush(push, alerts),
 		app.WithOrganisationTokens(id.assertions, id.kith),
 		app.WithPublicURL(cfg.BaseURL()),
 		app.WithBirthDateCheck(cfg.OrgLookupRequiresBirthDate))
@@ -58,6 +65,10 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 		}
 	}
 	go a.PurgeExpiredAssertionsEvery(ctx, time.Hour, log)
+	go a.PurgeStaleDevicesEvery(ctx, 24*time.Hour, log)
+	if push != nil {
+		go a.RunAlertDispatcher(ctx, claimantName(), log)
+	}
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -67,6 +78,9 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	}
 	if id.dev != nil {
 		hc.DevIssuer = id.dev
+	}
+	if inbox != nil {
+		hc.PushInbox = inbox
 	}
 	viewer, err := web.New(a, strings.HasPrefix(cfg.BaseURL(), "https://"), log)
 	if err != nil {

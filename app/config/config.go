@@ -67,6 +67,12 @@ type Config struct {
 	ShareCodeKey       Secret        `env:"KITH_SHARE_CODE_KEY"`
 	ShareAttemptLimit  int           `env:"KITH_SHARE_ATTEMPT_LIMIT, default=10"`
 	ShareAttemptWindow time.Duration `env:"KITH_SHARE_ATTEMPT_WINDOW, default=1m"`
+	// Push alerts through Firebase Cloud Messaging.
+	FCMCredentialsFile string        `env:"KITH_FCM_CREDENTIALS_FILE"`
+	FCMProjectID       string        `env:"KITH_FCM_PROJECT_ID"`
+	FCMEndpoint        string        `env:"KITH_FCM_ENDPOINT"`
+	AlertWindow        time.Duration `env:"KITH_ALERT_WINDOW, default=10m"`
+	AlertPoll          time.Duration `env:"KITH_ALERT_POLL_INTERVAL, default=250ms"`
 	TokenCacheSize     int           `env:"KITH_TOKEN_CACHE_SIZE, default=10000"`
 	LogLevel           string        `env:"KITH_LOG_LEVEL, default=info"`
 	LogFormat          string        `env:"KITH_LOG_FORMAT"`
@@ -209,6 +215,15 @@ func (c Config) Validate() error {
 		}
 	} else if c.Mode == Production {
 		bad("KITH_SHARE_CODE_KEY: production needs the share code key (openssl rand -base64 32), the same on every node")
+	}
+	if c.Mode == Production && c.FCMCredentialsFile == "" {
+		bad("KITH_FCM_CREDENTIALS_FILE: production needs a Firebase service account to push alerts")
+	}
+	if c.AlertWindow < 0 || c.AlertWindow > 24*time.Hour {
+		bad("KITH_ALERT_WINDOW=%s: must be between 0 and 24h", c.AlertWindow)
+	}
+	if c.AlertPoll < 10*time.Millisecond || c.AlertPoll > time.Minute {
+		bad("KITH_ALERT_POLL_INTERVAL=%s: must be between 10ms and 1m", c.AlertPoll)
 	}
 	if c.ShareAttemptLimit < 1 {
 		bad("KITH_SHARE_ATTEMPT_LIMIT=%d: must be at least 1", c.ShareAttemptLimit)

@@ -70,7 +70,7 @@ func TestProductionWithAnExplicitStoreIsValid(t *testing.T) {
 	c, err := load(map[string]string{"KITH_MODE": "production", "KITH_STORE": "mongodb",
 		"KITH_MONGODB_URI": "mongodb://user:hunter2@db.internal:27017",
 		"KITH_OIDC_ISSUER": "https://auth.login.nhs.uk", "KITH_PUBLIC_URL": "https://kith.example",
-		"KITH_SHARE_CODE_KEY": "c2hhcmUtY29kZS1rZXktZm9yLXRlc3RzLW9ubHktMzJieXRlcw=="})
+		"KITH_SHARE_CODE_KEY": "c2hhcmUtY29kZS1rZXktZm9yLXRlc3RzLW9ubHktMzJieXRlcw==", "KITH_FCM_CREDENTIALS_FILE": "/etc/kith/fcm.json"})
 	if err != nil {
 		t.Fatal(err)
 	}

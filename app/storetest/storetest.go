@@ -38,6 +38,8 @@ func Run(t *testing.T, open Open) {
 	t.Run("ScopedLists", func(t *testing.T) { testScopedLists(t, open) })
 	t.Run("ShareCodes", func(t *testing.T) { testShareCodes(t, open) })
 	t.Run("ShareCodeRaces", func(t *testing.T) { testShareCodeRaces(t, open) })
+	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open) })
+	t.Run("Devices", func(t *testing.T) { testDevices(t, open) })
 }
 
 func openStore(t *testing.T, open Open) app.Store {

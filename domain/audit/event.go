@@ -51,6 +51,15 @@ type AlertState string
 const (
 	AlertNone    AlertState = ""
 	AlertPending AlertState = "pending"
+	// AlertClaimed: a dispatcher holds it until AlertLease; after that another may.
+	AlertClaimed AlertState = "claimed"
+	AlertSent    AlertState = "sent"
+	// AlertCoalesced: folded into an alert already sent for the same viewer.
+	AlertCoalesced AlertState = "coalesced"
+	// AlertParked: it kept failing; an operator must look (kith admin parked-alerts).
+	AlertParked AlertState = "parked"
+	// AlertNoDevice: the patient had no device to tell.
+	AlertNoDevice AlertState = "no-device"
 )
 
 // Report is the patient saying "I don't recognise this". Like AlertState it is
@@ -88,6 +97,9 @@ type Event struct {
 
 	Alert  AlertState
 	Report Report
+	// AlertAttempts counts dispatch attempts; AlertLease is when a claim lapses.
+	AlertAttempts int
+	AlertLease    time.Time
 }
 
 // Validate checks what every event must say before it is sealed.

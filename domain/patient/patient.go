@@ -29,10 +29,21 @@ type Settings struct {
 	// BreakGlassAllowed lets an organisation without a grant take emergency access.
 	// On unless the patient switches it off.
 	BreakGlassAllowed bool
+	// AlertMode says when the patient's phone is told of a view: AlertEveryView
+	// (the default) or AlertFirstView. Emergency access is always told at once.
+	AlertMode AlertMode
 }
 
+// AlertMode is a patient's choice of push alerts.
+type AlertMode string
+
+const (
+	AlertEveryView AlertMode = "every-view"
+	AlertFirstView AlertMode = "first-view"
+)
+
 // DefaultSettings are a new account's.
-var DefaultSettings = Settings{BreakGlassAllowed: true}
+var DefaultSettings = Settings{BreakGlassAllowed: true, AlertMode: AlertEveryView}
 
 // Claims is what a verified identity token says about the person.
 type Claims struct {

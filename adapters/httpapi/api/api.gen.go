@@ -54,16 +54,31 @@ func (e AccessActorKind) Valid() bool {
 
 // Defines values for AccessEventAlert.
 const (
-	AccessEventAlertNone    AccessEventAlert = "none"
-	AccessEventAlertPending AccessEventAlert = "pending"
+	AccessEventAlertClaimed   AccessEventAlert = "claimed"
+	AccessEventAlertCoalesced AccessEventAlert = "coalesced"
+	AccessEventAlertNoDevice  AccessEventAlert = "no-device"
+	AccessEventAlertNone      AccessEventAlert = "none"
+	AccessEventAlertParked    AccessEventAlert = "parked"
+	AccessEventAlertPending   AccessEventAlert = "pending"
+	AccessEventAlertSent      AccessEventAlert = "sent"
 )
 
 // Valid indicates whether the value is a known member of the AccessEventAlert enum.
 func (e AccessEventAlert) Valid() bool {
 	switch e {
+	case AccessEventAlertClaimed:
+		return true
+	case AccessEventAlertCoalesced:
+		return true
+	case AccessEventAlertNoDevice:
+		return true
 	case AccessEventAlertNone:
 		return true
+	case AccessEventAlertParked:
+		return true
 	case AccessEventAlertPending:
+		return true
+	case AccessEventAlertSent:
 		return true
 	default:
 		return false
@@ -112,6 +127,24 @@ func (e AccessEventOutcome) Valid() bool {
 	case Denied:
 		return true
 	case Done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AlertMode.
+const (
+	EveryView AlertMode = "every-view"
+	FirstView AlertMode = "first-view"
+)
+
+// Valid indicates whether the value is a known member of the AlertMode enum.
+func (e AlertMode) Valid() bool {
+	switch e {
+	case EveryView:
+		return true
+	case FirstView:
 		return true
 	default:
 		return false
@@ -253,6 +286,48 @@ func (e DevPrincipalKind) Valid() bool {
 	case DevPrincipalKindOrganisation:
 		return true
 	case DevPrincipalKindPatient:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DevicePlatform.
+const (
+	DevicePlatformAndroid DevicePlatform = "android"
+	DevicePlatformIos     DevicePlatform = "ios"
+	DevicePlatformWeb     DevicePlatform = "web"
+)
+
+// Valid indicates whether the value is a known member of the DevicePlatform enum.
+func (e DevicePlatform) Valid() bool {
+	switch e {
+	case DevicePlatformAndroid:
+		return true
+	case DevicePlatformIos:
+		return true
+	case DevicePlatformWeb:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceRequestPlatform.
+const (
+	DeviceRequestPlatformAndroid DeviceRequestPlatform = "android"
+	DeviceRequestPlatformIos     DeviceRequestPlatform = "ios"
+	DeviceRequestPlatformWeb     DeviceRequestPlatform = "web"
+)
+
+// Valid indicates whether the value is a known member of the DeviceRequestPlatform enum.
+func (e DeviceRequestPlatform) Valid() bool {
+	switch e {
+	case DeviceRequestPlatformAndroid:
+		return true
+	case DeviceRequestPlatformIos:
+		return true
+	case DeviceRequestPlatformWeb:
 		return true
 	default:
 		return false
@@ -477,7 +552,10 @@ type AccessEvent struct {
 	Action string      `json:"action"`
 	Actor  AccessActor `json:"actor"`
 
-	// Alert Whether the patient is to be alerted (the push issue sends it).
+	// Alert Whether the patient is alerted of it: none (their own reads, refusals, changes
+	// they made), pending or claimed (on its way), sent, coalesced (folded into an
+	// alert already sent about the same viewer), no-device (no phone registered),
+	// parked (delivery kept failing; Kith's operators are looking).
 	Alert      *AccessEventAlert `json:"alert,omitempty"`
 	At         time.Time         `json:"at"`
 	Basis      *AccessEventBasis `json:"basis,omitempty"`
@@ -505,7 +583,10 @@ type AccessEvent struct {
 	Route *string `json:"route,omitempty"`
 }
 
-// AccessEventAlert Whether the patient is to be alerted (the push issue sends it).
+// AccessEventAlert Whether the patient is alerted of it: none (their own reads, refusals, changes
+// they made), pending or claimed (on its way), sent, coalesced (folded into an
+// alert already sent about the same viewer), no-device (no phone registered),
+// parked (delivery kept failing; Kith's operators are looking).
 type AccessEventAlert string
 
 // AccessEventBasis defines model for AccessEvent.Basis.
@@ -530,6 +611,11 @@ type AccessReportRequest struct {
 	// Note What the patient wants looked into.
 	Note *string `json:"note,omitempty" validate:"omitempty,max=1000"`
 }
+
+// AlertMode When the phone is told of a view: every view (the default; one viewer's burst
+// within ten minutes is one alert), or only the first view by each organisation
+// or share-code session. Emergency (break-glass) access is always told at once.
+type AlertMode string
 
 // BreakGlassRequest defines model for BreakGlassRequest.
 type BreakGlassRequest struct {
@@ -632,6 +718,41 @@ type DevTokenRequest struct {
 	ExpiresInSeconds *int        `json:"expiresInSeconds,omitempty" validate:"omitempty,min=60,max=86400"`
 	Patient          *DevPatient `json:"patient,omitempty"`
 }
+
+// Device defines model for Device.
+type Device struct {
+	AppVersion *string        `json:"appVersion,omitempty"`
+	CreatedAt  time.Time      `json:"createdAt"`
+	Id         string         `json:"id"`
+	Locale     *string        `json:"locale,omitempty"`
+	Platform   DevicePlatform `json:"platform"`
+
+	// RefreshedAt Re-register at least every few months: a token unrefreshed for 270 days is dropped.
+	RefreshedAt time.Time `json:"refreshedAt"`
+}
+
+// DevicePlatform defines model for Device.Platform.
+type DevicePlatform string
+
+// DeviceList defines model for DeviceList.
+type DeviceList struct {
+	Devices []Device `json:"devices"`
+}
+
+// DeviceRequest defines model for DeviceRequest.
+type DeviceRequest struct {
+	AppVersion *string `json:"appVersion,omitempty" validate:"omitempty,max=50"`
+
+	// Locale Example: en-GB
+	Locale   *string               `json:"locale,omitempty" validate:"omitempty,max=35"`
+	Platform DeviceRequestPlatform `json:"platform" validate:"required,oneof=android ios web"`
+
+	// Token The FCM registration token.
+	Token string `json:"token" validate:"required,max=4096"`
+}
+
+// DeviceRequestPlatform defines model for DeviceRequest.Platform.
+type DeviceRequestPlatform string
 
 // EntryDisplay defines model for EntryDisplay.
 type EntryDisplay struct {
@@ -865,6 +986,16 @@ type Profile struct {
 // ProfileIdentityLevel P9 sees clinical data; P5 only their own demographics and settings; P0 only sign-up.
 type ProfileIdentityLevel string
 
+// PushInbox defines model for PushInbox.
+type PushInbox struct {
+	Items []struct {
+		At time.Time `json:"at"`
+
+		// Message The FCM HTTP v1 message as it would have been sent (token, notification, data, android, apns).
+		Message map[string]interface{} `json:"message"`
+	} `json:"items"`
+}
+
 // RecordSummary defines model for RecordSummary.
 type RecordSummary struct {
 	Categories []CategorySummary `json:"categories"`
@@ -894,13 +1025,23 @@ type ReportedAccess struct {
 
 // Settings defines model for Settings.
 type Settings struct {
+	// AlertMode When the phone is told of a view: every view (the default; one viewer's burst
+	// within ten minutes is one alert), or only the first view by each organisation
+	// or share-code session. Emergency (break-glass) access is always told at once.
+	AlertMode AlertMode `json:"alertMode"`
+
 	// BreakGlassAllowed Whether an organisation without a grant may take emergency access. On by default.
 	BreakGlassAllowed bool `json:"breakGlassAllowed"`
 }
 
-// SettingsUpdate Every setting, as in Settings; each is required, so a forgotten one is an error rather than a silent change.
+// SettingsUpdate breakGlassAllowed is required, so a forgotten one is an error rather than a
+// silent change; alertMode, when absent, stays as it is.
 type SettingsUpdate struct {
-	BreakGlassAllowed *bool `json:"breakGlassAllowed,omitempty"`
+	// AlertMode When the phone is told of a view: every view (the default; one viewer's burst
+	// within ten minutes is one alert), or only the first view by each organisation
+	// or share-code session. Emergency (break-glass) access is always told at once.
+	AlertMode         *AlertMode `json:"alertMode,omitempty"`
+	BreakGlassAllowed *bool      `json:"breakGlassAllowed,omitempty"`
 }
 
 // ShareCode defines model for ShareCode.
@@ -1145,6 +1286,9 @@ type UpdateOrganisationJSONRequestBody = OrganisationUpdate
 // ReportAccessJSONRequestBody defines body for ReportAccess for application/json ContentType.
 type ReportAccessJSONRequestBody = AccessReportRequest
 
+// RegisterDeviceJSONRequestBody defines body for RegisterDevice for application/json ContentType.
+type RegisterDeviceJSONRequestBody = DeviceRequest
+
 // CreateGrantJSONRequestBody defines body for CreateGrant for application/json ContentType.
 type CreateGrantJSONRequestBody = GrantRequest
 
@@ -1180,6 +1324,9 @@ type ServerInterface interface {
 	// ListDevPrincipals The demo principals the development issuer can sign in as.
 	// (GET /dev/principals)
 	ListDevPrincipals(c *fiber.Ctx) error
+	// GetDevPushInbox What would have been pushed, newest first (development only, instead of FCM).
+	// (GET /dev/push-inbox)
+	GetDevPushInbox(c *fiber.Ctx) error
 	// IssueDevToken Sign an access token with the development issuer.
 	// (POST /dev/tokens)
 	IssueDevToken(c *fiber.Ctx) error
@@ -1210,6 +1357,15 @@ type ServerInterface interface {
 	// ReportAccess "I don't recognise this": flag an access for someone to look into.
 	// (POST /v1/me/access-log/{eventId}/report)
 	ReportAccess(c *fiber.Ctx, eventId string) error
+	// ListDevices The phones that receive the patient's alerts.
+	// (GET /v1/me/devices)
+	ListDevices(c *fiber.Ctx) error
+	// RegisterDevice Register (or refresh) this phone's FCM token for alerts.
+	// (POST /v1/me/devices)
+	RegisterDevice(c *fiber.Ctx) error
+	// DeleteDevice Stop alerts to one phone.
+	// (DELETE /v1/me/devices/{deviceId})
+	DeleteDevice(c *fiber.Ctx, deviceId string) error
 	// ListGrants Every grant the patient gave and every break-glass access taken, newest first.
 	// (GET /v1/me/grants)
 	ListGrants(c *fiber.Ctx) error
@@ -1325,6 +1481,24 @@ func (siw *ServerInterfaceWrapper) ListDevPrincipals(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.ListDevPrincipals(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetDevPushInbox operation middleware
+func (siw *ServerInterfaceWrapper) GetDevPushInbox(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetDevPushInbox(c)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1564,6 +1738,71 @@ func (siw *ServerInterfaceWrapper) ReportAccess(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.ReportAccess(c, eventId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListDevices operation middleware
+func (siw *ServerInterfaceWrapper) ListDevices(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListDevices(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RegisterDevice operation middleware
+func (siw *ServerInterfaceWrapper) RegisterDevice(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RegisterDevice(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// DeleteDevice operation middleware
+func (siw *ServerInterfaceWrapper) DeleteDevice(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "deviceId" -------------
+	var deviceId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "deviceId", c.Params("deviceId"), &deviceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter deviceId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeleteDevice(c, deviceId)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2592,6 +2831,14 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/shared/record/entries/:entryId", wrapper.GetSharedRecordEntry)
 
+	router.Get(options.BaseURL+"/v1/me/devices", wrapper.ListDevices)
+
+	router.Post(options.BaseURL+"/v1/me/devices", wrapper.RegisterDevice)
+
+	router.Delete(options.BaseURL+"/v1/me/devices/:deviceId", wrapper.DeleteDevice)
+
+	router.Get(options.BaseURL+"/dev/push-inbox", wrapper.GetDevPushInbox)
+
 	router.Get(options.BaseURL+"/dev/principals", wrapper.ListDevPrincipals)
 
 	router.Post(options.BaseURL+"/dev/tokens", wrapper.IssueDevToken)
@@ -2676,6 +2923,33 @@ type ListDevPrincipals404ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListDevPrincipals404ApplicationProblemPlusJSONResponse) VisitListDevPrincipalsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetDevPushInboxRequestObject struct {
+}
+
+type GetDevPushInboxResponseObject interface {
+	VisitGetDevPushInboxResponse(ctx *fiber.Ctx) error
+}
+
+type GetDevPushInbox200JSONResponse PushInbox
+
+func (response GetDevPushInbox200JSONResponse) VisitGetDevPushInboxResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetDevPushInbox404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetDevPushInbox404ApplicationProblemPlusJSONResponse) VisitGetDevPushInboxResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(404)
 
@@ -3257,6 +3531,199 @@ type ReportAccessdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ReportAccessdefaultApplicationProblemPlusJSONResponse) VisitReportAccessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListDevicesRequestObject struct {
+}
+
+type ListDevicesResponseObject interface {
+	VisitListDevicesResponse(ctx *fiber.Ctx) error
+}
+
+type ListDevices200JSONResponse DeviceList
+
+func (response ListDevices200JSONResponse) VisitListDevicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListDevices401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListDevices401ApplicationProblemPlusJSONResponse) VisitListDevicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListDevices403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListDevices403ApplicationProblemPlusJSONResponse) VisitListDevicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListDevicesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDevicesdefaultApplicationProblemPlusJSONResponse) VisitListDevicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RegisterDeviceRequestObject struct {
+	Body *RegisterDeviceJSONRequestBody
+}
+
+type RegisterDeviceResponseObject interface {
+	VisitRegisterDeviceResponse(ctx *fiber.Ctx) error
+}
+
+type RegisterDevice200JSONResponse Device
+
+func (response RegisterDevice200JSONResponse) VisitRegisterDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterDevice201JSONResponse Device
+
+func (response RegisterDevice201JSONResponse) VisitRegisterDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterDevice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterDevice400ApplicationProblemPlusJSONResponse) VisitRegisterDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterDevice401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterDevice401ApplicationProblemPlusJSONResponse) VisitRegisterDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterDevice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterDevice403ApplicationProblemPlusJSONResponse) VisitRegisterDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterDevice422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterDevice422ApplicationProblemPlusJSONResponse) VisitRegisterDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegisterDevicedefaultApplicationProblemPlusJSONResponse) VisitRegisterDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteDeviceRequestObject struct {
+	DeviceId string `json:"deviceId"`
+}
+
+type DeleteDeviceResponseObject interface {
+	VisitDeleteDeviceResponse(ctx *fiber.Ctx) error
+}
+
+type DeleteDevice204Response struct {
+}
+
+func (response DeleteDevice204Response) VisitDeleteDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type DeleteDevice401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDevice401ApplicationProblemPlusJSONResponse) VisitDeleteDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteDevice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDevice403ApplicationProblemPlusJSONResponse) VisitDeleteDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteDevice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDevice404ApplicationProblemPlusJSONResponse) VisitDeleteDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteDevicedefaultApplicationProblemPlusJSONResponse) VisitDeleteDeviceResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(response.StatusCode)
 
@@ -5116,6 +5583,9 @@ type StrictServerInterface interface {
 	// ListDevPrincipals The demo principals the development issuer can sign in as.
 	// (GET /dev/principals)
 	ListDevPrincipals(ctx context.Context, request ListDevPrincipalsRequestObject) (ListDevPrincipalsResponseObject, error)
+	// GetDevPushInbox What would have been pushed, newest first (development only, instead of FCM).
+	// (GET /dev/push-inbox)
+	GetDevPushInbox(ctx context.Context, request GetDevPushInboxRequestObject) (GetDevPushInboxResponseObject, error)
 	// IssueDevToken Sign an access token with the development issuer.
 	// (POST /dev/tokens)
 	IssueDevToken(ctx context.Context, request IssueDevTokenRequestObject) (IssueDevTokenResponseObject, error)
@@ -5146,6 +5616,15 @@ type StrictServerInterface interface {
 	// ReportAccess "I don't recognise this": flag an access for someone to look into.
 	// (POST /v1/me/access-log/{eventId}/report)
 	ReportAccess(ctx context.Context, request ReportAccessRequestObject) (ReportAccessResponseObject, error)
+	// ListDevices The phones that receive the patient's alerts.
+	// (GET /v1/me/devices)
+	ListDevices(ctx context.Context, request ListDevicesRequestObject) (ListDevicesResponseObject, error)
+	// RegisterDevice Register (or refresh) this phone's FCM token for alerts.
+	// (POST /v1/me/devices)
+	RegisterDevice(ctx context.Context, request RegisterDeviceRequestObject) (RegisterDeviceResponseObject, error)
+	// DeleteDevice Stop alerts to one phone.
+	// (DELETE /v1/me/devices/{deviceId})
+	DeleteDevice(ctx context.Context, request DeleteDeviceRequestObject) (DeleteDeviceResponseObject, error)
 	// ListGrants Every grant the patient gave and every break-glass access taken, newest first.
 	// (GET /v1/me/grants)
 	ListGrants(ctx context.Context, request ListGrantsRequestObject) (ListGrantsResponseObject, error)
@@ -5289,6 +5768,31 @@ func (sh *strictHandler) ListDevPrincipals(ctx *fiber.Ctx) error {
 		return err
 	} else if validResponse, ok := response.(ListDevPrincipalsResponseObject); ok {
 		if err := validResponse.VisitListDevPrincipalsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetDevPushInbox operation middleware
+func (sh *strictHandler) GetDevPushInbox(ctx *fiber.Ctx) error {
+	var request GetDevPushInboxRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDevPushInbox(ctx.UserContext(), request.(GetDevPushInboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDevPushInbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetDevPushInboxResponseObject); ok {
+		if err := validResponse.VisitGetDevPushInboxResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -5603,6 +6107,97 @@ func (sh *strictHandler) ReportAccess(ctx *fiber.Ctx, eventId string) error {
 		return err
 	} else if validResponse, ok := response.(ReportAccessResponseObject); ok {
 		if err := validResponse.VisitReportAccessResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDevices operation middleware
+func (sh *strictHandler) ListDevices(ctx *fiber.Ctx) error {
+	var request ListDevicesRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDevices(ctx.UserContext(), request.(ListDevicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDevices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDevicesResponseObject); ok {
+		if err := validResponse.VisitListDevicesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RegisterDevice operation middleware
+func (sh *strictHandler) RegisterDevice(ctx *fiber.Ctx) error {
+	var request RegisterDeviceRequestObject
+
+	var body RegisterDeviceJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterDevice(ctx.UserContext(), request.(RegisterDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RegisterDeviceResponseObject); ok {
+		if err := validResponse.VisitRegisterDeviceResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteDevice operation middleware
+func (sh *strictHandler) DeleteDevice(ctx *fiber.Ctx, deviceId string) error {
+	var request DeleteDeviceRequestObject
+
+	request.DeviceId = deviceId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteDevice(ctx.UserContext(), request.(DeleteDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteDeviceResponseObject); ok {
+		if err := validResponse.VisitDeleteDeviceResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -6453,169 +7048,185 @@ func (sh *strictHandler) GetSharedRecordSummary(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1pcxs3tuhfQfHdKkvvNRfJciaWaj4otpJoEtsayb7OVOhngt2HbERNoAdAi+K49N9v4QDohQ0uWrNc",
-	"f7FFshvr2dcvnVjMcsGBa9U5/NJJgSYg8c+T93Rq/k9AxZLlmgneOexcAE8I02RM40tCFTmddN8KDt03",
-	"VMcp0YJMQZPngwMyT4ETLnTK+JTEKeVTSHqdqKPiFGbUDKwXOXQOO0pLxqedm5ubqJNTSWeg3Qq+Y1Kn",
-	"r6mG9jLep0Byqhlw/UyRhGogYkLG5gWy869//etf3Tdvuq9f7x4RCf8umITELEgC0SmQBPJMLGbANVGg",
-	"Ffnp9P2Pn9+d//D553fvfvpw9vn85J8fTs9PLj5/d3r+/sfPr4/fn5iVMzPxvwuQi07U4XRmFj8ul1jf",
-	"2Yxe/wx8qtPO4d4gam006vwgKdeniXkWR82pTqtBp+7XqOMX3znUsoAVU3xzEJriNIFZLjTwePETLNon",
-	"eEwuYYHHEWfmGMmMXoIiRU5ykHhqoDTZoeTDh1NzjpRI0HJBFPBE4XuKzoAIDuXZWOCp9lFbQtesYcX6",
-	"91+8CG5gYgAL4ao8p9YMdehbOf4geAdvf7x4W8zGIAPQBZwkbMq0InOmU0LJFc1YQmYiKbJCkb09EqcQ",
-	"X9qHyv03b5Gnyo2/5T3u7UchnJCgcsEVWJSgybm9GvMpFlwDxz9pnmcspmYD/VyKcQaz//ebMrv5Upvt",
-	"vyRMOoed/9OvsL5vf1X9M/uWnbSNbWORLAhTBqXdafzj4t3biKRUkYJfcjHnZMIgS1REhCRzKfiUmO2o",
-	"Xucm6rwSfJKx+EmX7ed0tzhPqSZwzZRWZAd60x5C8bvXFyQWCZi9SZgypcFQC5pJoMliFxd/IqWQT7ny",
-	"Y74gQqcgCZipyY40FC5jM6YhiUjB6RVlGR1nEBHGNUhOM7vU74UcsyQB/tTwEdMsA0lmdIEgkgiiU2bv",
-	"/pQjwDzlij5ClnUnQs4gIeNCE2aXQBjPC31ERnisakQMrioCNE4t8OJ63wr9vSj4ky74rSCqMBzU8EvE",
-	"IHOKgluOVTtcg2lETPxC34iETRgkbSL2tsl7iWI8tqMZzm7ouDmWJgPHUT9wWugUuDabhac+BS0ugeMB",
-	"mKXiJzKnlu7QOIZcGznCvOrGM9MdxzEodRxri6a5FDlIzSzNvGT2KoEXs87hrx0nN3SizrSgMmGUd6KO",
-	"kFPKmcJ9GUaSUgldQxe6VwzmSMTNmNTMEHXUQmmYdT61CPbSQK1L8dTG8Iy1r75FJvKl/VAuaayZeQTk",
-	"Vg+diyz00E2dK/1qD6najxj/BrE2Q9mjPbly1988WjNLaJsSYiGTnipmMyoXPUNKI+K+BK4lA9XLDKlt",
-	"fr385HUupHlmyN03FpbV0mOSKjMQik29WALV1UcJV+IShxhLoJfdaUaV6ilNcWBS/9LJPOZrBVozPlVu",
-	"QvN6BRE9plSBT1Vf+Wma3yUAM0h6QwNRcE1nubmJ0OGEoIF6aF6HS3XAN+9kIHX7Oj6mgMxEV1KzYXda",
-	"kDEQfAcSsoO/FioluD8n6DG9a2DV4w4X3Ii6OfDELDOEABQXYGiv+atjZPOuZjMI7XFMFVN13FSQTZqI",
-	"idfYwMhO1KldW3ANhnBNhXRQyjTMVBBP3BdUSrroLFOjL7U7ey3JBZ2RM6ohIzsnM5BTI9aSGSQsZhyc",
-	"6CCp3CVUk58BEkXeG75iSPCPQuVM00yRtz9ekPeyUJogWUmsIG0hwWgwC1FIgsR+ahYf2BriiVUdWr85",
-	"xeGWm2bhwTI6hiyseeFdIB17pgg+F5GJkDXgJ2AIhgqTuULHwhIuf+00y8QcDBokwJn9w0Ba6G6tBhZc",
-	"l8PgZ4pMWGa0yIhwuAJpRT/DRRKm4kwoq4q2hpZAVYicHdfpBLFPWSk3XaBiZJUlM4GESbF6eEPP3god",
-	"Jtr2Z0iOb4FAUhR2tApUfzh5T/pXe30hp32H7Kp/WGojfUt++g7oOtEGxsDMZVCDgY7Ye8pUXWQTb1Yz",
-	"kZ/F9IxOoc1GLLA0oHYz0bMsKQDPHK71q0IqSz3X787NvHrN53gpPzMV4H72wrZf97m/YBy5vfSltfnh",
-	"Ny2uphDSJEGuT7Oz2konNFMQLS2ei5Bd5aNBlDqbmFOuFcmE4W5G1RAGshv2jbZ2HXWuu4LmDCnBFHgX",
-	"rrWkXU2nODNK4mjV6Qij0MxyvYhm9PrvZiwrFbb2+53Bvx8M+t1ttzPGC23/TGBCi0x3DvcPBrgVNjNE",
-	"yH5i3H7aK9dg1Kspyn932BTjf9/Dre0fDNz9egpTIewHHguuYiYKZQRyCapQR4QLkjKlhVyQUtkLHf2M",
-	"8fKLu1+Eh7ule2iCIy49BI2vLLtd1El6AjMxlTRPWWz4WJ2nIdNEKdd8igW312g+sNms4Ow/5Y/mMDJt",
-	"/rpCBoqiSCwKjjZCvOUYkkLiuImIixnis5EAJHTzjOIoNDEXa9izZldhruK3cOHIYgvZ49oe1yF5eRZG",
-	"DDELrREhD0vIXbWD4q1Ix4nh+j8aSXET1SjX6acv5wreHMq3gd2W3/v7LHJlZEtD6zPQ4UNE2eRWW1kh",
-	"e0hQopAxrMZya0driwDf/3h6TvzrBK5prLMFQcYcA7syIrqRVOxu6vKJOxODMlPRdV8axbZ3TudvQCnD",
-	"uYLM0Z3V6uMNMz2ny2wNAu6qAgxvJmRdohgLkQHlnhW2ifyZkWKochYB8wwx8sUKmUWBDg2+DHZuN25O",
-	"tyj/fvBs0Oz8ymhJXDOa1Sn70knhk5+pMnfmRPNbETojS3UO2+OYTSx/+dmOXAN8yQ8Z6MkhOifUoaCF",
-	"Tg/ta93yNYSYw9/mujsGKkG28eNua7TLufHCfWt17vm4Osa7zlwb31pXRL4kWVqrR///hlXW7Waxw7aY",
-	"S23yVVfS/j4IVq/h6swZeG4nIhhO+G6CPqc2ylQupRCSTOiMZQtvjWmy6AcUjiwYsCvgTzMVQ5DSi5/h",
-	"KqQJvraCFNoRzl7WrQRng07UOXth/nl5a3AMLktwEJO/nw3I2Qty9hJXV/lXHsB/07pSVViICuqZ/mBI",
-	"LsUVS0A+U8S9cFS5xtw3aGnx39EYmfKSEL3/SILcfkiO8ztbhTyS8ZjlNGvT4SXrSOvM7mJoLY2qIXmC",
-	"OzCvSBCdQcZo0KqQqPBleZOrZfz16UPmiaXDwhVEq62jr+HqvbgEfjethK5YMkfP6oRQYqRokvsrITuo",
-	"3Cdw1S+/U7tB+IXrnElQp/wCjICt1qPv828GAweTVv/59puDQV0f+mbwYArRNwOETZyhY53+JbleJ//U",
-	"CHtQRUS58jVTeUYD4nviwgi2M6soTXWhlkAvRuUh8LR2Ulb17LHS6YxuhC588dOqvaCM/CB6SFKdykbJ",
-	"3J+gYWuZu8tyY7+WPKE7Y2qGXvdP0f1tjV5gf79YljnejRXIK08t2hcFXDG8l3akSirm3AA3OlIVETxb",
-	"uCAQap0DxJssnQOYx1mRgCLloCShmtbQqyZZV/pJy9TuokwuIdckFvmCxAadJ1LMDgnlBK6trIwGxKGH",
-	"/mEnzIZwmgD2nlyBXBCn5uiUapJAxq7Qd+1CEra+lCI3yHALu2NIC2pcYVRXQ6s7qiCxPMD67CsxYYXV",
-	"0DqSHkKHvqXR0E0cXK+kCu7GDWLBJ8wIyct3/aZQmowrbXbYQZcXmS2cCywEPLcXGdqigl9RaKPfM8iS",
-	"MjCiuRN0pTfxuB4N00b/IltCexTPXhvpbCP02cncIKGVYrBVe5Et35P3NN3RubQtMV6GPOewvI3VH6yc",
-	"td3DK0iuo3YXdQLaJnPL3uzqhs7Pv93Wh129tNkvFhozL2QuVEPtTZiEWHdjKsOWqFWeHCNd1ZdoBHdt",
-	"jr/06hghse4VDhtF0Nt7mytDj/OdBBAvTDuXa1QJIlbGs8QXFxQ4ihCpXhbBl6/M+2UboB6AmOpm/P4s",
-	"aJbLrwP3SswM+1YQGbdHMIvjm2yjbtCVS7kj3b4fPZgxfmrf2Vta/l20vtLjsLeP23ekYrXoT8kCqCR0",
-	"okESvMUjQjWZCaXJxMhA5mflfreSxZZ0J0BgSt+LO8jNBGcj+tYjatZTpzt7Q6w9zCPw6qPkYr7t8SwB",
-	"5hJG1iAqBKs/As2skaoJiCGtRVxunNy9FprplE9BaetmDKgiFrnDDg5vb28f2bmTFNHbZSTlIs8ErbvM",
-	"a8MU3IXghGdxwmNokjyjMSRkvCCUcJiDJFcgFXOe+0paHi8wzG4mJDh5OrSSljPM7a4kcZUk26mvOniq",
-	"GD90YTSPVyKxTo4sezfpHP66nmxUr9xErctwI4WUIMFjOCI/MZ2SS4Dc6UKUXMICEpJSlTax528/PX/T",
-	"fXm2/8/uL0Emb0PiPsgV4SH2Z2t6w+hFo11NWJahC9myWEr+eb4qEq4lhWLMTzVp+0w/3USdf3z86SIQ",
-	"/AeLJlle505q3dRaboJDh+733RINC2LNbYSH3+aXG1kKbt89625mC3va3QQykSgPuBsFwrYkU8ovqlBG",
-	"qgnKLffXSv0iI2/ECwglm7TP+k2euwgvf6u3kBDueH8hywLTiuTFOGOxwV5FqAT7WaWQkJ1U61zt9siJ",
-	"UxUNZRMT4gYllCf4d1Cq5cFo0nuZnhug8nDceP1Nb7rID7k3Bj7+FT7NId8Nx+4wqXXD2MFJNfTNCrP5",
-	"GsnCB4G3Gff3r8jLgxd/Iy64nCSgKcsQZJfdEeaH4Cnb8P6txfGaLSNks+RKUx6vCtpDlWFFQGZ1MW3R",
-	"RTOdwRr7XJ22Ilof9vuXTKc997WPvld9l9zQxeSGugBaSLbZBm3tdXY1m65swjJ4EI625GxtvLTZw9oO",
-	"fK07RVdYQKpTKVgSNpSsdXeevSQKQJE4Y5zFNEPj8BE5e2GlKZ0Ck8RIW/XIJ6S4Ppr8iJwN7MOKTXm3",
-	"yLf3ma73d55JwHQO4TM8Wg5KTNNCe72LOc5BKoHmccqR2XMcG7GMag3SjPv/fx10X376sje4+a/OI3Bo",
-	"vIbmqd+GOZ+j7XNTwNZd1HI/ZoAY1AzyWw15gc9fLHi8beSWNbb4ecIbTwBmdzUyh9SEV1RBRFROjVZm",
-	"QDZd5ClwRRKBiTczBIklr/Xz/QfSsJ9bU8XaAIxGwm9EqniMyGYal3oGVZcKNQymW6GqK1WZh46nWA6n",
-	"xP3ZqXw6Ts1ZOCwGg/1vTqocglac54OuZJ165ex/taWGAbARyByO575lFPca8vYxFQqcq4MwjLPfwnNf",
-	"czjY9YR2cuFIc8A9UEYcH7vkhJVpNZQ3jFKo+IpCl27GGV0QTS+BQJk3QnHzPfKOk/GCOLNYyNO4tKv2",
-	"qtbtaktJN+hZtENEhKKZ5qJkYZgribmyDrCIEoQajJsKrYGjysEUejoxd1VSl3tEOaFEscxwKmseact0",
-	"wVMPnEl7y3VryoPaZx/CX2ODMW7zyr28NmXqTuv9Gb3+bwbzgEN5cEgK7jKMw6a4ZdNsUBZmEl436Xh7",
-	"eXdzn6zScAoFSbfIt/SHWNoWFMlD0ok9yc2OkPJc/fhNQaYCgJoZInBcn9ZBdthRovzPt5BJambE9SJJ",
-	"bfC1S/srOk58ANWbQOrI3kEjd+Tg+X4jWupFCH3u5g8pUbmSF753udGPKjeEI0Kb5MOtfRCtISWk4Jpl",
-	"BE9z0QgxK9NX7MfBNiRnuUpC6f059EoY1QH/7mSCPNgm5DrBkBeZzalp2n43UbNNN7Zapl+JQEktXnlt",
-	"SPLjaskNAWxb2Wr1plbqZQ1m2BKorCTvPAgKlDICFfBEbe94XM39tow0bN4KBgOXe1mf31dXSJcPrYqG",
-	"rVIvPXupziR4oJUO2TrNjCrtf9mSlZaRaxvcgj5Aq5witDYX/WpL1IQKBBg59zOWcQhb6uzOPzMetpKV",
-	"aQhtK5kZs5UP8d2K7Ivl3TUW1hissabQlv8bgfO939K9NrxcXAtjdcPi14Put7aKxsjt/WKQZVxIphcX",
-	"Bs6dnI7THheWMNlP33vw+8fH974WE9JGu8Ry5FTr3KqhjE9E+xRqfkpUNmKm2X/AkPLYABk3XAXjKsXE",
-	"Wd3odCphimE8KfrGfWmIIX+fMuUj8I/PTvF/nIDmOVo6aKFTIZmCpBkbjjVXekM+5O8wRB2/Q/7CARJC",
-	"XWkSRRdknrI4JZeMJ8qsqVaspVBoj5sRxod8dN29ZDrt2t/ViOw4khA1Zo6Ij4mvV5NwZUh2jwgtawO5",
-	"iaagFTkYPB/yMUyEiz71OemoqdEEN4IWbusyWrayYwkXUiZQHpGRuayReV1pwyaxKphV6MypMTXktoCH",
-	"0Q5nYswys06uJY1135rfe7OkR6w26WtYkZhKwwzJ6Jeukxm7p69HR0P+70JoQOXe8ACb+sz4lFC/QltF",
-	"wxnNLYzYac21GrHbOveN+NHb6w1QesiB05x1DjvPe4Pec2vaTBF++705ZFkXy1b10SPma9hMbbqb8Jd+",
-	"mnQOOz+ARufOUjWu/cFgTXWc21XFsc6jQCkorLNFPsKY/AQLo4j3bKUKJ4eERy2X2XdujRoadw5//VTj",
-	"aXiWz0qvomJTbg7+EhbKuuqvQLLJwnxXVuRR5qawTIglVig/NsNYVOeTmXQpWWHlCRvlpp59ou571lup",
-	"E418l7Yy1LqM15iO4YoqRMSntahoiXYgYeElIuONHQwONt9WWXpq3YW9xxqG9cQQ5eoaXkEm8pkt76IK",
-	"JBEcb9RgKW3cVe3h2k3Z20W2JlRAQht9GXaoGnYOybBj1I/nMaczwL9g2LkZ4WTKzuadz6NA0sqoR1CN",
-	"AWXOkfozHXJfA0XMOZnRSwN1TBEzbRkof0i+DH0Wk/nU6/VubkY98t5CpiFvEmiGS4GE/OPjezXkSLmR",
-	"aiA4GxqUsUuoqGmPnEmRFFjjgsxEAq6UB0Z2YfBXGdAy5IGTBm7IZBLh3WvDdbA2B6FczUEaAn1g3pVg",
-	"CVkT+jEiyOcSdUqv4nciWTwYgVlOVVoyBBst6OYR6VtTUAwSOndhCIMOZQabUaZWEvH2WBZ1Dvb3N7/g",
-	"K9g9LOG9MIhJuTMG+1pnPmqqDWPr0ddKPv9Zx8Nc4OAj3rKbIXC9H/LeRqKG1RwUymvWOVoyllIEc5vF",
-	"4oxr93oONGEclPp9tmumXyAQvxg8f9oSeholvoXNRMWynYoulJNSbd7rhLKsLKO3xYUgGwF5VcqViuww",
-	"bWRDI286Ere79sau9vpYhqPfFBLWyQPvGk8+hTzQiNzbQh5orJAImfiI0ioqGWnS3mZysVx1Ed97vvm9",
-	"quDnHYlTeeFeVC9roDacWjtemLHRo4HLFhKNXE0tp/5z59NNVMoVzes+d7O+awZCPwYfXBnTtxVD3HuU",
-	"dYQpiL+Iu/PCp4K7g8HLzW+UJYCfiOuWgO1PsuWotaIa2EhKpp3w6uphl2UmbBGBu8H7asrX/+LCFm/W",
-	"cbEWPjwSI9sEjMuJF72nhq9bSnX3gpd3ZT3HRySDtUr3vwarwFdRraurhy/b/D5FnbwIQJINBHhi4uqi",
-	"D55Yz7gtJGOAgyZczIkrV/0Hp7R/QP2mxBxbo2qZzj5TWNEisnRWYJqZLhTZcRHE5isJ6NCnGnbvRWmt",
-	"c8uR0yVhLQeu6sUNnylfj4UI7kzJEyaVRssq2WG+f4EmBU9AkljwuJASDRXVg2oXGYm1WDNNipxoYXtS",
-	"VHXn7eilzViFrAA/gH4Dj0nlfQTvCrTI7c9/JpnVV55nfFq71XIjFSB571sQjMofKyjqW6W8m4npSoCy",
-	"ArMrKVtIcCWUy2WIOUdVzKj2wgIJ4Cs2+omICZmnAh0FCmDIDaBElQEgiEI4Q626t/sBB5cis08MOSbw",
-	"lvJN5YXukbeY8XP2cgUAlpVaOy0e1dx8VTABS1u4hcEVlrHM6RRWtUyJbZWFFU0wngeaYERfggNhhEFj",
-	"nBKUXjQqew7WV/ZEtvloONcsfRu0e5nTMsDgayY/LUN5Sv7wMRUYia4AeFW+IsL8TMw3lkrXsdYi4V2Q",
-	"tv8FT/M0uenLKn01aNP+PqPTKSTu+NF+7FxbEyGJ845UYt/O6BL9h0akd6a7rivVO0IkH/KJi9BpyBmG",
-	"eYDkkLgqTq5Ec3OE3R45r3xfU8r4kFvGYsazPMc+GsJf+6qLyt1GxnRndJ9OQ58eR5AMFTh+YkmyEaAc",
-	"5ph4fhHxlbu/io/3Iw/DzilJBH+mkTBMOUP3OUN/0ySj05qxHMvNixlghxSBBarL8tR3pR5VzYkguz/l",
-	"ZtYYXHMWx6mtGdTIsxgJbdDU1212/H1OFckAm60oTReKXDHFxhnUeHELk39mSv9gl/OIEF7V31gB3/ZE",
-	"/nxGTBt3X69jPqVXUJPA6vX8vfuFYuOZ+7GiaBWPMSLSCN2II7LjdmiUzl0XIDkCntR+sVU5okAljt3e",
-	"kJcxpMSVokKm5QJME1fpzADnaDno9JAYqjnqEezjR/mQj5a6tI0Oy1ZvpSSKpSsvYYEHiB4F79XcHwxq",
-	"btHq2D2nskEoM5rAUXMkW5eT20AW31vsYBAUS19hJPUPrjzTElcLgUj1SH+pDd5jsatG+Zgn5lOu9k1I",
-	"ssR7tCe/7m4QwR/Str1ySfjDV4v2fancz2B7g62yUhqtk8SpUMBryp8N57Gls0hMJdyfWfa/uJ4za63Y",
-	"d0Nd3yTzUdWzlZBasr+/vKm7rIXZZooPCSB9m5SzWg87mUzAVhaw1riWAQSuS7J1WLWWpXFqGKC7LHJu",
-	"ZmF8OuSGjWEakNuhK1FfvmmDtEo+FlaozAB/avCN/Cn8peH4xNylu+cdLC/UBuZdX6DrrhBtrRUWcLEH",
-	"RltFkBIwEBXFe3MHTrjMxNQZiKmBP1ey1QbqYlqrURJ8IzsDmPMUuJH0XKWsmSsBmjFuABotA8SF+1K+",
-	"sADNFMkLrLKEv4cA2pUnxX08jiTUKIC6lSR0ECAFeBJ/AinhKZk+HorTX7DTiguA98HuNch2kHpLyO7X",
-	"WpIENeCLKgySCzLC/iGjIwRsXMjIkOiR83IYKM4N9jFNqPJP19qNDPkJhvdbY7hNGbZ9WchOqXr4ssK7",
-	"BLHaIl6PYKbQaCakjVFHm9WQo9vG4gZ11TCsGoTr8m9hS5LytTASDnmjASk2SxREZMkhSaSwu81ETDOb",
-	"iYCsJM9tGRAFJavB8hpDjol02Co7bHS3CPmqbKESMtwtGb/xNG/X8frWVnRrOPdm9Be/qxm91kkn1OnZ",
-	"nTfjNgjrr21DpzrQ1JfmOcmo0kQteAwPQQ1q9bVXhuhZyD1xT24FufXK4NtdfZnza2B4WcVtNnwyMBkR",
-	"bO5dqxy/yhXl8r2276rf4lPO/IJlapDm+EqqGAFuK0fpVdO3cXi7IjrrV1EmAW1eAJqeHmABj+QLfLH3",
-	"ezgDo802pclbwQEbZj+udF8Vv1/vN3QdlTtRJwWagK18dvKeTldN4B7r4zM49vMtxfWy3/hfl8A2Sg35",
-	"w20ahm3KyhQMytOqedqD0Nv+F9fi92Z9eLsnvIvtPH2ubfA9PH2PihiTlMlAEHxJj8aMh7vV3mzsAvhX",
-	"xosnNxYhHD1T9oTPD8pDjuq9FpnvhWyLJD8Eblx7H34QIU6urZ+41Gt/J7j7ruDJny+Aap6KrNSBXN6e",
-	"v1+7I7Jjtk9ikWWAGXK7EVFaAp09yO3W6isE9c5XouBaYQqylx5tJJTtbEomMCeY34HckMZpZUOxKeRO",
-	"OjTy8ZCXpb97xEC0zWFBi3kq5tguPKNyWlcMvae2LKuYwRVkq4OomoUgbu2yeirxYrleRRCk3d38hYno",
-	"AwoLHoew9ltGefwQcoEtj78mKfe4ha0VokZEAZVxqkBHREvKlW3jjvZ+A2LOsKIYn2Yw5BU9x/5VaD5x",
-	"2FPvVUWOs8zFQaSMTw+RZoxp4gxTZepsimGNhrzYXbigCURKX+DXSCiYNGXfZTyB6x45Jq4AS6XcMTXk",
-	"uCqqan0DnqlGxdUjjOZGNC6tMGnZePFZhcSRjdXCABLsnyWsb8CWSa2/RJjC8BOjcI9aDdBGISLwAZd2",
-	"S0PrnXlRtIEIbMXNns5h3egqESA7ZRN6e8He2PEnMAfvPd+aijyxUnOcJC2ZrREMT1KRJYrsUAxoTpED",
-	"ZqA1SIMo5PTsYvc+tEzVCm2u0mnKYpyPCHvlHKvYnfu996flQXEqGJbxHYvC5x20PQRbhzMVoTpdaFRv",
-	"1eo8JFgUbWQDkKz/N6p1WLQB6WXRjJTlQ+6i5+EoFJIlC461SLiYYw0wb9UPUdyzogk/D+/ZWqqq+sRE",
-	"c1vAdcxxgYeGMR5fnWiNXFDsC7SUBlRh/d29w1WtpvUm84uqpuZjgkujaugKmLFIuWOlJV1+oVOYKciu",
-	"QEWuagAWTikFpEuAfPfPSyBrBCkirpeFc1b6oF6s4UoK1dRuzYtGXLpjDKg/cbIz+uWXX37pun9Gu4S5",
-	"VlhYrMtVyjI09JCoVBjV1uqzo7IF0shgOR1y30OJXDRa1mLZLixiuFUs6AkW50Tx+gWZ2XKn2BV6QBK6",
-	"UFVU6v4BSUUh1e4RGflSoCMyIDOgXLVqfmobwmCZRT2WZxStrtbZABVXuzOmvKrdeTTkdjvt+pyjqF48",
-	"EkMmaKYEmZpzaSI8ZueJCRmb91ZW5KkK5T4SR1mun/vEJQiWG5GtIRMRgqIDUuTBX/lKncTgURLqehC4",
-	"JiGMcvRIKoxJUjHlatcgVj08M6dSq9WRHFvSnCAb6n8p6zeH4+9CwW51mN/sVqhNcO8kosfmhOvB+39P",
-	"lByCKBfzqJYP4SvtMk1EDhzuAYPCHEu/LIC6oo6cLbLxOTZ0nWtGMzVyOQFklEtMBP98CYvPv831qFWR",
-	"w1cKO794/u0BEXLIT/CvsWtq2E6+qwKlXVieH+qZIiOm1MgyWFWMR0ZoHnK9utNoREa0SGwAkaGGwJNc",
-	"MGQrH85/jsgIrvNRmblRctQhpynQJCKj3zQbOROVETGcx97x+Hpy7whtYwqziJhCWYVPD4d89GXYYYmt",
-	"wtfr9YadiAwRI5e+kiKrf3UzIjtMk4waVYpxd/VO18JUNmuwszFPMS0UqN0eOXYxstSwAKm7GbuCxBVR",
-	"rVcuc5cyXvicyUtYDPmOAiCjcL3N0e5K1lsv43C7qnjX3fl83p0IOesWMgNuriy5RaARwtqrCi7/uPXy",
-	"2lcQSjx9ckb9OxbUe3N8/p58R+NL4Am5AHmFlhB7Nh5NNxUsDeblrnRNvRGYSxMD19miTAT1UQJlGGMl",
-	"eVa9tjBf0OcwGhm3TGJE+3g4KfCdnNZTYx9Vh6xPtE6NLHdtzwz+VMazY7dmQ7escFvnG6ii+IKvJGEJ",
-	"KsBlduoqWCLrjAeNpgYNmPMT9b+UFfZv+jW72JocdiGrXEFRSKunRZ6lNnrcV7HneelhoYnvxszkkFdB",
-	"61FZQ8I/a/hQBtLHuxlNgByXv859gv+cYa+5Ia+b9cRkYuN8DUOBxFZgNdBfcOQMRjZGorZzMDjY7ZGP",
-	"KcuglvRrNFRnE4wIVZdlkjyRoAtpyxLv7A8GyLWaN5mKLLEFpW2WAOOYpx+D272t8MK0tVG6ktpkhA93",
-	"Ge/is0Ffz3elHfTWrt63P164RgpbRNegjvsaTY+PlMVY7eSPlsqIyfZL3bMIzbDQpTcTP10W48nSSiIb",
-	"9ojpJV8rANxLQ1m+Yy2q6tDPFOGCd1Vp6/LlQ5Yarj0FVV4ZI70spPmAFSIKrVgCocw2R5EcyfFvdLnQ",
-	"3alNmB2tlAY2RGA/EgGKvsZ2f43t/vPFdv+RgrW/Uv2aXcoCects40qj3Sb4+mkI/nZB2g3yvLgncf69",
-	"grqXxc4/Rkj3V+zZMiybTVaileuE91SYs00Id4kxT6tK/W8KF/9jA3MZ+xfmA/eKTn9kAN8UxX5qq1qo",
-	"lObgHX7NYqFuBKvQsGARDBuv4EotWb9ioNJBj7wVvvwD5cQ1xrV1dm1JDMGdw4EOeQ5SCd4ywmAyNZpq",
-	"qtJNB4ODFTHvJebeNez9aRD4MSPkv6JxI+LGfbJl8NZgtXmAtoLoHxBx0UndtxEkq02ob0UZ780BEkiO",
-	"atEky2V2yVRYS32rnLQznPaG/Nh6WsfmAmwlgOb2OeaUhIJgEP1c5QE+5KNj26PwPzZ6pkewboLZzyx3",
-	"pUUxP4biYnvkmMyl4NPI431UYb31OA55kTtXJgb/4+PNmJiojv5olqj1IuRCd81Wc7RMDPmxxl7Bvnaq",
-	"DQLCbB3nuE0SiQY7br92ETp4ojsH+y+R3g356By0XHSPjZI92rWOWu+YzqjSiuyV3lRceRlnZE/aNbUM",
-	"F/Ixl//Y8Tx2lt/JdlpvSxrUQJea6iJ8RaXLsESUxDYuu0ct/McO1DnYf3mLMPsH9C++y4E7LKsdpPex",
-	"lGGFW8dOrCFXyW2qMNiGxU9fi+Gr2eer2eeBzD4V9pBYXIG8VcL9WiRr9dDdgGnbmXaWUe7JsvC/2mB+",
-	"/1R3Z1NpweySQeVhwLKtVq4Fxkr9etyIyr+IVvQoWk6AmAUigXwm6f1ApimuNDuz//rJkAts3Bjs4aHR",
-	"qz6GJIGE+CD/ndFUEFlw0uvTPO/Hs6SPDQ9wmNFuJ+oUMnNt3A/7/b39v/UGvUFv7/DbwbcDVMfdZpZn",
-	"O5NiDLZyO6Z1jilmSEurFwgZp4C9+IRUaL+ogYPz8/nOWFVvyba/Cu8EIxG7jC/ZV5x+VxvKR6+Gx6kp",
-	"dlWHeV8S4Aefx0bmLMtsTDclccqy5JnhaVIU06p89pBbqdrFmRg0r2xJ7i8bpO0a11drdKmW7SV+rJrH",
-	"LIGWfeXQ5eAZ5bMR6RaVCU9lfE896Mf1Imn0ttlQAsEt1enm7aU2G2XiWVXx7hj+XgZZzVNnuoLE9s73",
-	"MRbWIDbkaEBTYQuaPWRUDjW9BJQUumNxDUmoum196SEbQ3sfF1Xu0OFSWJQqsAyt+e2okQFQRSf4gE0D",
-	"hENuDRIYszRBNXzvRddqt8sahqEhZX0VpDJz6jN8Gpvw5GPTBdQprSVNK0InXTBUzSKheuEzC53WcWLE",
-	"ct9gsxYZXHZTifC6bSy0zYrAY6MZ5jG1cF7I0DSva52SsXO34NmiR47HynyDsWQGePKyv3dt3Hof5ZtP",
-	"N/8TAAD//w==",
+	"7L1rc9s22jD8VzB675nY70Md7DjdjT37wU3S1Nsm8drJpjtVnggiL0moKYALgJbVjP/7M7gA8CCCknxs",
+	"0ztf2pgicbzOxy+dWMwzwYFr1Tn80pkBTUDiP1+9p1Pz/wRULFmmmeCdw8458IQwTcY0viBUkZNJ963g",
+	"0H1DdTwjWpApaPJ0cEAWM+CECz1jfEriGeVTSHqdqKPiGcypGVgvM+gcdpSWjE8719fXUSejks5BuxV8",
+	"z6SevaQamst4PwOSUc2A6yeKJFQDERMyNh+Qnf/85z//6b550335cveISPhvziQkZkESiJ4BSSBLxXIO",
+	"XBMFWpGfTt7/+Pnd2evPP79799OH089nr/714eTs1fnn70/O3v/4+eXx+1dm5cxM/N8c5LITdTidm8WP",
+	"iyVWdzanVz8Dn+pZ53BvEDU2GnVeS8r1SWLexVEzqmfloFP3a9Txi+8caplDyxTfHYSmOElgngkNPF7+",
+	"BMvmCR6TC1jiccSpOUYypxegSJ6RDCSeGihNdij58OHEnCMlErRcEgU8UfidonMggkNxNhZ4yn1UltA1",
+	"a2hZ//6zZ8ENTAxgIVwV59SYoQp9reMPgnfw9sfzt/l8DDIAXcBJwqZMK7JgekYouaQpS8hcJHmaK7K3",
+	"R+IZxBf2pWL/9VvkM+XG3/Ie9/ajEE5IUJngCixK0OTMXo35KxZcA8d/0ixLWUzNBvqZFOMU5v/nN2V2",
+	"86Uy2/9ImHQOO/9fv8T6vv1V9U/tV3bSJraNRbIkTBmUdqfxz/N3byMyo4rk/IKLBScTBmmiIiIkWUjB",
+	"p8RsR/U611HnheCTlMWPumw/p7vFxYxqAldMaUV2oDftIRS/e3lOYpGA2ZuEKVMaDLWgqQSaLHdx8a+k",
+	"FPIxV37Ml0ToGUgCZmqyIw2FS9mcaUgiknN6SVlKxylEhHENktPULvUHIccsSYA/NnzENE1BkjldIogk",
+	"gugZs3d/whFgHnNFHyFNuxMh55CQca4Js0sgjGe5PiIjPFY1IgZXFQEazyzw4nrfCv2DyPmjLvitICo3",
+	"HNTwS8Qgc4qCW45VOVyDaURM/ELfiIRNGCRNIva2znuJYjy2oxnObui4OZY6A8dRP3Ca6xlwbTYLj30K",
+	"WlwAxwMwS8W/yIJaukPjGDJt5AjzqRvPTHccx6DUcawtmmZSZCA1szTzgtmrBJ7PO4e/dpzc0Ik605zK",
+	"hFHeiTpCTilnCvdlGMmMSugautC9ZLBAIm7GpGaGqKOWSsO886lBsFcGalyKpzaGZ6z99C0ykS/NlzJJ",
+	"Y83MKyC3eulMpKGXrqtc6Vd7SOV+xPg3iLUZyh7tq0t3/fWjNbOEtikhFjLpqXw+p3LZM6Q0Iu4hcC0Z",
+	"qF5qSG398eqbV5mQ5p0hd08sLKuV1yRVZiAUm3qxBKrLPyVcigscYiyBXnSnKVWqpzTFgUn1oZN5zGMF",
+	"WjM+VW5C83kJET2mVI5vlY/8NPVnCcAckt7QQBRc0XlmbiJ0OCFooB6a1+FSFfDNNylI3byOjzNAZqJL",
+	"qdmwO3wbEiM5M31IuKE2O3oGTBLDzc3ClDnlSa5oqiJHSdSQ6xksyZwmsBuRDHhiyIyQJE4pMwR3R3CC",
+	"shNd7kZIaCISC5qCis2vE5EmYEixFoTyIcdleIZr6RIdi1yXQqZFwd2IcNFN4JLFQHa4INnMrLhk2rvR",
+	"kGdUXphJEkjZJcgluYBMkwllKePTI/IT07MninhUVoRKIKkQF4xPd91FOTJhjqMTddz+OlHHbc+gvyUf",
+	"xZ6M0OdX1kEt5gKSIHWgeDuGMZl/dYzi0tVsDiEAGFPFVJVwKUgndaqFMF4jV52oU4Hp4BoMVZ8K6VCY",
+	"aZirIBFxD6iUdNlZJdVfKgD9UpJzOienVENKdl7NQU6NzE/mkLCYFVckqdwlVJOfARJF3humawDnR6Ey",
+	"pmmqyNsfz8l7mSttLzyxAGDRxADpUuSSICecmsUHtoZExOpVjd+cVnXDTbPwYCkdQxpWS/EukMg/UQTf",
+	"i8hEyAplIGCoqQrzgFzHwlJ1f+00TcUCgSwBzuw/DGyG7taqp8F1OfL2RJEJS42KHREOlyCtXGxYbMJU",
+	"nApl9fTG0BKoCtH64yoRJfYtqwLMlqg1Wk3STICkpHV4Q+zfCh3maPZnSI5vgEBS5Ha0ElRfv3pP+pd7",
+	"fSGnfUcJVf+wUNX6ljb3HdB1og1ck5nLoAYDHSf0ZLu8yDretHPYn8X0lE6hyWMtsNSgdjNHsPw6AM8c",
+	"rvSLXCrLWtbvzs3cvuYzvJSfmQqIBvbCtl/3mb9gHLm59JW1+eE3La6iLdMkQZGIpqeVlU5oqiBaWTwX",
+	"IaPTR4MoVR66oFwrZB+OnxnIrhl/mqaHqHPVFTRjSAmmwLtwpSXtajrFmVFNQZNXRxhtb57pZTSnV/8w",
+	"Y1mRublfw0DfGOIf4vzcLhl5JVNEixQ5PkUie2hokVziv5H3kwQmNE/1EeoelvE+UWScS6WH3OjRjBMN",
+	"nMwZzzUoM6R5E5n4LuK94Kk1LE2YdLScjJdWyaqKuENep4oKlGKC90jJQXYqpGUXxX+lrOSyoEu3F2rU",
+	"pBjqzBt3haJ7J+rgOuwfIZr5vZnjtZnidsDiTsIePh5e53D/YICQwOZmPfYvxu1fe8UajOo+Rd3iFjDB",
+	"+D/2EDL2DwYOPTyBLundBx4LrmImcmWUPQkqV0eECzJjSgu5JIUhIQS5c8aLB7eHY4+2K2Bcx2ZcegiZ",
+	"X1hpZVnliAnMxVTSbMZiIwZURQKUORC8FEpo3F6j+YPN5zlnvxc/msNItfnXJcofCD6xyDnan/GWY0hy",
+	"ieMmIs7nSA6NACWhm6UUR6GJuVgj3Wh2GWbKfgvnjqs0aGVc2eM6GlmchZHizEIrNNzDEgon2kHxVpT3",
+	"lRGafjRayCaiW6zTT1/MFbw5VBcCuy2e+/vMM2X0FsMqU9DhQ0TR7kZbaRHdJCiRyxjasdzaaJsS1A8/",
+	"npwR/zmBKxrrdElQromBXRr1zwh6djdV8c6diUGZqei6h78pwXtndPEGlDKMPyhbuLNqP96wzOA0ta1B",
+	"wF1VQF6YC1kVyMZCpEC5lySaDOfUCIFUOWuTeYcY8axF5FOgQ4Ovgp3bjZvTLcp/HzwbdGm8MBo414ym",
+	"Vcq+clL45meqzJ05zeZGhM6Iop3D5jhmE6sPP9uRK4Av+SEDPTlEx5c6FDTXs0P7Wbf4DCHm8LeF7o6B",
+	"SpBN/LjdGu1yrr1u1Fidez8uj/G2M1fGt5Y7ka0I5tai1v//w+aQ7WaxwzaYS2XytitpPg+C1Uu4PHXG",
+	"w5uJCIYTvpugP7OJMqW7MoQkEzpn6dJb+uos+h5lSwsG7BL440zFEKT08me4DCnSL60gZUQ8cvq8V5Hs",
+	"TgedqHP6zPzn+Y3BMbgswUFM/nE6IKfPyOlzXF3pu7sH32DjSlVuISqopvuDIZkUlyxB6dt9cFRaxNwT",
+	"FOj9MxojU17RQfYfSJDbD8lxfmdtyCMZj1lG0yYdXjEuNc7sNkb8wmAfkie4A/OSBNE5pIwGjTKJCl+W",
+	"N+dbxl+dPmTdWTksXEHUbnl/CZfvxQXw22kltGXJHL32Rv8zUjTJ/JWQHbSNJHDZL56p3SD8wlXGJKgT",
+	"fg5GwFbr0ffpd4OBg0mr//z9u4NBVR/6bnBvCtF3A4RNnKFjA0oKcr1O/qkQ9qCG/dKadpv+jyz7N0jV",
+	"BrTOF3ETm1WbvVHENG3x9aRUWwZYMRnyRAoUIJkwctMCxkEkkDCRoGZ+ifVLPIOut60bJTsFqrQzF0xg",
+	"QeaC65k6JNQ56XJejIbYsP+3AUmMls4USaTIMmv42+YYQpJwsc3qsdZ38Kn15sImKmuw315KdlCwSUvy",
+	"w7Yv55YYXQO2Col/dm/c+ZnFmhLaSuoIvPv6+zprefrsvuZ9+sxi621B+RY8zHJ9NzphQhEzMmK/Aecw",
+	"8fzhxZvCmWEeW9Bf4bgHg+ff3ROTNUM1uaxdYOW4QpCGqvBLprKUBiwOiYuq244oKU11rla4ZYz2jsDb",
+	"2imG5bvHSs/mdCOe44ete0G1/l5MJ0l5KhuNCf4EjSSeutsqNvZrIcZ250zNMQjtU3R375K3MbxfrqpJ",
+	"78YK5KUXcJoXBVwxvJdm4OZMLAy82rgiZa20NiaSWl858eZYFw/F4zRPQJFiUJJQTSsSQcUYUJpUGvZn",
+	"F3SJfthYZEsSGwlkIsX8kFBO4Mqq92g6HnqGPeyEJWecJiBwvEK25CwzekY1cQ5gSIiL0Nv6UvIsuRnX",
+	"DrGr2hVGVctZeUclJBYHWJ29FRNa/EQ2ruI+zH43dBO5iYPrlVTdkt3Fgk+Y5QX1u36TK03GpQFu2MEI",
+	"EDJfuoiQEPDcnAA36a5fUWijPzBIkyJOsL4TjCyr43E1OLSJ/vkq80WN8qVRKDdCn53MDRJaKcYeNxfZ",
+	"iDbwsQW3DCfYlhivQt4tZGawquGdBGxH7c6rBLRJ5laDu8obOjv7+7YhXeVHmyMhQmNmucyEqlnqEiYh",
+	"1t2YSmiR88O+eyPTVJf4RBHD6yEp/PhGkq8GSYXtuBj8dJMrwwCsWwkgXv8vwnIKQcSqpZb44oICRxEi",
+	"1atWg9Ur85E4NVAPQEx5M35/FjSL5VeBuxUzw6oKIuP2CGZxfJOi4gZtXcot6fbd6MGc8RP7zd7K8m8j",
+	"QxdO0r193L4jFe3WCkqWQCWhE6P14i0eGeV3LpQmEyMDmZ+V+91KFlvSnQCBKdzF7iA3E5yN6FsNMF1P",
+	"nW7twLUmfI/A7UfJxeKWCv8KRlYgKgSrPwJNrV29DoghrUVcbJzcfRaa6YRPQWkbWBJQRSxyh32y3kUY",
+	"MrM4qZYwG6qRZ6mg1SCpyjA5dxGp4Vmc8BiaJEtpDAkZLwklHBYgyaU1JqDgXUrL4yXGc8yFBCdPh1bS",
+	"8N+73RUkrpRkO9VVB08Vw2nPjebxwgWx0DR9N+kc/rqebJSfXEeNywiGw1glSPAYbCgouQDInC5EyQUs",
+	"ISEzqmZ17PnbT0/fdJ+f7v+r+0uQydsomQ+yJSDQ/my9BRjMb7SrCUtTDBqyLJaSf521BYY3pFCM8iwn",
+	"bZ7pp+uo88+PP50HYuFhWSfL6zzgjZtay01w6ND9vluhYUGsuYnw8NviYiNLwe27d93NbOECuJ1AJhLl",
+	"AXejQNiUZAr5ReXKSDUtkcN31Ur9IiPvdwgIJZu0z+pNnlXMYDeUEG55fyHLAtOKZPk4ZbHBXhvOjX+j",
+	"GXpnpnWmdnvklVMVDWUTE+IGJZQn+O+gVMuDyRV38pbVQOX+uPH6m950kR8ybwx8+Ct8nEO+HY7d3oaM",
+	"g5Ny6OsWT98aycLnRDUZ9w8vyPODZ38jLteKJKApSxFkV70Z5ofgKdtst63F8YotI2Sz5EpTHreFaaPK",
+	"0BKCX15MU3TRTLc4uHTDCopofdjvXzA967nHPhlN9V2uXxdz/aoCaC7ZZhu0tdfZ1Wy6sglL4V442kp8",
+	"SO2jzUEhzVSHahxHiwWkPJWcJWFDydoIjdPnRAEoEqeMs5imaBw+IqfPivhfl0ZUDdZEiuuTq47I6cC+",
+	"rNiUd/Ns+zCP9SEapxIwi0j4hMdGTAVmLaO93mWZZCAVunMI5cjsOY6NWEa1BmnG/b+/DrrPP33ZG1z/",
+	"T+cBOLR1ctVO/SbM+TRXsxM+FldNiCywvvjHimfxBqA6d+GKN4+efPGG/Pj+/Sm53CNuEEIVYZosRJ4a",
+	"ufsSyBiA2xSwHZcIyoVmExfSGyGQRcR57SJCM16LUfCnsXKymKHhF/7ppoKtPbTQZ2dobt4U1nsbS4gf",
+	"M0B/Kz6QrYY8x/fPlzzeNr7X2rf8POGNJwDz29r1Q5rZC6ogIiqjRhE2VGK2zGbAFUkEpv7OEQtXPK1P",
+	"9+/JqPHUWofWhunVSo5EpIzai2ytk0K1o+pCoVLHdCMfpFV7vO+ou9Wge9yfnconBFf8s8N8MNj/7lWZ",
+	"qNfIBrjXlazTaJ3JtbLUMADWsoXCSVM3TJVaw1E+zoQC511CikW3ie+q+HjsekI7OXfcMECVq2k9a/dR",
+	"vHjt3DWYzXLs8gZb04Epr1kP0UIhcl34g+d0STS9AAJFQo5NwemRd5yMlz5XKOQSXjmL5qqiyv7WncuW",
+	"6kl9h43pbHUPB4hECUINhk6F1sCJy4yi3FXbkNRlS1NO6JArlhqGZE1YR6RYtsN7OrYZzkrTpXIcjSmb",
+	"jvRgFxo47uYJVi1q92qjvw+fnY0hvIfQuO08d0XCblOgoVf/ZrAIBBUMDknOXdGVsDl21Twf1IeYhJd1",
+	"xtJc3u1caG1abq4g6ebZlj4xS2yDallIQrUnudkZVpyrH78uzJYAUDFFBY7r0zrIDjvLlP/5BkJSxZS8",
+	"XkaqDL52aX9F55mP+30TyHjcO6ilPB483a8F+T4Loc/tfGIFKpcCzA+uXMyDCjLhRIY6+XBrH0RrSAnJ",
+	"uWYpwdNc1iKji6xL++dgG5KzWjiq8AAeekWc6oCPfzJB9m5rlDhJleepTQWt2/83UbNNN9auZLQiUFJJ",
+	"s1mbSfOwlpKaRLitsNe+qVZFscYMWxK4nRfJJUkT4Ina3vnczv22DJCv3wrmsBR7WZ/VX9WQVw+tTOIo",
+	"Cy549lKeSfBAS6W2cZopVdr/siUrLaIXN7iGfZBeMUVobS5pw1btC9VMMiL05yLKuE00+sx42FJaZM81",
+	"LaVmzEYa3/ctSYMNK0l1YbXBamsKbfnfCJzv/ZbutOHVeqOYYhIWv+51v5VV1Eb+FLIuKYhzyfTy3MC5",
+	"C6DDaY9zS5jsXz948Pvnx/e+PCXSRrvEYuSZ1pnVixmfiOYpVHzVWEYhZpr9DoaUxwbIuOEqGFsrJs7y",
+	"SqdTCVMM5ZphfISvljXk72dM+cSx49MT/D9OQLMMTS801zMhmYKkntKEZeh6Qz7k7zCzCp8hf+EASZEI",
+	"ouiSLGYsnpELxhNl1lSpX5crtMnOCeNDPrrqXjA969rf1YjsOJIQ1WaOioJN1QJbrjLb7hGhRblEN9EU",
+	"tCIHg6dDPoaJcBHIvhINqoI0wY2gl8O6DVc9LVjVjhR5/0dkZC5rZD5X2rBJLJRqNUZzakwNua1pRhgn",
+	"czFmqVkn15LGum9dML150iM2VtmX9SQxlYYZktEvXSczdk9ejo6G/L+50IDWBsMDbMETxqeE+hVaHdM5",
+	"TiyM2GnNtRqx22eLdAa9vd4ApYcMOM1Y57DztDfoPbXm7RnCb7+3gDTtYiXPPnpFfVm/qc3SFv7ST5LO",
+	"Yec1aHTwrRQo3R8M1hQMvFmhQOtADFTHxNKj5COMyU+wJOege7Y+lZNDwqMWy+w711YFjTuHv36q8LSO",
+	"KxPmPMuKTbk5+AtYKhuucQmSTZbmWVGk0On9KgdLrFB+rIcyqc4nM+lKjl3rCRvlppo0qe561tsmOZVp",
+	"mk1lqHEZLzGL0JVSiojPxlTRCu1AwsILRMYbOxgcbL6tohrnugt7j5VrqvmMypV6voRUZHNb8U7lSCI4",
+	"3qjBUlq7q8rL1ZvK1azLvGOlDRfMsRUOmAfEiXKSljqsuNJ7Pl0sfLTqpTHnAkmEwWQYHCmVJjvVAzf6",
+	"R0QYVxoo1hz64cWb3c0HbtEJ5QihAiLx6MuwQ9Wwc0iGHaPvPY05nQP+C4ad6xHerrLX6yM+RoHk1lGP",
+	"oN4IygAu9UA85L7UnFhwMqcXBs2ZImbaIjvlkHwZ+mxn81ev17u+HvXIe0sKDD+RQFNcCiTknx/fY9lE",
+	"qi2nRfphiH7KLqBkXz1yKkWSYykxMhcJuIppGE6JEZdFFNmQB0AbuOFLCTrIsPwuwRJohHK1AGk44oH5",
+	"VrpiSXUgxjA8n3PcKVz534tkeW/Qu5rSvOIKMGrn9QMiT10yD3IWd2Eurw+xaLAZiypluW+OeFHnYH9/",
+	"8we+ivL9crpzQwkp97W1XL1dH6rYhLH16GtFzd/XEUoXrfuAt+xmCFzvh6y3kYtg1SdbZcxGJBScvJB5",
+	"3WaxXunavZ4BTRgHpf6Y7ZrplwjEzwZPH7eMs0YRe2krVmDpeEWXyqkFtj7GhLK0KOW8xYUg3wZ5WQjy",
+	"iuwwbYRxI+A7Ere79sYu9/pYrqtfl8rWCWDvam8+hgBWC5fdQgCrrZAImfgw7jIVAGnS3mZysVr5G797",
+	"uvm7suj8LYlTceFeNyrq8NcclDtl3V4jWwQuW0i0KtbVyurPnU/XUSFX1K/7zM36rp598BB8sDWQdiuG",
+	"uPcg6whTEH8Rt+eFjwV3B4Pnm78o2lA8EtctAPusqKSx4nS3ohrY8GWmnfDqerIU5ahssaHbwXs75et/",
+	"cbHC1+u4WAMfHoiRbQLG1Wyn3mPD1w2lujvBy7taZfMHIoOVbku/BjsRlaHk7R1sVo2sn6JOlgcgyQZy",
+	"PDJxddEjj6xn3BSSXdQIFwviWqb8ySntn1C/KTDH1rJcpbNPFFa+iiydFZjbqXNFdlzYvnkkASMoqIbd",
+	"O1Fa60105HRFWMuAq2oN6SfK120jgjvbvTWlmCnIDvM9tDTJeQKSxILHuZRoqChfVLvISKyLgGmSZ0QL",
+	"2xet7H1kRy+M9CpkBXgN+g08qAHLhc23oEVmf/6aZFbf/YjxaeVWi42UgOTdnUEwKn4soahvlfJuKqat",
+	"AGUFZle5P5e2gUdlGUUjD6KFsEBiS3jZcDYiJmQxE+iZUQBDbgAlKg0AQRTCGSodZtwPOLgUqX1jyDFr",
+	"vpBvSrd/j7zFNLvT5y0AWBTE7zR4VH3zZZUSrCfjFgaXWO46o1Noa9sX29ImLY3YngYasUVfggNhSEdt",
+	"nAKUntUqgA/WVwBHtvlgOFfvMBC0e5nTMsDgW1M8LkN5TP7wcSYw/UMB8LJmTN2OXcVai4S3Qdr+FzzN",
+	"k+S6L8uc8aBN+4eUTqeQuOO3XWmsL3EiZLNrzc7oAh22RqR3pruu64gwQiQf8okLiarJGYZ5gOSQuGqP",
+	"rhNGfYTdHjkrnY1TyviQW8ZSFvW3r4bw137q4rK3kTHdGd2l2+WnhxEkQ30kHlmSrIWohzkmnl9EfIOU",
+	"b+Lj3cjDsHNCEsGfaCQMU84wXoGhv2mS0mnFWI5dfcQcsEufwD4gRReQ21KPSk3KdU5hfOcB4a5SNrMF",
+	"7NxCyY5tIlSRLdXu1ya9YXMUF8riSlmsyuhpUdLfXyw+2XSxUQu99+YgH0KABZytZI4Ul/i6poUbm8Xg",
+	"fOjWl7c/GBzZUh62/0rxeK8XoMl2tpe+Q9kD+fYqpU0fmU760qwhE6YrEItAeZ/G03VzfkVm0z/ECrqD",
+	"6jbezK71VCMOPlGYJmoRAeui3BLvGgS1/8X+4yS5ttiIjUYa5PUlPn9Z6eS3QXrxo95ZfKkhxkGIYszF",
+	"ZQFQf02j57kWmbtyrFTKHWm+y/2XldOC+vMJwlkMruOuU32tX5HqXGGymCHBvmGSU5gXVJEUsIOuTfy6",
+	"ZIqNU6gotw0ybNjpa7ucBySFZRW5Fs5tT+Tr8wrapMRq/7UpvYSKSaPah9DHM1CbRH4n3a6Nif8gxZyM",
+	"MC5nRHbcDgkXi12X4jECnlR+sbXlokA9ud3ekBdZMMQVVEUt0KXIJK5erwHO0WrazCExBGfUI+eAAsKQ",
+	"j1Za748Oi/79hWkHRY4LWOIBoou+IlpU4ozKY/eqnw2jndMEjuoj2YYY3Ibi+obxB4OgnecF5oK9dkVG",
+	"VwhtCETKV/qV3f0Ey85D6X+1IoiPLNC4Co4hUw3eoz35dXdz7/JO65Lwh28u4rtSuZ/BNnxvc/tJoAmJ",
+	"Z0IBr1hTbUCyLQBLYirhLtqnZQ39L65X7lq38O1Q97UdufOg9s5WSC3Y31/ed1xUdG8yxfsEkL5NK243",
+	"bL6aTMDWx7LurYZHAa4KsnVoJDAsvBfT2Ki+rhBBj5yZWRifDrlhY5jI7HboesMVX66oyGELpRngqwbf",
+	"yJ/CXxqOX5m7dPe8g0Uym8C868vM3hairfm/rhOuqAhSAqbSoHhv7sAJl6mYOo8rNfDnGg/YVCOsFGKU",
+	"BKxN70KyFzPgRtJz9V7nrpB9yrgBaGv4cQlLlC8tQBvVOMdaofh7CKBdkX3cx8NIQrUy/ltJQgENFgf5",
+	"ZhFZgXFsXWD1F2xx6lL4fLpeBbIdpN4QsvuVXqBBDfi8zCvggoywcefoCAEbFzIyJHrkjZM8IZnBPqYJ",
+	"Vf7tSp/PIX+FCYrWu2yrqtiGqGSnUD18c4xdglhtEa9HMNd5NBfSZtmhFWXIMQ7C4oZr9ezUIFyX/wp7",
+	"gRafhZEQG04XCVu2GbYgIk0OsUEV/oStj2wuJbKSLLPF7BQUrAaLxA05lgIwAluLF9si5Iuid2nIlrTi",
+	"TcbTbPNK7zdrF9zGLW090d4v/ewP9UtXWtgGuJ07OsK4jWr+azulqZdlEtc710AjzTKSUqWJWvIY7oMa",
+	"VLrEtPqXLOS+cm9uBbnV/jbbXX1RtcTA8KqKW++0bGAyItCb9kil/1FbbIfLWN/a+tqY3m0co6dse3nf",
+	"DwAN1bb+qW6bvonD25WCXL+KIo158wLQ9HQPC3ig4Jpne39EdE202aY0eSs4vMEeXg9K9MoWTusDcez9",
+	"m0OeAU3A1u999Z5O2yZwr/XxHRz76Zbi+huRsAnzhPIvSWBr1Rv94dYNwzYHdAoG5WnZtfxe6G3/Cwp3",
+	"G0wqJeFdbhc6Y8e8i+/pQRFjMmMykFVW0KMx47boy+qqrje23/8r48WjG4sQjp4oe8JnB8UhR0WPNVeo",
+	"lyofH3EvssiVD4oLIsSrKxt4Vei1fxDcfZ/z5OuLSF7MRFroQC4R3t+v3RHZMdsnsUhTwJTz3YgoLYHO",
+	"7+V2KxWignrnC5FzrbCIipcebWhxSjXSZFgQTJhEbkjjWWlDsUVwnHRo5OMhLxrY9IiBaJsUihbzmVhg",
+	"hFJK5bSqGHpPbVEcPIVLSNujkuulrG7ssnos8WK14lYQpN3d/IWJ6D0KCx6HsDBuSnl8H3KBbfK0psrF",
+	"cQNbS0SNiAIq45kCHREtKVfU1owQkowNiDnDimJ8msKQl/Qcu7Ci+cRhT7XjKjlOUxcHMWN8eog0Y0wT",
+	"Z5gqalHMME/AkBe7Cxc0gUjp21QYCQWzkO23jCdw1SPHxJWQK5U7poYcV0VVpfvVE1XrG3CE6VGIxoUV",
+	"xtphDRF5UiJxZIOfMSITu8AK6xuwxf6rHxGmMJ7TKNyjRhvfUYgIfMCl3dDQemteFG0gAltxs8dzWNd6",
+	"owXIzkdvG7cX7I0dX4E5eO/p1lTkkZWa4yRpyGy17DIyE2miyA7FDKEZcsAUtAZpEIWcnJ7v3oWWqUrt",
+	"8jadpqhv/oCwV8zRxu7c772vlgfFM4HR1nQscp/I1/QQbB3OlIcqjaJRvVFt/JBgWdeRDUCy/t+o0ifc",
+	"ZngVZb9mLBtyl44GR6GQLJlzrKbGxQKrmHqrfojinuZ1+Ll/z9ZKmflHJprbAq5jjks8NIzx+OZEq4UV",
+	"Y3fLlZj9Eutv7x0uq02uN5mfl1XBHxJcanXPW2DGImWZluEe6BnMFaSXoCJXhgcrkRUC0gVAtvv1EsgK",
+	"QYqI68jmnJU+qBer0JNc1bVb86ERl24ZA+pPnOyMfvnll1+67j+jXcJcQ1csN+pqfRoaekjUTBjV1uqz",
+	"o6KR58hgOR1y3wmUlBGhCdUUC49iGeatYkFfYXlxFK+fkbkt2E60IE8HJKFLVUal7h+Qmcil2j0iI1/M",
+	"fEQGZA6Uq0bVcm1DGCyzqMbyjKL2euM1UHHVx2PKy+rjR0Nut9OsMD6KquWvMWSCpkqQaTNJB9PdxYSM",
+	"zXetJe7KUv8PxFFWOwA8ck2f1Xa6a8hEhKDogBR58De+UiUxeJSEurZOrtUdoxw9kgpjklRMudo1iFUN",
+	"z8yo1Ko9kmNLmhNkQ/0vRQeKcPxdKNitCvOb3QqVCe43reUBOOF68P7fEyWHIMrFIqrkQ/heAUwTkQGH",
+	"O8CgMMfSL0q4txRmtVWrPseGrnPNaKpGLieAjDKJlVU+X8Dy828LPWqUuPKlN8/On/79gAg55K/wX2PX",
+	"mruZzV4GSruwPD/UE0VGTKmRZbAqH4+M0Dzkur1ffkRGNE9sAJGhhsCTTDBkKx/Ofo7ICK6yUZG5UXDU",
+	"IaczoElERr9pNnImKiNiOI+94/HVahkjtI0pzCJiCmUVPj0c8tGXYYcltqxtr9cbdiIyRIxceSRFWn10",
+	"PSI7TJOUGlWKcXf1TtfC3HBrsLMxTzHNFajdHjl2MbLUsACpuym7hMSVga+WAnWXMl76IgQXsBzyHQVA",
+	"RuGK4aPdVtZbrYt0szKzV93FYtGdCDnv5jIFbq4suUGgEcLaixIu/7wFaJtXEKrk8OiM+g+sUPvm+Ow9",
+	"+Z7GF8ATcg7S5p3bs/FouqnkerDQRatr6o1QNhGc63RZVFbwUQJFGGMpeZYdYzFf0BcFMDJuURUA7ePh",
+	"pMB3clqtNfGgOmR1onVqZLFre2bwVRnPjt2aDd2ywm2Vb6CK4kvWk4QlqAAX5R7aYImsMx7U2jLVYM5P",
+	"1P9S9Ai67lfsYmuKwghZ5gqKXFo9LfIsVWlUpyRQ5TdVNf3aqk/MFRUb8jJoPSqKMvl3matw4OLdjCZA",
+	"jotfF75izoJhx+Qhr5r1xGRi43wNQ4HEljQ30J9z5AxGNkaitnMwONjtkY8zlkKliobRUJ1NMCJUXRRV",
+	"Z4gEnUvbWGFnfzBArlW/yZlIE9sSw2YJMI6Fb2Jwu7cl05i2NkrXFISM8OUu4118N+jr+b6wg97Y1fv2",
+	"x3PXCmqL6BrUcV+i6fGBshjLnfzZUhmxes1Ka1FCU6wc7c3Ej5fF+GplJZENe8T0km8lde6koazesRZl",
+	"u4UninDBu6qwdfl6XCvdaB+DKrfGSK8KaT5ghYhcK5ZAKLPNUSRHcvwXXS50d2oTZket0sCGCOwHIkDR",
+	"t9jub7HdX19s958pWPsb1a/YpSyQN8w2rtboTYKvH4fgbxekXSPPyzsS5z8qqHtV7PxzhHR/w54tw7LZ",
+	"pBWtXC/fx8KcbUK4C4x5XFXqf1O4+J8bmIvYvzAfuFN0+gMD+KYo9hNb1ULNaAbe4Vevvu1GsAoNCxbB",
+	"sPEKrtSS9SsGKh30yFvhyz9QTlxrf1u43pbEENw5HOiQZyCV4A0jDCZTo6mmLN10MDhoiXkvMPe2Ye+P",
+	"g8APGSH/DY1rETfuL1sGbw1WmxdoI4j+HhEXndR9G0HSbkJ9K4p4bw6QQHJUiSZZrVtPpsJa6hv9GZzh",
+	"tDfkx9bTOjYXYCsB1LfPMackFASD6OcqD/AhHx3bLsu/2+iZHsG6CWY/88zV6sb8GIqL7ZFjspCCTyOP",
+	"91GJ9dbjOOR55lyZGPyPr9djYqIq+qNZotJNmQvdNVvN0DIx5Mdam6X4YuQ2CAizdZzjNkkkGuy4fewi",
+	"dPBEdw72nyO9G/LRGWi57B4bJXu0ax213jGdUqUV2Su8qbjyIs7InrRryx0u5GMu/6Hjeewsf5DttNpY",
+	"PaiBulP3J4rwFRUuwwJREtsJ9A7NZR46UOdg//kNwuzv0b/4LgPusKxykN7HUoQVbh07sYZcJTepwoBw",
+	"nTx+LYZvZp9vZp97MvuU2ENicQnyRgn3a5Gswrcs4m7AtO1MO6so92hZ+N9sMH98qruzqTRgdsWgcj9g",
+	"2VQr1wJjqX49bETlX0QrehAtJ0DMApFAPpP0biBTF1e+dMZAJUijMRjpxZAL7IQcbIql0as+hiSBhPgg",
+	"/53RVBCZc9Lr0yzrx/Okjx2EcJjRbifq5DLtHHZmWmeH/f7e/t96g96gt3f498HfB6iOu82sznYqxRhs",
+	"KxRM6xxTzJCWVi8QMp4BNrcVUqH9ogIOzs/nW02WzZqb/iq8E4xE7DK+Yl9x+l1lKB+9Gh6nothNpxKm",
+	"LojGlgR47fPYyIKlqY3ppiSesTR5YniaFPm0LJ895FaqdnEmBs1LW5L7lw3SxtFRhXFrdKmWzSV+LLux",
+	"rYCW/eTQ5eBhgfxqpFtUJDwV8T3VoB/X3KvWLG5DCQS3VKebN5da7zyNZ1XGu2P4exFktZg50xXgO/Mi",
+	"xsIaxIYcDWgqbEGzh4zKoaYXgJJCdyyuIAlVt60uPWRjaO7jvMwdOlwJi1I5lqE1vx3VMgDK6AQfsGmA",
+	"cMitQQJjlrB/Bdl71rXa7aqGYWhIUV8FqcyC+gyf2iY8+Wgu/DRXM9cvwS18hin7+e+/Y4Ax2HhkH44I",
+	"qQKMBFf1MhhiyO3GsPIh8hKEIC6Kk0CtHgebCizJZ0M4cjWrg4ptzrAJVKo8wRLRliBPF7ZVsZ2oXvh2",
+	"Q5MeJ0aB8L21KzHMRSO1CAHTnpLN3/DnkFBNG9RJyNA0Lw3SiGxuzmlu2IPg6bJHjsfKPMGoNwPmmRRJ",
+	"Hq9QvaT8tnP96fr/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"github.com/kith-health/kith/adapters/fcm/fcmtest"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -19,6 +23,8 @@ import (
 type fakeIdP struct {
 	issuer string
 	key    jwk.Key
+	// fcmCredentials is a service account file, as production needs one to push.
+	fcmCredentials string
 }
 
 func newFakeIdP(t *testing.T) *fakeIdP {
@@ -37,7 +43,10 @@ func newFakeIdP(t *testing.T) *fakeIdP {
 	set := jwk.NewSet()
 	set.AddKey(pub)
 
-	idp := &fakeIdP{key: key}
+	idp := &fakeIdP{key: key, fcmCredentials: filepath.Join(t.TempDir(), "fcm.json")}
+	if err := os.WriteFile(idp.fcmCredentials, fcmtest.ServiceAccount(t, "http://127.0.0.1:1/token"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"issuer": idp.issuer, "jwks_uri": idp.issuer + "/jwks"})
@@ -72,7 +81,7 @@ func productionEnv(idp *fakeIdP, extra map[string]string) map[string]string {
 	env := map[string]string{
 		"KITH_MODE": "production", "KITH_STORE": "sqlite",
 		"KITH_OIDC_ISSUER": idp.issuer, "KITH_PUBLIC_URL": "https://kith.test",
-		"KITH_SHARE_CODE_KEY": "c2hhcmUtY29kZS1rZXktZm9yLXRlc3RzLW9ubHktMzJieXRlcw==",
+		"KITH_SHARE_CODE_KEY": "c2hhcmUtY29kZS1rZXktZm9yLXRlc3RzLW9ubHktMzJieXRlcw==", "KITH_FCM_CREDENTIALS_FILE": idp.fcmCredentials,
 	}
 	for k, v := range extra {
 		env[k] = v
