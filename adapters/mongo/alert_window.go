@@ -14,17 +14,11 @@ import (
 // alertWindowsCollection is named in migrations/mongo too.
 const alertWindowsCollection = "alert_windows"
 
-// alertWindowRecord is one viewer's coalescing window over one patient's record in
-// the alert_windows collection. The _id joins patient id and key with a NUL, which
-// neither holds, so the unique _id is "one window per patient and viewer" and opening
-// one is an upsert by _id. patient_id is kept for sharding and for the filter, which
-// names it so a write goes to one shard; key for whoever reads the collection.
-type alertWindowRecord struct {
-	ID        string        `bson:"_id"`
-	PatientID string        `bson:"patient_id"`
-	Key       string        `bson:"key"`
-	Until     bson.DateTime `bson:"until"`
-}
+// A document of alert_windows is one viewer's coalescing window over one patient's
+// record: {_id, patient_id, key, until}. The _id joins patient id and key with a
+// NUL, which neither holds, so the unique _id is "one window per patient and viewer"
+// and opening one is an upsert by _id. patient_id is kept for sharding and for the
+// filter, which names it so a write goes to one shard; key for whoever reads it.
 
 // alertWindowID is the _id of the patient's window for key.
 func alertWindowID(patientID, key string) string {
