@@ -23,7 +23,7 @@ func adminCommand(env envconfig.Lookuper, stdout io.Writer) *cobra.Command {
 		Use:   "admin",
 		Short: "Operators' tasks against the configured store",
 	}
-	admin.AddCommand(verifyAuditCommand(env, stdout), accessReportsCommand(env, stdout))
+	admin.AddCommand(verifyAuditCommand(env, stdout), accessReportsCommand(env, stdout), parkedAlertsCommand(env, stdout))
 	return admin
 }
 
@@ -108,6 +108,31 @@ func accessReportsCommand(env envconfig.Lookuper, stdout io.Writer) *cobra.Comma
 					}
 				}
 				fmt.Fprintf(stdout, "%d reported accesses\n", len(reports))
+				return nil
+			})
+		},
+	}
+}
+
+func parkedAlertsCommand(env envconfig.Lookuper, stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "parked-alerts",
+		Short: "List push alerts that kept failing, newest first",
+		Long: "An alert is parked after repeated failures to reach FCM: the patient was not told.\n" +
+			"Check FCM's status and Kith's credentials, then look at each.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withApp(cmd.Context(), env, func(a *app.App) error {
+				parked, err := a.ParkedAlerts(cmd.Context(), identity.Principal{Kind: identity.KindOperator, Operator: "kith admin"})
+				if err != nil {
+					return err
+				}
+				for _, it := range parked {
+					e := it.Event
+					fmt.Fprintf(stdout, "parked  event %s  patient %s  %s by %s after %d attempts, at %s\n",
+						e.ID, e.PatientID, e.Action, e.Actor.Kind, e.AlertAttempts, e.At.Format(time.RFC3339))
+				}
+				fmt.Fprintf(stdout, "%d parked alerts\n", len(parked))
 				return nil
 			})
 		},

@@ -73,6 +73,11 @@ func TestAdminVerifiesAuditChainsAndListsReports(t *testing.T) {
 		t.Fatalf("access-reports: %v\n%s", err, k.stdout.String())
 	}
 
+	k.stdout.Reset()
+	if err := k.run(context.Background(), "admin", "parked-alerts"); err != nil || !strings.Contains(k.stdout.String(), "0 parked alerts") {
+		t.Fatalf("parked-alerts: %v\n%s", err, k.stdout.String())
+	}
+
 	// Someone with the database rewrites history: the grant never happened.
 	db, err := sql.Open("sqlite", filepath.Join(k.env["KITH_DATA_DIR"], "kith.db"))
 	if err != nil {
