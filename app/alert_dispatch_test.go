@@ -29,14 +29,7 @@ type alertWorld struct {
 func newAlertWorld(t testing.TB, pusher func(app.Pusher) app.Pusher, settings app.AlertSettings) (*app.App, *alertWorld) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close(ctx) })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := newStore(t)
 	fake := fcmtest.Start(t)
 	client, err := fcm.New(ctx, fcmtest.ServiceAccount(t, fake.URL+"/token"), "", fake.URL+"/v1")
 	if err != nil {

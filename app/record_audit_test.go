@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kith-health/kith/adapters/sqlite"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
@@ -29,14 +28,7 @@ func (auditOutage) AppendAccessEvent(context.Context, audit.Event) error {
 // or to an organisation, by any read path.
 func TestNoDisclosureWithoutItsAccessEvent(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close(ctx) })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := newStore(t)
 	healthy, err := app.New(store, time.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/kith-health/kith/adapters/fixtures"
-	"github.com/kith-health/kith/adapters/sqlite"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/patient"
@@ -24,14 +23,7 @@ import (
 func recordApp(t testing.TB) (*app.App, patient.Patient, identity.Principal) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close(ctx) })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := newStore(t)
 	a, err := app.New(store, time.Now)
 	if err != nil {
 		t.Fatal(err)

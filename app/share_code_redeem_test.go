@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kith-health/kith/adapters/sqlite"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/identity"
@@ -63,14 +62,7 @@ func (l *callLog) CountAttempt(ctx context.Context, key string, window, keep tim
 // attacker nothing: the same store calls in the same order.
 func TestEveryRefusalDoesTheSameWork(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close(ctx) })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := newStore(t)
 	log := &callLog{Store: store}
 	a, err := app.New(log, time.Now, app.WithShareCodes(app.ShareCodeSettings{Secret: []byte("0123456789abcdef0123456789abcdef"),
 		AttemptLimit: 1000, AttemptWindow: time.Minute}))
