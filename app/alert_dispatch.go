@@ -98,12 +98,35 @@ func (a *App) alertPatient(ctx context.Context, claimant, patientID string, even
 		return err
 	}
 	attempts := map[string]int{}
+	at := map[string]time.Time{}
 	for _, e := range events {
-		attempts[e.ID] = e.AlertAttempts
+		attempts[e.ID], at[e.ID] = e.AlertAttempts, e.At
 	}
 	var errs []error
+	var digest []alert.Alert
 	for _, al := range alert.Compose(events) {
-		errs = append(errs, a.deliver(ctx, claimant, p, &devices, al, attempts))
+		if al.Urgent || p.Settings.AlertMode != patient.AlertDailyDigest {
+			errs = append(errs, a.deliver(ctx, claimant, p, &devices, al, attempts))
+			continue
+		}
+		// A daily digest: each view waits for the first digest time after it.
+		due := alert.NextDigest(at[al.EventIDs[0]])
+		if a.now().Before(due) {
+			errs = append(errs, a.deferAll(ctx, claimant, al, due))
+			continue
+		}
+		digest = append(digest, al)
+	}
+	if len(digest) > 0 {
+		errs = append(errs, a.deliver(ctx, claimant, p, &devices, alert.Digest(p.ID, digest), attempts))
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) deferAll(ctx context.Context, claimant string, al alert.Alert, until time.Time) error {
+	var errs []error
+	for _, id := range al.EventIDs {
+		errs = append(errs, a.store.DeferAlert(ctx, al.PatientID, id, claimant, until))
 	}
 	return errors.Join(errs...)
 }
@@ -122,11 +145,19 @@ func (a *App) deliver(ctx context.Context, claimant string, p patient.Patient, d
 			return finish(audit.AlertParked)
 		}
 	}
-	key, window := al.Viewer, a.alerts.Window
-	if p.Settings.AlertMode == patient.AlertFirstView {
-		key, window = alert.OrganisationOf(al.Viewer), 100*365*24*time.Hour
-	}
 	if !al.Urgent {
+		if until := p.Settings.QuietHours.Until(a.now()); !until.IsZero() {
+			return a.deferAll(ctx, claimant, al, until)
+		}
+	}
+	key, window := al.Viewer, a.alerts.Window
+	switch p.Settings.AlertMode {
+	case patient.AlertFirstView:
+		key, window = alert.OrganisationOf(al.Viewer), 100*365*24*time.Hour
+	case patient.AlertDailyDigest:
+		window = 0 // a digest is sent whole; nothing folds into it later
+	}
+	if !al.Urgent && window > 0 {
 		open, err := a.store.AlertWindowOpen(ctx, al.PatientID, key, a.now())
 		if err != nil {
 			return err

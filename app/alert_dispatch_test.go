@@ -4,14 +4,18 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/kith-health/kith/adapters/fcm"
 	"github.com/kith-health/kith/adapters/fcm/fcmtest"
 	"github.com/kith-health/kith/adapters/sqlite"
 	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/domain/alert"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/patient"
@@ -23,19 +27,36 @@ type alertWorld struct {
 	store   *sqlite.Store
 	fake    *fcmtest.Fake
 	patient patient.Patient
+	self    identity.Principal
 	view    func(t testing.TB) audit.Event
 }
 
 func newAlertWorld(t testing.TB, pusher func(app.Pusher) app.Pusher, settings app.AlertSettings) (*app.App, *alertWorld) {
+	return newAlertWorldAt(t, time.Now, pusher, settings)
+}
+
+func newAlertWorldAt(t testing.TB, clock app.Clock, pusher func(app.Pusher) app.Pusher, settings app.AlertSettings) (*app.App, *alertWorld) {
 	t.Helper()
 	ctx := context.Background()
 	store := newStore(t)
 	fake := fcmtest.Start(t)
+	schemaPath, _ := filepath.Abs(filepath.Join("..", "mobile-contract", "push-payload.schema.json"))
+	schema, err := jsonschema.NewCompiler().Compile(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Check = func(m map[string]any) error {
+		if err := schema.Validate(m); err != nil {
+			t.Errorf("a push breaks the mobile contract: %v", err)
+			return err
+		}
+		return nil
+	}
 	client, err := fcm.New(ctx, fcmtest.ServiceAccount(t, fake.URL+"/token"), "", fake.URL+"/v1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(store, time.Now, app.WithPush(pusher(client), settings))
+	a, err := app.New(store, clock, app.WithPush(pusher(client), settings))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +70,7 @@ func newAlertWorld(t testing.TB, pusher func(app.Pusher) app.Pusher, settings ap
 		t.Fatal(err)
 	}
 	n := 0
-	w := &alertWorld{store: store, fake: fake, patient: p, view: func(t testing.TB) audit.Event {
+	w := &alertWorld{store: store, fake: fake, patient: p, self: self, view: func(t testing.TB) audit.Event {
 		n++
 		e, err := a.RecordAccess(ctx, audit.Event{PatientID: p.ID, Action: "record.summary.read", Basis: "grant",
 			Actor: audit.Actor{Kind: audit.ActorOrganisation, Organisation: "RR8", OrganisationName: "Leeds Teaching Hospitals NHS Trust",
@@ -169,3 +190,82 @@ func BenchmarkAlertLatency(b *testing.B) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// settable is a clock a test moves by hand.
+type settable struct{ t time.Time }
+
+func (c *settable) now() time.Time { return c.t }
+
+func londonTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	at, err := time.ParseInLocation("2006-01-02 15:04", s, alert.London)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+func TestQuietHoursHoldRoutineAlertsButNotEmergencies(t *testing.T) {
+	clock := &settable{londonTime(t, "2026-11-23 23:30")}
+	a, w := newAlertWorldAt(t, clock.now, func(p app.Pusher) app.Pusher { return p }, app.DefaultAlertSettings)
+	ctx := context.Background()
+	yes, night := true, alert.QuietHours{Start: 22 * 60, End: 7 * 60}
+	if _, err := a.ChangeSettings(ctx, w.self, app.SettingsChange{BreakGlassAllowed: &yes, QuietHours: &night}); err != nil {
+		t.Fatal(err)
+	}
+	w.view(t)
+	if _, err := a.DispatchAlerts(ctx, "node"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.fake.Sent()); n != 0 {
+		t.Fatalf("%d pushes at 23:30 inside quiet hours, want 0", n)
+	}
+	if _, err := a.RecordAccess(ctx, audit.Event{PatientID: w.patient.ID, Action: "break-glass.started", Basis: "break-glass",
+		Actor:   audit.Actor{Kind: audit.ActorOrganisation, Organisation: "RR8", OrganisationName: "Leeds Teaching Hospitals NHS Trust"},
+		Outcome: audit.OutcomeAllowed, Alert: audit.AlertPending}); err != nil {
+		t.Fatal(err)
+	}
+	a.DispatchAlerts(ctx, "node")
+	sent := w.fake.Sent()
+	if len(sent) != 1 || sent[0].Message["notification"].(map[string]any)["title"] != "Emergency access to your record" {
+		t.Fatalf("emergency access in quiet hours: %d pushes", len(sent))
+	}
+	clock.t = londonTime(t, "2026-11-24 06:59")
+	a.DispatchAlerts(ctx, "node")
+	if n := len(w.fake.Sent()); n != 1 {
+		t.Fatalf("%d pushes before quiet hours end, want still 1", n)
+	}
+	clock.t = londonTime(t, "2026-11-24 07:00")
+	a.DispatchAlerts(ctx, "node")
+	if n := len(w.fake.Sent()); n != 2 {
+		t.Fatalf("%d pushes once quiet hours ended, want 2", n)
+	}
+}
+
+func TestADailyDigestIsOnePushAtSixInTheEvening(t *testing.T) {
+	clock := &settable{londonTime(t, "2026-11-23 09:00")}
+	a, w := newAlertWorldAt(t, clock.now, func(p app.Pusher) app.Pusher { return p }, app.DefaultAlertSettings)
+	ctx := context.Background()
+	yes, digest := true, patient.AlertDailyDigest
+	if _, err := a.ChangeSettings(ctx, w.self, app.SettingsChange{BreakGlassAllowed: &yes, AlertMode: &digest}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ { // three practitioners over the day
+		w.view(t)
+		clock.t = clock.t.Add(2 * time.Hour)
+		a.DispatchAlerts(ctx, "node")
+	}
+	if n := len(w.fake.Sent()); n != 0 {
+		t.Fatalf("%d pushes before the digest, want 0", n)
+	}
+	clock.t = londonTime(t, "2026-11-23 18:00")
+	a.DispatchAlerts(ctx, "node")
+	sent := w.fake.Sent()
+	if len(sent) != 1 {
+		t.Fatalf("%d pushes at 18:00, want one digest", len(sent))
+	}
+	n := sent[0].Message["notification"].(map[string]any)
+	if n["title"] != "Today's views of your record" || n["body"] != "3 people viewed 3 parts of your record today. Open the app to see who." {
+		t.Fatalf("digest = %v", n)
+	}
+}

@@ -2,9 +2,10 @@ package app
 
 import (
 	"context"
-	"strconv"
+	"fmt"
 
 	"github.com/kith-health/kith/domain/access"
+	"github.com/kith-health/kith/domain/alert"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/identity"
@@ -20,31 +21,45 @@ func (a *App) Settings(ctx context.Context, caller identity.Principal) (patient.
 	return p.Settings, err
 }
 
-// ChangeSettings replaces the caller's settings; every one must be given. Switching break-glass off ends
-// any break-glass access running now: the decision reads the setting on every
-// request. A change is an access event, since it changes who may see the record.
-func (a *App) ChangeSettings(ctx context.Context, caller identity.Principal, want *patient.Settings) (patient.Settings, error) {
+// SettingsChange is a patient's new settings. BreakGlassAllowed is required, so a
+// forgotten one is an error rather than a silent change; the others, when nil,
+// stay as they are.
+type SettingsChange struct {
+	BreakGlassAllowed *bool
+	AlertMode         *patient.AlertMode
+	QuietHours        *alert.QuietHours
+}
+
+// ChangeSettings changes the caller's settings. Switching break-glass off ends any
+// break-glass access running now: the decision reads the setting on every request.
+// A change is an access event, since it can change who may see the record.
+func (a *App) ChangeSettings(ctx context.Context, caller identity.Principal, c SettingsChange) (patient.Settings, error) {
 	owner, err := ownRecordToManage(caller, a.now())
 	if err != nil {
 		return patient.Settings{}, err
 	}
-	if want == nil {
+	if c.BreakGlassAllowed == nil {
 		return patient.Settings{}, fault.Invalid("breakGlassAllowed", "required")
 	}
-	s := *want
-	switch s.AlertMode {
-	case "", patient.AlertEveryView, patient.AlertFirstView: // "" keeps the mode as it is
-	default:
-		return patient.Settings{}, fault.Invalid("alertMode", "oneof=every-view first-view")
+	if c.AlertMode != nil {
+		switch *c.AlertMode {
+		case patient.AlertEveryView, patient.AlertFirstView, patient.AlertDailyDigest:
+		default:
+			return patient.Settings{}, fault.Invalid("alertMode", "oneof=every-view first-view daily-digest")
+		}
 	}
 	if _, err := a.Me(ctx, caller); err != nil {
 		return patient.Settings{}, err
 	}
 	changed := false
 	p, err := a.store.UpdatePatient(ctx, owner, func(p *patient.Patient) error {
-		next := s
-		if next.AlertMode == "" {
-			next.AlertMode = p.Settings.AlertMode
+		next := p.Settings
+		next.BreakGlassAllowed = *c.BreakGlassAllowed
+		if c.AlertMode != nil {
+			next.AlertMode = *c.AlertMode
+		}
+		if c.QuietHours != nil {
+			next.QuietHours = *c.QuietHours
 		}
 		changed = p.Settings != next
 		p.Settings = next
@@ -53,10 +68,12 @@ func (a *App) ChangeSettings(ctx context.Context, caller identity.Principal, wan
 	if err != nil || !changed {
 		return p.Settings, err
 	}
+	q := p.Settings.QuietHours
 	_, err = a.RecordAccess(ctx, audit.Event{
 		PatientID: owner, Actor: audit.Actor{Kind: audit.ActorPatient, ID: owner},
 		Action: "settings.changed", Basis: string(access.BasisSelf),
-		Query:   "breakGlassAllowed=" + strconv.FormatBool(s.BreakGlassAllowed) + "&alertMode=" + string(s.AlertMode),
+		Query: fmt.Sprintf("breakGlassAllowed=%t&alertMode=%s&quietHours=%s-%s",
+			p.Settings.BreakGlassAllowed, p.Settings.AlertMode, q.Start, q.End),
 		Outcome: audit.OutcomeDone,
 	})
 	return p.Settings, err

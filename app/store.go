@@ -267,8 +267,9 @@ type AttemptStore interface {
 // AlertStore keeps what push alerts need: the patients' devices, the alert state of
 // access events, and the windows in which one viewer's accesses coalesce.
 type AlertStore interface {
-	// ClaimAlerts claims up to limit events, oldest first, whose alert is pending,
-	// or claimed by a dispatcher whose lease ran out before now: each becomes
+	// ClaimAlerts claims up to limit events, oldest first, whose alert is pending
+	// (and not held back past now by AlertNotBefore), or claimed by a dispatcher
+	// whose lease ran out before now: each becomes
 	// claimed by claimant until leaseUntil, its attempts counted up by one. Each
 	// event is claimed by one dispatcher at a time. This one query spans patients.
 	ClaimAlerts(ctx context.Context, claimant string, now, leaseUntil time.Time, limit int) ([]audit.Event, error)
@@ -276,6 +277,11 @@ type AlertStore interface {
 	// FinishAlert sets the alert state of a claimed event, if claimant still holds
 	// it; fault.ErrConflict if not (its lease ran out and another took it).
 	FinishAlert(ctx context.Context, patientID, eventID, claimant string, state audit.AlertState) error
+
+	// DeferAlert returns a claimed event to pending, held back until notBefore (the
+	// end of quiet hours, the next digest), if claimant still holds it;
+	// fault.ErrConflict if not.
+	DeferAlert(ctx context.Context, patientID, eventID, claimant string, notBefore time.Time) error
 
 	// ParkedAlerts lists events whose alert was parked, newest first, for operators.
 	ParkedAlerts(ctx context.Context, limit int) ([]audit.Event, error)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kith-health/kith/adapters/httpapi/api"
 	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/domain/alert"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/patient"
@@ -90,7 +91,7 @@ func (h *handlers) GetSettings(ctx context.Context, _ api.GetSettingsRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.GetSettings200JSONResponse{BreakGlassAllowed: s.BreakGlassAllowed, AlertMode: api.AlertMode(s.AlertMode)}, nil
+	return api.GetSettings200JSONResponse(settingsView(s)), nil
 }
 
 func (h *handlers) PutSettings(ctx context.Context, req api.PutSettingsRequestObject) (api.PutSettingsResponseObject, error) {
@@ -100,18 +101,36 @@ func (h *handlers) PutSettings(ctx context.Context, req api.PutSettingsRequestOb
 	}
 	// The app checks the caller first, so a caller who may not change settings
 	// learns nothing from the body.
-	var want *patient.Settings
-	if req.Body.BreakGlassAllowed != nil {
-		want = &patient.Settings{BreakGlassAllowed: *req.Body.BreakGlassAllowed}
-		if req.Body.AlertMode != nil {
-			want.AlertMode = patient.AlertMode(*req.Body.AlertMode)
-		}
+	b := req.Body
+	c := app.SettingsChange{BreakGlassAllowed: b.BreakGlassAllowed}
+	if b.AlertMode != nil {
+		mode := patient.AlertMode(*b.AlertMode)
+		c.AlertMode = &mode
 	}
-	s, err := h.app.ChangeSettings(ctx, caller, want)
+	if b.QuietHours != nil {
+		start, err := alert.ParseClock("quietHours.start", b.QuietHours.Start)
+		if err != nil {
+			return nil, err
+		}
+		end, err := alert.ParseClock("quietHours.end", b.QuietHours.End)
+		if err != nil {
+			return nil, err
+		}
+		c.QuietHours = &alert.QuietHours{Start: start, End: end}
+	}
+	s, err := h.app.ChangeSettings(ctx, caller, c)
 	if err != nil {
 		return nil, err
 	}
-	return api.PutSettings200JSONResponse{BreakGlassAllowed: s.BreakGlassAllowed, AlertMode: api.AlertMode(s.AlertMode)}, nil
+	return api.PutSettings200JSONResponse(settingsView(s)), nil
+}
+
+func settingsView(s patient.Settings) api.Settings {
+	out := api.Settings{BreakGlassAllowed: s.BreakGlassAllowed, AlertMode: api.AlertMode(s.AlertMode)}
+	if !s.QuietHours.None() {
+		out.QuietHours = &api.QuietHours{Start: s.QuietHours.Start.String(), End: s.QuietHours.End.String()}
+	}
+	return out
 }
 
 func (h *handlers) GetAccessLog(ctx context.Context, req api.GetAccessLogRequestObject) (api.GetAccessLogResponseObject, error) {

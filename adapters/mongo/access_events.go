@@ -46,9 +46,11 @@ type accessEventRecord struct {
 	Alert         string         `bson:"alert,omitempty"`
 	AlertAttempts int            `bson:"alert_attempts,omitempty"`
 	AlertLease    *bson.DateTime `bson:"alert_lease,omitempty"`
-	AlertClaimant string         `bson:"alert_claimant,omitempty"`
-	ReportedAt    *bson.DateTime `bson:"reported_at,omitempty"`
-	ReportNote    string         `bson:"report_note,omitempty"`
+	// AlertNotBefore holds a pending alert back (quiet hours, a daily digest).
+	AlertNotBefore *bson.DateTime `bson:"alert_not_before,omitempty"`
+	AlertClaimant  string         `bson:"alert_claimant,omitempty"`
+	ReportedAt     *bson.DateTime `bson:"reported_at,omitempty"`
+	ReportNote     string         `bson:"report_note,omitempty"`
 }
 
 func toAccessEventRecord(e audit.Event) accessEventRecord {
@@ -60,6 +62,10 @@ func toAccessEventRecord(e audit.Event) accessEventRecord {
 		Action: e.Action, Basis: e.Basis, Categories: e.Categories, Route: e.Route,
 		Query: e.Query, EntryID: e.EntryID, GrantIDs: e.GrantIDs, Reason: e.Reason, Label: e.Label, Outcome: e.Outcome,
 		PrevHash: e.PrevHash, Hash: e.Hash, Alert: string(e.Alert), AlertAttempts: e.AlertAttempts,
+	}
+	if !e.AlertNotBefore.IsZero() {
+		nb := bson.NewDateTimeFromTime(e.AlertNotBefore)
+		r.AlertNotBefore = &nb
 	}
 	if !e.AlertLease.IsZero() {
 		lease := bson.NewDateTimeFromTime(e.AlertLease)
@@ -83,6 +89,9 @@ func (r accessEventRecord) event() audit.Event {
 		Action: r.Action, Basis: r.Basis, Categories: r.Categories, Route: r.Route,
 		Query: r.Query, EntryID: r.EntryID, GrantIDs: r.GrantIDs, Reason: r.Reason, Label: r.Label, Outcome: r.Outcome,
 		PrevHash: r.PrevHash, Hash: r.Hash, Alert: audit.AlertState(r.Alert), AlertAttempts: r.AlertAttempts,
+	}
+	if r.AlertNotBefore != nil {
+		e.AlertNotBefore = r.AlertNotBefore.Time().UTC()
 	}
 	if r.AlertLease != nil {
 		e.AlertLease = r.AlertLease.Time().UTC()

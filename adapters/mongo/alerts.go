@@ -24,12 +24,18 @@ func (s *Store) alertEventsColl() *mongo.Collection {
 	return s.db.Collection(accessEventsCollection, options.Collection().SetReadPreference(readpref.Primary()))
 }
 
-// claimable is the rule for an alert a dispatcher may take at now: pending, or claimed
-// by a dispatcher whose lease ran out. ClaimAlerts both searches by it and repeats it
+// claimable is the rule for an alert a dispatcher may take at now: pending and not
+// held back past now, or claimed by a dispatcher whose lease ran out. ClaimAlerts both searches by it and repeats it
 // in each claim's filter, so a claim matches only while the rule still holds.
 func claimable(now time.Time) bson.D {
 	return bson.D{{Key: "$or", Value: bson.A{
-		bson.D{{Key: "alert", Value: string(audit.AlertPending)}},
+		bson.D{
+			{Key: "alert", Value: string(audit.AlertPending)},
+			{Key: "$or", Value: bson.A{
+				bson.D{{Key: "alert_not_before", Value: bson.D{{Key: "$exists", Value: false}}}},
+				bson.D{{Key: "alert_not_before", Value: bson.D{{Key: "$lte", Value: bson.NewDateTimeFromTime(now)}}}},
+			}},
+		},
 		bson.D{
 			{Key: "alert", Value: string(audit.AlertClaimed)},
 			{Key: "alert_lease", Value: bson.D{{Key: "$lt", Value: bson.NewDateTimeFromTime(now)}}},
@@ -149,6 +155,28 @@ func (s *Store) FinishAlert(ctx context.Context, patientID, eventID, claimant st
 	}
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("finish alert: no longer held by this dispatcher: %w", fault.ErrConflict)
+	}
+	return nil
+}
+
+// DeferAlert implements app.AlertStore: like FinishAlert, only while claimant holds
+// the event, and back to pending with the time it waits for.
+func (s *Store) DeferAlert(ctx context.Context, patientID, eventID, claimant string, notBefore time.Time) error {
+	res, err := s.alertEventsColl().UpdateOne(ctx,
+		bson.D{
+			{Key: "_id", Value: eventID}, {Key: "patient_id", Value: patientID},
+			{Key: "alert", Value: string(audit.AlertClaimed)}, {Key: "alert_claimant", Value: claimant},
+		},
+		bson.D{
+			{Key: "$set", Value: bson.D{{Key: "alert", Value: string(audit.AlertPending)},
+				{Key: "alert_not_before", Value: bson.NewDateTimeFromTime(notBefore)}}},
+			{Key: "$unset", Value: bson.D{{Key: "alert_lease", Value: ""}, {Key: "alert_claimant", Value: ""}}},
+		})
+	if err != nil {
+		return translate("defer alert", err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("defer alert: no longer held by this dispatcher: %w", fault.ErrConflict)
 	}
 	return nil
 }

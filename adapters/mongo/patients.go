@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kith-health/kith/adapters/internal/cas"
+	"github.com/kith-health/kith/domain/alert"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/patient"
 )
@@ -31,7 +32,9 @@ type patientRecord struct {
 	BreakGlassRefused bool `bson:"break_glass_refused,omitempty"`
 	// AlertMode is absent on accounts stored before alert preferences existed; they
 	// read as the default (see alertModeOr).
-	AlertMode string `bson:"alert_mode,omitempty"`
+	AlertMode  string `bson:"alert_mode,omitempty"`
+	QuietStart int    `bson:"quiet_start,omitempty"`
+	QuietEnd   int    `bson:"quiet_end,omitempty"`
 }
 
 func toPatientRecord(p patient.Patient) patientRecord {
@@ -39,7 +42,8 @@ func toPatientRecord(p patient.Patient) patientRecord {
 		ID: p.ID, Issuer: p.Issuer, Subject: p.Subject,
 		NHSNumber: p.NHSNumber.Value(), BirthDate: p.BirthDate.Value(), Proofing: string(p.Proofing),
 		Given: p.Name.Given, Family: p.Name.Family, BreakGlassRefused: !p.Settings.BreakGlassAllowed,
-		AlertMode: string(p.Settings.AlertMode),
+		AlertMode:  string(p.Settings.AlertMode),
+		QuietStart: int(p.Settings.QuietHours.Start), QuietEnd: int(p.Settings.QuietHours.End),
 		CreatedAt: bson.NewDateTimeFromTime(p.CreatedAt), UpdatedAt: bson.NewDateTimeFromTime(p.UpdatedAt),
 		Version: p.Version,
 	}
@@ -49,9 +53,10 @@ func (r patientRecord) patient() patient.Patient {
 	return patient.Patient{
 		ID: r.ID, Issuer: r.Issuer, Subject: r.Subject,
 		NHSNumber: patient.NHSNumber(r.NHSNumber), BirthDate: patient.BirthDate(r.BirthDate),
-		Name:      patient.Name{Given: r.Given, Family: r.Family},
-		Proofing:  patient.ProofingLevel(r.Proofing),
-		Settings:  patient.Settings{BreakGlassAllowed: !r.BreakGlassRefused, AlertMode: alertModeOr(r.AlertMode)},
+		Name:     patient.Name{Given: r.Given, Family: r.Family},
+		Proofing: patient.ProofingLevel(r.Proofing),
+		Settings: patient.Settings{BreakGlassAllowed: !r.BreakGlassRefused, AlertMode: alertModeOr(r.AlertMode),
+			QuietHours: alert.QuietHours{Start: alert.Clock(r.QuietStart), End: alert.Clock(r.QuietEnd)}},
 		CreatedAt: r.CreatedAt.Time().UTC(), UpdatedAt: r.UpdatedAt.Time().UTC(),
 		Version: r.Version,
 	}

@@ -36,12 +36,13 @@ type accessEventDoc struct {
 	PrevHash         string   `json:"prevHash,omitempty"`
 	Hash             string   `json:"hash"`
 	// Outside the hash: they change after the event is sealed.
-	Alert         string `json:"alert,omitempty"`
-	AlertAttempts int    `json:"alertAttempts,omitempty"`
-	AlertLease    int64  `json:"alertLease,omitempty"`
-	AlertClaimant string `json:"alertClaimant,omitempty"`
-	ReportedAt    *int64 `json:"reportedAt,omitempty"`
-	ReportNote    string `json:"reportNote,omitempty"`
+	Alert          string `json:"alert,omitempty"`
+	AlertAttempts  int    `json:"alertAttempts,omitempty"`
+	AlertLease     int64  `json:"alertLease,omitempty"`
+	AlertClaimant  string `json:"alertClaimant,omitempty"`
+	AlertNotBefore int64  `json:"alertNotBefore,omitempty"`
+	ReportedAt     *int64 `json:"reportedAt,omitempty"`
+	ReportNote     string `json:"reportNote,omitempty"`
 }
 
 func toAccessEventDoc(e audit.Event) accessEventDoc {
@@ -56,6 +57,9 @@ func toAccessEventDoc(e audit.Event) accessEventDoc {
 	}
 	if !e.AlertLease.IsZero() {
 		d.AlertLease = e.AlertLease.UnixMilli()
+	}
+	if !e.AlertNotBefore.IsZero() {
+		d.AlertNotBefore = e.AlertNotBefore.UnixMilli()
 	}
 	if !e.Report.At.IsZero() {
 		at := e.Report.At.UnixMilli()
@@ -77,6 +81,9 @@ func (d accessEventDoc) event() audit.Event {
 	}
 	if d.AlertLease != 0 {
 		e.AlertLease = time.UnixMilli(d.AlertLease).UTC()
+	}
+	if d.AlertNotBefore != 0 {
+		e.AlertNotBefore = time.UnixMilli(d.AlertNotBefore).UTC()
 	}
 	if d.ReportedAt != nil {
 		e.Report = audit.Report{At: time.UnixMilli(*d.ReportedAt).UTC(), Note: d.ReportNote}

@@ -17,9 +17,10 @@ func (s *Store) ClaimAlerts(ctx context.Context, claimant string, now, leaseUnti
 			'$.alertAttempts', coalesce(json_extract(doc, '$.alertAttempts'), 0) + 1)
 		WHERE id IN (SELECT id FROM access_events
 			WHERE json_extract(doc, '$.alert') IN ('pending', 'claimed')
-			  AND (json_extract(doc, '$.alert') = 'pending' OR json_extract(doc, '$.alertLease') < ?)
+			  AND ((json_extract(doc, '$.alert') = 'pending' AND coalesce(json_extract(doc, '$.alertNotBefore'), 0) <= ?)
+			    OR json_extract(doc, '$.alertLease') < ?)
 			ORDER BY json_extract(doc, '$.at') LIMIT ?)
-		RETURNING doc`, leaseUntil.UnixMilli(), claimant, now.UnixMilli(), limit)
+		RETURNING doc`, leaseUntil.UnixMilli(), claimant, now.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {
 		return nil, translate("claim alerts", err)
 	}
@@ -50,6 +51,21 @@ func (s *Store) FinishAlert(ctx context.Context, patientID, eventID, claimant st
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return fmt.Errorf("finish alert: no longer held by this dispatcher: %w", fault.ErrConflict)
+	}
+	return nil
+}
+
+// DeferAlert implements app.AlertStore.
+func (s *Store) DeferAlert(ctx context.Context, patientID, eventID, claimant string, notBefore time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE access_events
+		SET doc = json_remove(json_set(doc, '$.alert', 'pending', '$.alertNotBefore', ?), '$.alertLease', '$.alertClaimant')
+		WHERE id = ? AND patient_id = ? AND json_extract(doc, '$.alert') = 'claimed' AND json_extract(doc, '$.alertClaimant') = ?`,
+		notBefore.UnixMilli(), eventID, patientID, claimant)
+	if err != nil {
+		return translate("defer alert", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("defer alert: no longer held by this dispatcher: %w", fault.ErrConflict)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kith-health/kith/adapters/internal/cas"
+	"github.com/kith-health/kith/domain/alert"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/patient"
 )
@@ -25,6 +26,8 @@ type patientDoc struct {
 	// before the setting existed read as allowed, the default.
 	BreakGlassRefused bool   `json:"breakGlassRefused,omitempty"`
 	AlertMode         string `json:"alertMode,omitempty"`
+	QuietStart        int    `json:"quietStart,omitempty"`
+	QuietEnd          int    `json:"quietEnd,omitempty"`
 	CreatedAt         int64  `json:"createdAt"`
 	UpdatedAt         int64  `json:"updatedAt"`
 	Version           int64  `json:"version"`
@@ -35,7 +38,8 @@ func toPatientDoc(p patient.Patient) patientDoc {
 		ID: p.ID, Issuer: p.Issuer, Subject: p.Subject,
 		NHSNumber: p.NHSNumber.Value(), BirthDate: p.BirthDate.Value(), Proofing: string(p.Proofing),
 		Given: p.Name.Given, Family: p.Name.Family, BreakGlassRefused: !p.Settings.BreakGlassAllowed,
-		AlertMode: string(p.Settings.AlertMode),
+		AlertMode:  string(p.Settings.AlertMode),
+		QuietStart: int(p.Settings.QuietHours.Start), QuietEnd: int(p.Settings.QuietHours.End),
 		CreatedAt: p.CreatedAt.UnixMilli(), UpdatedAt: p.UpdatedAt.UnixMilli(), Version: p.Version,
 	}
 }
@@ -44,9 +48,10 @@ func (d patientDoc) patient() patient.Patient {
 	return patient.Patient{
 		ID: d.ID, Issuer: d.Issuer, Subject: d.Subject,
 		NHSNumber: patient.NHSNumber(d.NHSNumber), BirthDate: patient.BirthDate(d.BirthDate),
-		Name:      patient.Name{Given: d.Given, Family: d.Family},
-		Proofing:  patient.ProofingLevel(d.Proofing),
-		Settings:  patient.Settings{BreakGlassAllowed: !d.BreakGlassRefused, AlertMode: alertModeOr(d.AlertMode)},
+		Name:     patient.Name{Given: d.Given, Family: d.Family},
+		Proofing: patient.ProofingLevel(d.Proofing),
+		Settings: patient.Settings{BreakGlassAllowed: !d.BreakGlassRefused, AlertMode: alertModeOr(d.AlertMode),
+			QuietHours: alert.QuietHours{Start: alert.Clock(d.QuietStart), End: alert.Clock(d.QuietEnd)}},
 		CreatedAt: time.UnixMilli(d.CreatedAt).UTC(), UpdatedAt: time.UnixMilli(d.UpdatedAt).UTC(),
 		Version: d.Version,
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -78,6 +79,38 @@ func testAlerts(t *testing.T, open Open) {
 		}
 		if b := w.End(); b != nil {
 			t.Fatalf("alert state changes broke the chain: %+v", b)
+		}
+	})
+
+	t.Run("a deferred alert waits until its time", func(t *testing.T) {
+		held := record("patient-q", 5, audit.AlertPending)
+		claimed, err := s.ClaimAlerts(c, "node-q", now.Add(time.Hour), now.Add(time.Hour+time.Minute), 10)
+		if err != nil || !slices.Contains(eventIDs(claimed), held.ID) {
+			t.Fatalf("claim = %v, %v", eventIDs(claimed), err)
+		}
+		for _, e := range claimed { // earlier tests' lapsed claims come along: settle them
+			if e.ID != held.ID {
+				if err := s.FinishAlert(c, e.PatientID, e.ID, "node-q", audit.AlertSent); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		morning := now.Add(8 * time.Hour)
+		if err := s.DeferAlert(c, "patient-q", held.ID, "node-other", morning); !errors.Is(err, fault.ErrConflict) {
+			t.Fatalf("deferring another's claim = %v, want ErrConflict", err)
+		}
+		if err := s.DeferAlert(c, "patient-q", held.ID, "node-q", morning); err != nil {
+			t.Fatal(err)
+		}
+		if early, err := s.ClaimAlerts(c, "node-q", morning.Add(-time.Millisecond), morning.Add(time.Hour), 10); err != nil || len(early) != 0 {
+			t.Fatalf("before its time = %v, %v; want nothing", eventIDs(early), err)
+		}
+		due, err := s.ClaimAlerts(c, "node-q", morning, morning.Add(time.Minute), 10)
+		if err != nil || len(due) != 1 || !due[0].AlertNotBefore.Equal(utcMilli(morning)) {
+			t.Fatalf("at its time = %v, %v", eventIDs(due), err)
+		}
+		if err := s.FinishAlert(c, "patient-q", held.ID, "node-q", audit.AlertSent); err != nil {
+			t.Fatal(err)
 		}
 	})
 

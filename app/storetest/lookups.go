@@ -9,6 +9,7 @@ import (
 
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/access"
+	"github.com/kith-health/kith/domain/alert"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/patient"
@@ -66,15 +67,17 @@ func testPatientLookups(t *testing.T, open Open) {
 		if !first.Settings.BreakGlassAllowed {
 			t.Fatal("a new account should allow break-glass")
 		}
+		want := patient.Settings{BreakGlassAllowed: false, AlertMode: patient.AlertDailyDigest,
+			QuietHours: alert.QuietHours{Start: 22 * 60, End: 7*60 + 30}}
 		got, err := s.UpdatePatient(c, first.ID, func(p *patient.Patient) error {
-			p.Settings.BreakGlassAllowed = false
+			p.Settings = want
 			return nil
 		})
-		if err != nil || got.Settings.BreakGlassAllowed {
+		if err != nil || got.Settings != want {
 			t.Fatalf("UpdatePatient = %+v, %v", got.Settings, err)
 		}
-		if read, _ := s.Patient(c, first.ID); read.Settings.BreakGlassAllowed {
-			t.Fatal("break-glass switched off did not stay off")
+		if read, _ := s.Patient(c, first.ID); read.Settings != want {
+			t.Fatalf("settings read back as %+v, want %+v", read.Settings, want)
 		}
 	})
 }

@@ -119,3 +119,24 @@ func OrganisationOf(viewer string) string {
 	}
 	return viewer
 }
+
+// Digest folds a day's alerts into one: how many people (practitioners or share-code
+// viewers) looked, and how many parts. Emergency access is never folded in; it is
+// told at once.
+func Digest(patientID string, alerts []Alert) Alert {
+	d := Alert{PatientID: patientID, Viewer: "digest", CollapseKey: "kith-view-0", Title: "Today's views of your record"}
+	for _, a := range alerts {
+		d.EventIDs = append(d.EventIDs, a.EventIDs...)
+		d.EventID = a.EventID
+		d.Parts += max(a.Parts, 1)
+	}
+	who := "1 person"
+	if len(alerts) != 1 {
+		who = fmt.Sprintf("%d people", len(alerts))
+	}
+	d.Body = fmt.Sprintf("%s viewed %d parts of your record today. Open the app to see who.", who, d.Parts)
+	if d.Parts == 1 {
+		d.Body = who + " viewed your record today. Open the app to see who."
+	}
+	return d
+}

@@ -100,6 +100,8 @@ type Event struct {
 	// AlertAttempts counts dispatch attempts; AlertLease is when a claim lapses.
 	AlertAttempts int
 	AlertLease    time.Time
+	// AlertNotBefore holds a pending alert back (quiet hours, a daily digest).
+	AlertNotBefore time.Time
 }
 
 // Validate checks what every event must say before it is sealed.

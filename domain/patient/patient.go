@@ -5,6 +5,8 @@ package patient
 import (
 	"time"
 
+	"github.com/kith-health/kith/domain/alert"
+
 	"github.com/kith-health/kith/domain/fault"
 )
 
@@ -30,16 +32,20 @@ type Settings struct {
 	// On unless the patient switches it off.
 	BreakGlassAllowed bool
 	// AlertMode says when the patient's phone is told of a view: AlertEveryView
-	// (the default) or AlertFirstView. Emergency access is always told at once.
+	// (the default), AlertFirstView or AlertDailyDigest. Emergency access is always
+	// told at once.
 	AlertMode AlertMode
+	// QuietHours hold routine alerts until they end; emergencies still come.
+	QuietHours alert.QuietHours
 }
 
 // AlertMode is a patient's choice of push alerts.
 type AlertMode string
 
 const (
-	AlertEveryView AlertMode = "every-view"
-	AlertFirstView AlertMode = "first-view"
+	AlertEveryView   AlertMode = "every-view"
+	AlertFirstView   AlertMode = "first-view"
+	AlertDailyDigest AlertMode = "daily-digest"
 )
 
 // DefaultSettings are a new account's.

@@ -135,13 +135,16 @@ func (e AccessEventOutcome) Valid() bool {
 
 // Defines values for AlertMode.
 const (
-	EveryView AlertMode = "every-view"
-	FirstView AlertMode = "first-view"
+	DailyDigest AlertMode = "daily-digest"
+	EveryView   AlertMode = "every-view"
+	FirstView   AlertMode = "first-view"
 )
 
 // Valid indicates whether the value is a known member of the AlertMode enum.
 func (e AlertMode) Valid() bool {
 	switch e {
+	case DailyDigest:
+		return true
 	case EveryView:
 		return true
 	case FirstView:
@@ -613,8 +616,9 @@ type AccessReportRequest struct {
 }
 
 // AlertMode When the phone is told of a view: every view (the default; one viewer's burst
-// within ten minutes is one alert), or only the first view by each organisation
-// or share-code session. Emergency (break-glass) access is always told at once.
+// within ten minutes is one alert), only the first view by each organisation or
+// share-code session, or one digest a day at 18:00 UK time. Emergency
+// (break-glass) access is always told at once.
 type AlertMode string
 
 // BreakGlassRequest defines model for BreakGlassRequest.
@@ -996,6 +1000,16 @@ type PushInbox struct {
 	} `json:"items"`
 }
 
+// QuietHours UK times (HH:MM) between which routine alerts wait; may run past midnight.
+// Emergencies still come. Equal start and end mean none.
+type QuietHours struct {
+	// End Example: 07:00
+	End string `json:"end"`
+
+	// Start Example: 22:00
+	Start string `json:"start"`
+}
+
 // RecordSummary defines model for RecordSummary.
 type RecordSummary struct {
 	Categories []CategorySummary `json:"categories"`
@@ -1026,22 +1040,32 @@ type ReportedAccess struct {
 // Settings defines model for Settings.
 type Settings struct {
 	// AlertMode When the phone is told of a view: every view (the default; one viewer's burst
-	// within ten minutes is one alert), or only the first view by each organisation
-	// or share-code session. Emergency (break-glass) access is always told at once.
+	// within ten minutes is one alert), only the first view by each organisation or
+	// share-code session, or one digest a day at 18:00 UK time. Emergency
+	// (break-glass) access is always told at once.
 	AlertMode AlertMode `json:"alertMode"`
 
 	// BreakGlassAllowed Whether an organisation without a grant may take emergency access. On by default.
 	BreakGlassAllowed bool `json:"breakGlassAllowed"`
+
+	// QuietHours UK times (HH:MM) between which routine alerts wait; may run past midnight.
+	// Emergencies still come. Equal start and end mean none.
+	QuietHours *QuietHours `json:"quietHours,omitempty"`
 }
 
 // SettingsUpdate breakGlassAllowed is required, so a forgotten one is an error rather than a
-// silent change; alertMode, when absent, stays as it is.
+// silent change; alertMode and quietHours, when absent, stay as they are.
 type SettingsUpdate struct {
 	// AlertMode When the phone is told of a view: every view (the default; one viewer's burst
-	// within ten minutes is one alert), or only the first view by each organisation
-	// or share-code session. Emergency (break-glass) access is always told at once.
+	// within ten minutes is one alert), only the first view by each organisation or
+	// share-code session, or one digest a day at 18:00 UK time. Emergency
+	// (break-glass) access is always told at once.
 	AlertMode         *AlertMode `json:"alertMode,omitempty"`
 	BreakGlassAllowed *bool      `json:"breakGlassAllowed,omitempty"`
+
+	// QuietHours UK times (HH:MM) between which routine alerts wait; may run past midnight.
+	// Emergencies still come. Equal start and end mean none.
+	QuietHours *QuietHours `json:"quietHours,omitempty"`
 }
 
 // ShareCode defines model for ShareCode.
@@ -7048,185 +7072,188 @@ func (sh *strictHandler) GetSharedRecordSummary(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1rc9s22jD8VzB675nY70Md7DjdjT37wU3S1Nsm8drJpjtVnggiL0moKYALgJbVjP/7M7gA8CCCknxs",
-	"0ztf2pgicbzOxy+dWMwzwYFr1Tn80pkBTUDiP1+9p1Pz/wRULFmmmeCdw8458IQwTcY0viBUkZNJ963g",
-	"0H1DdTwjWpApaPJ0cEAWM+CECz1jfEriGeVTSHqdqKPiGcypGVgvM+gcdpSWjE8719fXUSejks5BuxV8",
-	"z6SevaQamst4PwOSUc2A6yeKJFQDERMyNh+Qnf/85z//6b550335cveISPhvziQkZkESiJ4BSSBLxXIO",
-	"XBMFWpGfTt7/+Pnd2evPP79799OH089nr/714eTs1fnn70/O3v/4+eXx+1dm5cxM/N8c5LITdTidm8WP",
-	"iyVWdzanVz8Dn+pZ53BvEDU2GnVeS8r1SWLexVEzqmfloFP3a9Txi+8caplDyxTfHYSmOElgngkNPF7+",
-	"BMvmCR6TC1jiccSpOUYypxegSJ6RDCSeGihNdij58OHEnCMlErRcEgU8UfidonMggkNxNhZ4yn1UltA1",
-	"a2hZ//6zZ8ENTAxgIVwV59SYoQp9reMPgnfw9sfzt/l8DDIAXcBJwqZMK7JgekYouaQpS8hcJHmaK7K3",
-	"R+IZxBf2pWL/9VvkM+XG3/Ie9/ajEE5IUJngCixK0OTMXo35KxZcA8d/0ixLWUzNBvqZFOMU5v/nN2V2",
-	"86Uy2/9ImHQOO/9fv8T6vv1V9U/tV3bSJraNRbIkTBmUdqfxz/N3byMyo4rk/IKLBScTBmmiIiIkWUjB",
-	"p8RsR/U611HnheCTlMWPumw/p7vFxYxqAldMaUV2oDftIRS/e3lOYpGA2ZuEKVMaDLWgqQSaLHdx8a+k",
-	"FPIxV37Ml0ToGUgCZmqyIw2FS9mcaUgiknN6SVlKxylEhHENktPULvUHIccsSYA/NnzENE1BkjldIogk",
-	"gugZs3d/whFgHnNFHyFNuxMh55CQca4Js0sgjGe5PiIjPFY1IgZXFQEazyzw4nrfCv2DyPmjLvitICo3",
-	"HNTwS8Qgc4qCW45VOVyDaURM/ELfiIRNGCRNIva2znuJYjy2oxnObui4OZY6A8dRP3Ca6xlwbTYLj30K",
-	"WlwAxwMwS8W/yIJaukPjGDJt5AjzqRvPTHccx6DUcawtmmZSZCA1szTzgtmrBJ7PO4e/dpzc0Ik605zK",
-	"hFHeiTpCTilnCvdlGMmMSugautC9ZLBAIm7GpGaGqKOWSsO886lBsFcGalyKpzaGZ6z99C0ykS/NlzJJ",
-	"Y83MKyC3eulMpKGXrqtc6Vd7SOV+xPg3iLUZyh7tq0t3/fWjNbOEtikhFjLpqXw+p3LZM6Q0Iu4hcC0Z",
-	"qF5qSG398eqbV5mQ5p0hd08sLKuV1yRVZiAUm3qxBKrLPyVcigscYiyBXnSnKVWqpzTFgUn1oZN5zGMF",
-	"WjM+VW5C83kJET2mVI5vlY/8NPVnCcAckt7QQBRc0XlmbiJ0OCFooB6a1+FSFfDNNylI3byOjzNAZqJL",
-	"qdmwO3wbEiM5M31IuKE2O3oGTBLDzc3ClDnlSa5oqiJHSdSQ6xksyZwmsBuRDHhiyIyQJE4pMwR3R3CC",
-	"shNd7kZIaCISC5qCis2vE5EmYEixFoTyIcdleIZr6RIdi1yXQqZFwd2IcNFN4JLFQHa4INnMrLhk2rvR",
-	"kGdUXphJEkjZJcgluYBMkwllKePTI/IT07MninhUVoRKIKkQF4xPd91FOTJhjqMTddz+OlHHbc+gvyUf",
-	"xZ6M0OdX1kEt5gKSIHWgeDuGMZl/dYzi0tVsDiEAGFPFVJVwKUgndaqFMF4jV52oU4Hp4BoMVZ8K6VCY",
-	"aZirIBFxD6iUdNlZJdVfKgD9UpJzOienVENKdl7NQU6NzE/mkLCYFVckqdwlVJOfARJF3humawDnR6Ey",
-	"pmmqyNsfz8l7mSttLzyxAGDRxADpUuSSICecmsUHtoZExOpVjd+cVnXDTbPwYCkdQxpWS/EukMg/UQTf",
-	"i8hEyAplIGCoqQrzgFzHwlJ1f+00TcUCgSwBzuw/DGyG7taqp8F1OfL2RJEJS42KHREOlyCtXGxYbMJU",
-	"nApl9fTG0BKoCtH64yoRJfYtqwLMlqg1Wk3STICkpHV4Q+zfCh3maPZnSI5vgEBS5Ha0ElRfv3pP+pd7",
-	"fSGnfUcJVf+wUNX6ljb3HdB1og1ck5nLoAYDHSf0ZLu8yDretHPYn8X0lE6hyWMtsNSgdjNHsPw6AM8c",
-	"rvSLXCrLWtbvzs3cvuYzvJSfmQqIBvbCtl/3mb9gHLm59JW1+eE3La6iLdMkQZGIpqeVlU5oqiBaWTwX",
-	"IaPTR4MoVR66oFwrZB+OnxnIrhl/mqaHqHPVFTRjSAmmwLtwpSXtajrFmVFNQZNXRxhtb57pZTSnV/8w",
-	"Y1mRublfw0DfGOIf4vzcLhl5JVNEixQ5PkUie2hokVziv5H3kwQmNE/1EeoelvE+UWScS6WH3OjRjBMN",
-	"nMwZzzUoM6R5E5n4LuK94Kk1LE2YdLScjJdWyaqKuENep4oKlGKC90jJQXYqpGUXxX+lrOSyoEu3F2rU",
-	"pBjqzBt3haJ7J+rgOuwfIZr5vZnjtZnidsDiTsIePh5e53D/YICQwOZmPfYvxu1fe8UajOo+Rd3iFjDB",
-	"+D/2EDL2DwYOPTyBLundBx4LrmImcmWUPQkqV0eECzJjSgu5JIUhIQS5c8aLB7eHY4+2K2Bcx2ZcegiZ",
-	"X1hpZVnliAnMxVTSbMZiIwZURQKUORC8FEpo3F6j+YPN5zlnvxc/msNItfnXJcofCD6xyDnan/GWY0hy",
-	"ieMmIs7nSA6NACWhm6UUR6GJuVgj3Wh2GWbKfgvnjqs0aGVc2eM6GlmchZHizEIrNNzDEgon2kHxVpT3",
-	"lRGafjRayCaiW6zTT1/MFbw5VBcCuy2e+/vMM2X0FsMqU9DhQ0TR7kZbaRHdJCiRyxjasdzaaJsS1A8/",
-	"npwR/zmBKxrrdElQromBXRr1zwh6djdV8c6diUGZqei6h78pwXtndPEGlDKMPyhbuLNqP96wzOA0ta1B",
-	"wF1VQF6YC1kVyMZCpEC5lySaDOfUCIFUOWuTeYcY8axF5FOgQ4Ovgp3bjZvTLcp/HzwbdGm8MBo414ym",
-	"Vcq+clL45meqzJ05zeZGhM6Iop3D5jhmE6sPP9uRK4Av+SEDPTlEx5c6FDTXs0P7Wbf4DCHm8LeF7o6B",
-	"SpBN/LjdGu1yrr1u1Fidez8uj/G2M1fGt5Y7ka0I5tai1v//w+aQ7WaxwzaYS2XytitpPg+C1Uu4PHXG",
-	"w5uJCIYTvpugP7OJMqW7MoQkEzpn6dJb+uos+h5lSwsG7BL440zFEKT08me4DCnSL60gZUQ8cvq8V5Hs",
-	"TgedqHP6zPzn+Y3BMbgswUFM/nE6IKfPyOlzXF3pu7sH32DjSlVuISqopvuDIZkUlyxB6dt9cFRaxNwT",
-	"FOj9MxojU17RQfYfSJDbD8lxfmdtyCMZj1lG0yYdXjEuNc7sNkb8wmAfkie4A/OSBNE5pIwGjTKJCl+W",
-	"N+dbxl+dPmTdWTksXEHUbnl/CZfvxQXw22kltGXJHL32Rv8zUjTJ/JWQHbSNJHDZL56p3SD8wlXGJKgT",
-	"fg5GwFbr0ffpd4OBg0mr//z9u4NBVR/6bnBvCtF3A4RNnKFjA0oKcr1O/qkQ9qCG/dKadpv+jyz7N0jV",
-	"BrTOF3ETm1WbvVHENG3x9aRUWwZYMRnyRAoUIJkwctMCxkEkkDCRoGZ+ifVLPIOut60bJTsFqrQzF0xg",
-	"QeaC65k6JNQ56XJejIbYsP+3AUmMls4USaTIMmv42+YYQpJwsc3qsdZ38Kn15sImKmuw315KdlCwSUvy",
-	"w7Yv55YYXQO2Col/dm/c+ZnFmhLaSuoIvPv6+zprefrsvuZ9+sxi621B+RY8zHJ9NzphQhEzMmK/Aecw",
-	"8fzhxZvCmWEeW9Bf4bgHg+ff3ROTNUM1uaxdYOW4QpCGqvBLprKUBiwOiYuq244oKU11rla4ZYz2jsDb",
-	"2imG5bvHSs/mdCOe44ete0G1/l5MJ0l5KhuNCf4EjSSeutsqNvZrIcZ250zNMQjtU3R375K3MbxfrqpJ",
-	"78YK5KUXcJoXBVwxvJdm4OZMLAy82rgiZa20NiaSWl858eZYFw/F4zRPQJFiUJJQTSsSQcUYUJpUGvZn",
-	"F3SJfthYZEsSGwlkIsX8kFBO4Mqq92g6HnqGPeyEJWecJiBwvEK25CwzekY1cQ5gSIiL0Nv6UvIsuRnX",
-	"DrGr2hVGVctZeUclJBYHWJ29FRNa/EQ2ruI+zH43dBO5iYPrlVTdkt3Fgk+Y5QX1u36TK03GpQFu2MEI",
-	"EDJfuoiQEPDcnAA36a5fUWijPzBIkyJOsL4TjCyr43E1OLSJ/vkq80WN8qVRKDdCn53MDRJaKcYeNxfZ",
-	"iDbwsQW3DCfYlhivQt4tZGawquGdBGxH7c6rBLRJ5laDu8obOjv7+7YhXeVHmyMhQmNmucyEqlnqEiYh",
-	"1t2YSmiR88O+eyPTVJf4RBHD6yEp/PhGkq8GSYXtuBj8dJMrwwCsWwkgXv8vwnIKQcSqpZb44oICRxEi",
-	"1atWg9Ur85E4NVAPQEx5M35/FjSL5VeBuxUzw6oKIuP2CGZxfJOi4gZtXcot6fbd6MGc8RP7zd7K8m8j",
-	"QxdO0r193L4jFe3WCkqWQCWhE6P14i0eGeV3LpQmEyMDmZ+V+91KFlvSnQCBKdzF7iA3E5yN6FsNMF1P",
-	"nW7twLUmfI/A7UfJxeKWCv8KRlYgKgSrPwJNrV29DoghrUVcbJzcfRaa6YRPQWkbWBJQRSxyh32y3kUY",
-	"MrM4qZYwG6qRZ6mg1SCpyjA5dxGp4Vmc8BiaJEtpDAkZLwklHBYgyaU1JqDgXUrL4yXGc8yFBCdPh1bS",
-	"8N+73RUkrpRkO9VVB08Vw2nPjebxwgWx0DR9N+kc/rqebJSfXEeNywiGw1glSPAYbCgouQDInC5EyQUs",
-	"ISEzqmZ17PnbT0/fdJ+f7v+r+0uQydsomQ+yJSDQ/my9BRjMb7SrCUtTDBqyLJaSf521BYY3pFCM8iwn",
-	"bZ7pp+uo88+PP50HYuFhWSfL6zzgjZtay01w6ND9vluhYUGsuYnw8NviYiNLwe27d93NbOECuJ1AJhLl",
-	"AXejQNiUZAr5ReXKSDUtkcN31Ur9IiPvdwgIJZu0z+pNnlXMYDeUEG55fyHLAtOKZPk4ZbHBXhvOjX+j",
-	"GXpnpnWmdnvklVMVDWUTE+IGJZQn+O+gVMuDyRV38pbVQOX+uPH6m950kR8ybwx8+Ct8nEO+HY7d3oaM",
-	"g5Ny6OsWT98aycLnRDUZ9w8vyPODZ38jLteKJKApSxFkV70Z5ofgKdtst63F8YotI2Sz5EpTHreFaaPK",
-	"0BKCX15MU3TRTLc4uHTDCopofdjvXzA967nHPhlN9V2uXxdz/aoCaC7ZZhu0tdfZ1Wy6sglL4V442kp8",
-	"SO2jzUEhzVSHahxHiwWkPJWcJWFDydoIjdPnRAEoEqeMs5imaBw+IqfPivhfl0ZUDdZEiuuTq47I6cC+",
-	"rNiUd/Ns+zCP9SEapxIwi0j4hMdGTAVmLaO93mWZZCAVunMI5cjsOY6NWEa1BmnG/b+/DrrPP33ZG1z/",
-	"T+cBOLR1ctVO/SbM+TRXsxM+FldNiCywvvjHimfxBqA6d+GKN4+efPGG/Pj+/Sm53CNuEEIVYZosRJ4a",
-	"ufsSyBiA2xSwHZcIyoVmExfSGyGQRcR57SJCM16LUfCnsXKymKHhF/7ppoKtPbTQZ2dobt4U1nsbS4gf",
-	"M0B/Kz6QrYY8x/fPlzzeNr7X2rf8POGNJwDz29r1Q5rZC6ogIiqjRhE2VGK2zGbAFUkEpv7OEQtXPK1P",
-	"9+/JqPHUWofWhunVSo5EpIzai2ytk0K1o+pCoVLHdCMfpFV7vO+ou9Wge9yfnconBFf8s8N8MNj/7lWZ",
-	"qNfIBrjXlazTaJ3JtbLUMADWsoXCSVM3TJVaw1E+zoQC511CikW3ie+q+HjsekI7OXfcMECVq2k9a/dR",
-	"vHjt3DWYzXLs8gZb04Epr1kP0UIhcl34g+d0STS9AAJFQo5NwemRd5yMlz5XKOQSXjmL5qqiyv7WncuW",
-	"6kl9h43pbHUPB4hECUINhk6F1sCJy4yi3FXbkNRlS1NO6JArlhqGZE1YR6RYtsN7OrYZzkrTpXIcjSmb",
-	"jvRgFxo47uYJVi1q92qjvw+fnY0hvIfQuO08d0XCblOgoVf/ZrAIBBUMDknOXdGVsDl21Twf1IeYhJd1",
-	"xtJc3u1caG1abq4g6ebZlj4xS2yDallIQrUnudkZVpyrH78uzJYAUDFFBY7r0zrIDjvLlP/5BkJSxZS8",
-	"XkaqDL52aX9F55mP+30TyHjcO6ilPB483a8F+T4Loc/tfGIFKpcCzA+uXMyDCjLhRIY6+XBrH0RrSAnJ",
-	"uWYpwdNc1iKji6xL++dgG5KzWjiq8AAeekWc6oCPfzJB9m5rlDhJleepTQWt2/83UbNNN9auZLQiUFJJ",
-	"s1mbSfOwlpKaRLitsNe+qVZFscYMWxK4nRfJJUkT4Ina3vnczv22DJCv3wrmsBR7WZ/VX9WQVw+tTOIo",
-	"Cy549lKeSfBAS6W2cZopVdr/siUrLaIXN7iGfZBeMUVobS5pw1btC9VMMiL05yLKuE00+sx42FJaZM81",
-	"LaVmzEYa3/ctSYMNK0l1YbXBamsKbfnfCJzv/ZbutOHVeqOYYhIWv+51v5VV1Eb+FLIuKYhzyfTy3MC5",
-	"C6DDaY9zS5jsXz948Pvnx/e+PCXSRrvEYuSZ1pnVixmfiOYpVHzVWEYhZpr9DoaUxwbIuOEqGFsrJs7y",
-	"SqdTCVMM5ZphfISvljXk72dM+cSx49MT/D9OQLMMTS801zMhmYKkntKEZeh6Qz7k7zCzCp8hf+EASZEI",
-	"ouiSLGYsnpELxhNl1lSpX5crtMnOCeNDPrrqXjA969rf1YjsOJIQ1WaOioJN1QJbrjLb7hGhRblEN9EU",
-	"tCIHg6dDPoaJcBHIvhINqoI0wY2gl8O6DVc9LVjVjhR5/0dkZC5rZD5X2rBJLJRqNUZzakwNua1pRhgn",
-	"czFmqVkn15LGum9dML150iM2VtmX9SQxlYYZktEvXSczdk9ejo6G/L+50IDWBsMDbMETxqeE+hVaHdM5",
-	"TiyM2GnNtRqx22eLdAa9vd4ApYcMOM1Y57DztDfoPbXm7RnCb7+3gDTtYiXPPnpFfVm/qc3SFv7ST5LO",
-	"Yec1aHTwrRQo3R8M1hQMvFmhQOtADFTHxNKj5COMyU+wJOege7Y+lZNDwqMWy+w711YFjTuHv36q8LSO",
-	"KxPmPMuKTbk5+AtYKhuucQmSTZbmWVGk0On9KgdLrFB+rIcyqc4nM+lKjl3rCRvlppo0qe561tsmOZVp",
-	"mk1lqHEZLzGL0JVSiojPxlTRCu1AwsILRMYbOxgcbL6tohrnugt7j5VrqvmMypV6voRUZHNb8U7lSCI4",
-	"3qjBUlq7q8rL1ZvK1azLvGOlDRfMsRUOmAfEiXKSljqsuNJ7Pl0sfLTqpTHnAkmEwWQYHCmVJjvVAzf6",
-	"R0QYVxoo1hz64cWb3c0HbtEJ5QihAiLx6MuwQ9Wwc0iGHaPvPY05nQP+C4ad6xHerrLX6yM+RoHk1lGP",
-	"oN4IygAu9UA85L7UnFhwMqcXBs2ZImbaIjvlkHwZ+mxn81ev17u+HvXIe0sKDD+RQFNcCiTknx/fY9lE",
-	"qi2nRfphiH7KLqBkXz1yKkWSYykxMhcJuIppGE6JEZdFFNmQB0AbuOFLCTrIsPwuwRJohHK1AGk44oH5",
-	"VrpiSXUgxjA8n3PcKVz534tkeW/Qu5rSvOIKMGrn9QMiT10yD3IWd2Eurw+xaLAZiypluW+OeFHnYH9/",
-	"8we+ivL9crpzQwkp97W1XL1dH6rYhLH16GtFzd/XEUoXrfuAt+xmCFzvh6y3kYtg1SdbZcxGJBScvJB5",
-	"3WaxXunavZ4BTRgHpf6Y7ZrplwjEzwZPH7eMs0YRe2krVmDpeEWXyqkFtj7GhLK0KOW8xYUg3wZ5WQjy",
-	"iuwwbYRxI+A7Ere79sYu9/pYrqtfl8rWCWDvam8+hgBWC5fdQgCrrZAImfgw7jIVAGnS3mZysVr5G797",
-	"uvm7suj8LYlTceFeNyrq8NcclDtl3V4jWwQuW0i0KtbVyurPnU/XUSFX1K/7zM36rp598BB8sDWQdiuG",
-	"uPcg6whTEH8Rt+eFjwV3B4Pnm78o2lA8EtctAPusqKSx4nS3ohrY8GWmnfDqerIU5ahssaHbwXs75et/",
-	"cbHC1+u4WAMfHoiRbQLG1Wyn3mPD1w2lujvBy7taZfMHIoOVbku/BjsRlaHk7R1sVo2sn6JOlgcgyQZy",
-	"PDJxddEjj6xn3BSSXdQIFwviWqb8ySntn1C/KTDH1rJcpbNPFFa+iiydFZjbqXNFdlzYvnkkASMoqIbd",
-	"O1Fa60105HRFWMuAq2oN6SfK120jgjvbvTWlmCnIDvM9tDTJeQKSxILHuZRoqChfVLvISKyLgGmSZ0QL",
-	"2xet7H1kRy+M9CpkBXgN+g08qAHLhc23oEVmf/6aZFbf/YjxaeVWi42UgOTdnUEwKn4soahvlfJuKqat",
-	"AGUFZle5P5e2gUdlGUUjD6KFsEBiS3jZcDYiJmQxE+iZUQBDbgAlKg0AQRTCGSodZtwPOLgUqX1jyDFr",
-	"vpBvSrd/j7zFNLvT5y0AWBTE7zR4VH3zZZUSrCfjFgaXWO46o1Noa9sX29ImLY3YngYasUVfggNhSEdt",
-	"nAKUntUqgA/WVwBHtvlgOFfvMBC0e5nTMsDgW1M8LkN5TP7wcSYw/UMB8LJmTN2OXcVai4S3Qdr+FzzN",
-	"k+S6L8uc8aBN+4eUTqeQuOO3XWmsL3EiZLNrzc7oAh22RqR3pruu64gwQiQf8okLiarJGYZ5gOSQuGqP",
-	"rhNGfYTdHjkrnY1TyviQW8ZSFvW3r4bw137q4rK3kTHdGd2l2+WnhxEkQ30kHlmSrIWohzkmnl9EfIOU",
-	"b+Lj3cjDsHNCEsGfaCQMU84wXoGhv2mS0mnFWI5dfcQcsEufwD4gRReQ21KPSk3KdU5hfOcB4a5SNrMF",
-	"7NxCyY5tIlSRLdXu1ya9YXMUF8riSlmsyuhpUdLfXyw+2XSxUQu99+YgH0KABZytZI4Ul/i6poUbm8Xg",
-	"fOjWl7c/GBzZUh62/0rxeK8XoMl2tpe+Q9kD+fYqpU0fmU760qwhE6YrEItAeZ/G03VzfkVm0z/ECrqD",
-	"6jbezK71VCMOPlGYJmoRAeui3BLvGgS1/8X+4yS5ttiIjUYa5PUlPn9Z6eS3QXrxo95ZfKkhxkGIYszF",
-	"ZQFQf02j57kWmbtyrFTKHWm+y/2XldOC+vMJwlkMruOuU32tX5HqXGGymCHBvmGSU5gXVJEUsIOuTfy6",
-	"ZIqNU6gotw0ybNjpa7ucBySFZRW5Fs5tT+Tr8wrapMRq/7UpvYSKSaPah9DHM1CbRH4n3a6Nif8gxZyM",
-	"MC5nRHbcDgkXi12X4jECnlR+sbXlokA9ud3ekBdZMMQVVEUt0KXIJK5erwHO0WrazCExBGfUI+eAAsKQ",
-	"j1Za748Oi/79hWkHRY4LWOIBoou+IlpU4ozKY/eqnw2jndMEjuoj2YYY3Ibi+obxB4OgnecF5oK9dkVG",
-	"VwhtCETKV/qV3f0Ey85D6X+1IoiPLNC4Co4hUw3eoz35dXdz7/JO65Lwh28u4rtSuZ/BNnxvc/tJoAmJ",
-	"Z0IBr1hTbUCyLQBLYirhLtqnZQ39L65X7lq38O1Q97UdufOg9s5WSC3Y31/ed1xUdG8yxfsEkL5NK243",
-	"bL6aTMDWx7LurYZHAa4KsnVoJDAsvBfT2Ki+rhBBj5yZWRifDrlhY5jI7HboesMVX66oyGELpRngqwbf",
-	"yJ/CXxqOX5m7dPe8g0Uym8C868vM3hairfm/rhOuqAhSAqbSoHhv7sAJl6mYOo8rNfDnGg/YVCOsFGKU",
-	"BKxN70KyFzPgRtJz9V7nrpB9yrgBaGv4cQlLlC8tQBvVOMdaofh7CKBdkX3cx8NIQrUy/ltJQgENFgf5",
-	"ZhFZgXFsXWD1F2xx6lL4fLpeBbIdpN4QsvuVXqBBDfi8zCvggoywcefoCAEbFzIyJHrkjZM8IZnBPqYJ",
-	"Vf7tSp/PIX+FCYrWu2yrqtiGqGSnUD18c4xdglhtEa9HMNd5NBfSZtmhFWXIMQ7C4oZr9ezUIFyX/wp7",
-	"gRafhZEQG04XCVu2GbYgIk0OsUEV/oStj2wuJbKSLLPF7BQUrAaLxA05lgIwAluLF9si5Iuid2nIlrTi",
-	"TcbTbPNK7zdrF9zGLW090d4v/ewP9UtXWtgGuJ07OsK4jWr+azulqZdlEtc710AjzTKSUqWJWvIY7oMa",
-	"VLrEtPqXLOS+cm9uBbnV/jbbXX1RtcTA8KqKW++0bGAyItCb9kil/1FbbIfLWN/a+tqY3m0co6dse3nf",
-	"DwAN1bb+qW6bvonD25WCXL+KIo158wLQ9HQPC3ig4Jpne39EdE202aY0eSs4vMEeXg9K9MoWTusDcez9",
-	"m0OeAU3A1u999Z5O2yZwr/XxHRz76Zbi+huRsAnzhPIvSWBr1Rv94dYNwzYHdAoG5WnZtfxe6G3/Cwp3",
-	"G0wqJeFdbhc6Y8e8i+/pQRFjMmMykFVW0KMx47boy+qqrje23/8r48WjG4sQjp4oe8JnB8UhR0WPNVeo",
-	"lyofH3EvssiVD4oLIsSrKxt4Vei1fxDcfZ/z5OuLSF7MRFroQC4R3t+v3RHZMdsnsUhTwJTz3YgoLYHO",
-	"7+V2KxWignrnC5FzrbCIipcebWhxSjXSZFgQTJhEbkjjWWlDsUVwnHRo5OMhLxrY9IiBaJsUihbzmVhg",
-	"hFJK5bSqGHpPbVEcPIVLSNujkuulrG7ssnos8WK14lYQpN3d/IWJ6D0KCx6HsDBuSnl8H3KBbfK0psrF",
-	"cQNbS0SNiAIq45kCHREtKVfU1owQkowNiDnDimJ8msKQl/Qcu7Ci+cRhT7XjKjlOUxcHMWN8eog0Y0wT",
-	"Z5gqalHMME/AkBe7Cxc0gUjp21QYCQWzkO23jCdw1SPHxJWQK5U7poYcV0VVpfvVE1XrG3CE6VGIxoUV",
-	"xtphDRF5UiJxZIOfMSITu8AK6xuwxf6rHxGmMJ7TKNyjRhvfUYgIfMCl3dDQemteFG0gAltxs8dzWNd6",
-	"owXIzkdvG7cX7I0dX4E5eO/p1lTkkZWa4yRpyGy17DIyE2miyA7FDKEZcsAUtAZpEIWcnJ7v3oWWqUrt",
-	"8jadpqhv/oCwV8zRxu7c772vlgfFM4HR1nQscp/I1/QQbB3OlIcqjaJRvVFt/JBgWdeRDUCy/t+o0ifc",
-	"ZngVZb9mLBtyl44GR6GQLJlzrKbGxQKrmHqrfojinuZ1+Ll/z9ZKmflHJprbAq5jjks8NIzx+OZEq4UV",
-	"Y3fLlZj9Eutv7x0uq02uN5mfl1XBHxJcanXPW2DGImWZluEe6BnMFaSXoCJXhgcrkRUC0gVAtvv1EsgK",
-	"QYqI68jmnJU+qBer0JNc1bVb86ERl24ZA+pPnOyMfvnll1+67j+jXcJcQ1csN+pqfRoaekjUTBjV1uqz",
-	"o6KR58hgOR1y3wmUlBGhCdUUC49iGeatYkFfYXlxFK+fkbkt2E60IE8HJKFLVUal7h+Qmcil2j0iI1/M",
-	"fEQGZA6Uq0bVcm1DGCyzqMbyjKL2euM1UHHVx2PKy+rjR0Nut9OsMD6KquWvMWSCpkqQaTNJB9PdxYSM",
-	"zXetJe7KUv8PxFFWOwA8ck2f1Xa6a8hEhKDogBR58De+UiUxeJSEurZOrtUdoxw9kgpjklRMudo1iFUN",
-	"z8yo1Ko9kmNLmhNkQ/0vRQeKcPxdKNitCvOb3QqVCe43reUBOOF68P7fEyWHIMrFIqrkQ/heAUwTkQGH",
-	"O8CgMMfSL0q4txRmtVWrPseGrnPNaKpGLieAjDKJlVU+X8Dy828LPWqUuPKlN8/On/79gAg55K/wX2PX",
-	"mruZzV4GSruwPD/UE0VGTKmRZbAqH4+M0Dzkur1ffkRGNE9sAJGhhsCTTDBkKx/Ofo7ICK6yUZG5UXDU",
-	"IaczoElERr9pNnImKiNiOI+94/HVahkjtI0pzCJiCmUVPj0c8tGXYYcltqxtr9cbdiIyRIxceSRFWn10",
-	"PSI7TJOUGlWKcXf1TtfC3HBrsLMxTzHNFajdHjl2MbLUsACpuym7hMSVga+WAnWXMl76IgQXsBzyHQVA",
-	"RuGK4aPdVtZbrYt0szKzV93FYtGdCDnv5jIFbq4suUGgEcLaixIu/7wFaJtXEKrk8OiM+g+sUPvm+Ow9",
-	"+Z7GF8ATcg7S5p3bs/FouqnkerDQRatr6o1QNhGc63RZVFbwUQJFGGMpeZYdYzFf0BcFMDJuURUA7ePh",
-	"pMB3clqtNfGgOmR1onVqZLFre2bwVRnPjt2aDd2ywm2Vb6CK4kvWk4QlqAAX5R7aYImsMx7U2jLVYM5P",
-	"1P9S9Ai67lfsYmuKwghZ5gqKXFo9LfIsVWlUpyRQ5TdVNf3aqk/MFRUb8jJoPSqKMvl3matw4OLdjCZA",
-	"jotfF75izoJhx+Qhr5r1xGRi43wNQ4HEljQ30J9z5AxGNkaitnMwONjtkY8zlkKliobRUJ1NMCJUXRRV",
-	"Z4gEnUvbWGFnfzBArlW/yZlIE9sSw2YJMI6Fb2Jwu7cl05i2NkrXFISM8OUu4118N+jr+b6wg97Y1fv2",
-	"x3PXCmqL6BrUcV+i6fGBshjLnfzZUhmxes1Ka1FCU6wc7c3Ej5fF+GplJZENe8T0km8lde6koazesRZl",
-	"u4UninDBu6qwdfl6XCvdaB+DKrfGSK8KaT5ghYhcK5ZAKLPNUSRHcvwXXS50d2oTZket0sCGCOwHIkDR",
-	"t9jub7HdX19s958pWPsb1a/YpSyQN8w2rtboTYKvH4fgbxekXSPPyzsS5z8qqHtV7PxzhHR/w54tw7LZ",
-	"pBWtXC/fx8KcbUK4C4x5XFXqf1O4+J8bmIvYvzAfuFN0+gMD+KYo9hNb1ULNaAbe4Vevvu1GsAoNCxbB",
-	"sPEKrtSS9SsGKh30yFvhyz9QTlxrf1u43pbEENw5HOiQZyCV4A0jDCZTo6mmLN10MDhoiXkvMPe2Ye+P",
-	"g8APGSH/DY1rETfuL1sGbw1WmxdoI4j+HhEXndR9G0HSbkJ9K4p4bw6QQHJUiSZZrVtPpsJa6hv9GZzh",
-	"tDfkx9bTOjYXYCsB1LfPMackFASD6OcqD/AhHx3bLsu/2+iZHsG6CWY/88zV6sb8GIqL7ZFjspCCTyOP",
-	"91GJ9dbjOOR55lyZGPyPr9djYqIq+qNZotJNmQvdNVvN0DIx5Mdam6X4YuQ2CAizdZzjNkkkGuy4fewi",
-	"dPBEdw72nyO9G/LRGWi57B4bJXu0ax213jGdUqUV2Su8qbjyIs7InrRryx0u5GMu/6Hjeewsf5DttNpY",
-	"PaiBulP3J4rwFRUuwwJREtsJ9A7NZR46UOdg//kNwuzv0b/4LgPusKxykN7HUoQVbh07sYZcJTepwoBw",
-	"nTx+LYZvZp9vZp97MvuU2ENicQnyRgn3a5Gswrcs4m7AtO1MO6so92hZ+N9sMH98qruzqTRgdsWgcj9g",
-	"2VQr1wJjqX49bETlX0QrehAtJ0DMApFAPpP0biBTF1e+dMZAJUijMRjpxZAL7IQcbIql0as+hiSBhPgg",
-	"/53RVBCZc9Lr0yzrx/Okjx2EcJjRbifq5DLtHHZmWmeH/f7e/t96g96gt3f498HfB6iOu82sznYqxRhs",
-	"KxRM6xxTzJCWVi8QMp4BNrcVUqH9ogIOzs/nW02WzZqb/iq8E4xE7DK+Yl9x+l1lKB+9Gh6nothNpxKm",
-	"LojGlgR47fPYyIKlqY3ppiSesTR5YniaFPm0LJ895FaqdnEmBs1LW5L7lw3SxtFRhXFrdKmWzSV+LLux",
-	"rYCW/eTQ5eBhgfxqpFtUJDwV8T3VoB/X3KvWLG5DCQS3VKebN5da7zyNZ1XGu2P4exFktZg50xXgO/Mi",
-	"xsIaxIYcDWgqbEGzh4zKoaYXgJJCdyyuIAlVt60uPWRjaO7jvMwdOlwJi1I5lqE1vx3VMgDK6AQfsGmA",
-	"cMitQQJjlrB/Bdl71rXa7aqGYWhIUV8FqcyC+gyf2iY8+Wgu/DRXM9cvwS18hin7+e+/Y4Ax2HhkH44I",
-	"qQKMBFf1MhhiyO3GsPIh8hKEIC6Kk0CtHgebCizJZ0M4cjWrg4ptzrAJVKo8wRLRliBPF7ZVsZ2oXvh2",
-	"Q5MeJ0aB8L21KzHMRSO1CAHTnpLN3/DnkFBNG9RJyNA0Lw3SiGxuzmlu2IPg6bJHjsfKPMGoNwPmmRRJ",
-	"Hq9QvaT8tnP96fr/BQAA//8=",
+	"7H1rc9s22uhfwejsTOxzKFl2nG4jz35wkzTxtkm8drLpTpUTQeQjCTUFcAHQiprxf38HDwBeRFCSr236",
+	"5ksiSySuz/36pROLeSY4cK06gy+dGdAEJH588Y5Ozf8JqFiyTDPBO4POOfCEME3GNL4gVJGTSfeN4NB9",
+	"TXU8I1qQKWjyuH9IFjPghAs9Y3xK4hnlU0h6naij4hnMqRlYLzPoDDpKS8annaurq6iTUUnnoN0KfmBS",
+	"z55TDc1lvJsByahmwPUjRRKqgYgJGZsXyM5//vOf/3Rfv+4+f757RCT8N2cSErMgCUTPgCSQpWI5B66J",
+	"Aq3ITyfvXn16e/by089v3/70/vTT2Yt/vT85e3H+6YeTs3evPj0/fvfCrJyZif+bg1x2og6nc7P4cbHE",
+	"6s7m9PPPwKd61hns96PGRqPOS0m5PknMszhqRvWsHHTqfo06fvGdgZY5tEzx3WFoipME5pnQwOPlT7Bs",
+	"nuAxuYAlHkecmmMkc3oBiuQZyUDiqYHSZIeS9+9PzDlSIkHLJVHAE4XvKToHIjgUZ2OBp9xHZQlds4aW",
+	"9R88eRLcwMQAFsJVcU6NGarQ1zp+P3gHb16dv8nnY5AB6AJOEjZlWpEF0zNCySVNWULmIsnTXJH9fRLP",
+	"IL6wDxX7r98inyk3/pb3uH8QhXBCgsoEV2BRgiZn9mrMX7HgGjh+pFmWspiaDexlUoxTmP+/35TZzZfK",
+	"bH+TMOkMOv9nr8T6Pfur2ju1b9lJm9g2FsmSMGVQ2p3GP8/fvonIjCqS8wsuFpxMGKSJioiQZCEFnxKz",
+	"HdXrXEWdZ4JPUhY/6LL9nO4WFzOqCXxmSiuyA71pD6H47fNzEosEzN4kTJnSYKgFTSXQZLmLi38hpZAP",
+	"ufJjviRCz0ASMFOTHWkoXMrmTEMSkZzTS8pSOk4hIoxrkJymdqk/CjlmSQL8oeEjpmkKkszpEkEkEUTP",
+	"mL37E44A85Ar+gBp2p0IOYeEjHNNmF0CYTzL9REZ4bGqETG4qgjQeGaBF9f7RugfRc4fdMFvBFG54aCG",
+	"XyIGmVMU3HKsyuEaTCNi4hf6WiRswiBpErE3dd5LFOOxHc1wdkPHzbHUGTiO+p7TXM+Aa7NZeOhT0OIC",
+	"OB6AWSr+RRbU0h0ax5BpI0eYV914ZrrjOAaljmNt0TSTIgOpmaWZF8xeJfB83hn82nFyQyfqTHMqE0Z5",
+	"J+oIOaWcKdyXYSQzKqFr6EL3ksECibgZk5oZoo5aKg3zzscGwV4ZqHEpntoYnrH21TfIRL40H8okjTUz",
+	"j4Dc6qEzkYYeuqpypV/tIZX7EePfINZmKHu0Ly7d9deP1swS2qaEWMikp/L5nMplz5DSiLgvgWvJQPVS",
+	"Q2rrX68++TkT0jwz5O4bC8tq5TFJlRkIxaZeLIHq8k8Jl+IChxhLoBfdaUqV6ilNcWBS/dLJPOZrBVoz",
+	"PlVuQvN6CRE9plSOT5Vf+Wnq3yUAc0h6QwNR8JnOM3MTocMJQQP10LwOl6qAb95JQermdXyYATITXUrN",
+	"ht3h05AYyZnpAeGG2uzoGTBJDDc3C1PmlCe5oqmKHCVRQ65nsCRzmsBuRDLgiSEzQpI4pcwQ3B3BCcpO",
+	"dLkbIaGJSCxoCio2v05EmoAhxVoQyoccl+EZrqVLdCxyXQqZFgV3I8JFN4FLFgPZ4YJkM7PikmnvRkOe",
+	"UXlhJkkgZZcgl+QCMk0mlKWMT4/IT0zPHiniUVkRKoGkQlwwPt11F+XIhDmOTtRx++tEHbc9g/6WfBR7",
+	"MkKfX1kHtZgLSILUgeLtGMZkPnWM4tLVbA4hABhTxVSVcClIJ3WqhTBeI1edqFOB6eAaDFWfCulQmGmY",
+	"qyARcV9QKemys0qqv1QA+rkk53ROTqmGlOy8mIOcGpmfzCFhMSuuSFK5S6gmPwMkirwzTNcAziuhMqZp",
+	"qsibV+fkncyVtheeWACwaGKAdClySZATTs3iA1tDImL1qsZvTqu65qZZeLCUjiENq6V4F0jkHymCz0Vk",
+	"ImSFMhAw1FSFeUCuY2Gpur92mqZigUCWAGf2g4HN0N1a9TS4LkfeHikyYalRsSPC4RKklYsNi02YilOh",
+	"rJ7eGFoCVSFaf1wlosQ+ZVWA2RK1RqtJmgmQlLQOb4j9G6HDHM3+DMnxNRBIityOVoLqyxfvyN7l/p6Q",
+	"0z1HCdXeoFDV9ixt3nNA14k2cE1mLoMaDHSc0JPt8iLreNPOYX8W01M6hSaPtcBSg9rNHMHy6wA8c/is",
+	"n+VSWdayfndu5vY1n+Gl/MxUQDSwF7b9us/8BePIzaWvrM0Pv2lxFW2ZJgmKRDQ9rax0QlMF0criuQgZ",
+	"nT4YRKny0AXlWiH7cPzMQHbN+NM0PUSdz11BM4aUYAq8C5+1pF1Npzgzqilo8uoIo+3NM72M5vTzP8xY",
+	"VmRu7tcw0NeG+Ic4P7dLRl7JFNEiRY5PkcgODC2SS/yMvJ8kMKF5qo9Q97CM95Ei41wqPeRGj2acaOBk",
+	"zniuQZkhzZPIxHcjInhqrUoTJh0hJ+Ol1bCq8i0RsipTEQVKMUc4zHgJmxqqQUlCl4Zp7H8/6PfJ+5+I",
+	"QfYeKZjMkO9UyM8uqghKWelmQZduv9SoUjHUGTzuHMX7TtTB5fo/EsrSZdcuIUhmfzBTvjQz3gy+3OHZ",
+	"+8Lz7gwODvsIPGxulmf/Ytz+tV+swWj7U1RHbgBGjP9jH4Hp4LDvMMrT9JJEvuex4CpmIldGP5SgcnVE",
+	"uCAzprSQS1LYHkLAPme8+OLmoO8xfQXy6wQAlx7C/2dWwFlWmWgCczGVNJux2EgOVSkCxRQESoVCHbfX",
+	"aP5g83nO2e/Fj+YwUm0+XaLIgtAUi5yjyRpvOYYklzhuIuJ8jhTUyFwSullKcRSamIs1ApFml2E+7rdw",
+	"7hhRg7zGlT2uI6vFWRjBzyy0QvY9LKE8ox0Ub0WsXxg565VRXDbR6WKdfvpiruDNoYYR2G3xvb/PPFNG",
+	"1THcNQUdPkSUBq+1lRZpT4ISuYyhHcutWbcpdP346uSM+NcJfKaxTpcERaEY2KXRGI1saHdTlQjdmRiU",
+	"mYqu+/I3JXjvjC5eg1JGVgiKI+6s2o83LGY45W5rEHBXFRAx5kJWZbixEClQ7oWPJo86NXIjVc5AZZ6x",
+	"RD4sJSrQocFXwc7txs3pFuXfD54NekGeGaWda0bTKmVfOSl88hNV5s6cMnQtQmek186gOY7ZxOqXn+zI",
+	"FcCXfMBATwboK1MDQXM9G9jXusVrCDGD3xa6OwYqQTbx42ZrtMu58upUY3Xu+bg8xpvOXBnfGvtEtiLL",
+	"WyPc3v8NW1C2m8UO22AulcnbrqT5fRCsnsPlqbM3Xk9EMJzw7QRdoE2UKT2cISSZ0DlLl944WGfRdyiO",
+	"WjBgl8AfZiqGIKWXP8NlSPd+bgUpI/GR06e9iqB32u9EndMn5p+n1wbH4LIEBzH5x2mfnD4hp09xdaW7",
+	"7w7ciY0rVbmFqKBm7w+GZFJcsgQFdvfCUWlEc9+gDuC/ozEy5RW15eCeBLmDkBznd9aGPJLxmGU0bdLh",
+	"FXtU48xuYvcvbPwheYI7MC9JEJ1DymjQjpOo8GV5D4Bl/NXpQwahlcPCFUTtxvrncPlOXAC/mVZCW5bM",
+	"0dFvVEYjRZPMXwnZQXNKApd7xXdqNwi/8DljEtQJPwcjYKv16Pv4u37fwaTVf77/7rBf1Ye+69+ZQvRd",
+	"H2ETZ+jYGJSCXK+TfyqEPaiUP7fW4KbLJMv+DVK1Aa1zX1zHzNVmohQxTVvcQynVlgFWrIw8kQIFSCaM",
+	"3LSAcRAJJEwkqJlfYv0Sz6DrzfFG506BKu0sDBNYkLngeqYGhDq/Xs6L0RAbDv7eN/o+qu+JFFlmbYXb",
+	"HENIEi62WT3W+g4+tt5c2KplbfzbS8kOCjZpSX7Y9uXcEKNrwFYh8U/ujDs/sVhTQltJHYF3X/5QZy2P",
+	"n9zVvI+fWGy9KSjfgIdZru9GJ0woYkZG7DfgHCaePz57Xfg/0PCFz65w3MP+0+/uiMmaoZpc1i6wclwh",
+	"SENV+DlTWUoDFofEBeJtR5SUpjpXK9wyRntH4GntFMPy2WOlZ3O6Ec/xxda9oFp/J6aTpDyVjcYEf4JG",
+	"Ek/dbRUb+7UQY7tzpuYYt/Yxur1DytsY3i1X1aS3YwXy0gs4zYsCrhjeSzPWcyYWBl5tKJKytl0bRkmt",
+	"e514v5YLoeJxmiegSDEoSaimFYmgYgwoTSoNk7WL00TXbSyyJYmNBDKRYj4glBP4bNV7NBYPPcMedsKS",
+	"M04TEDheIFtylhk9o5o4nzEkxAX1bX0peZZcj2uH2FXtCqOq5ay8oxISiwOszt6KCS2uJRuKcRdmv2t6",
+	"ltzEwfVKqm7I7mLBJ8zygvpdv86VJuPSADfsYNAImS9dEEkIeK5PgJt0168otNEfGaRJEVpY3wkGo9Xx",
+	"uBpP2kT/fJX5okb53CiUG6HPTuYGCa0Uw5Wbi2wEKPhwhBtGIGxLjFch7wYyM1jV8FYCtqN251UC2iRz",
+	"q/Fg5Q2dnX2/bRRY+dLm4InQmFkuM6FqlrqESYh1N6YSWuT8sLvfyDTVJT5SxPB6SArXv5Hkq3FVYTsu",
+	"xktd58owZutGAojX/4tInkIQsWqpJb64oMBRhEj1qtVg9cp88E4N1AMQU96M358FzWL5VeBuxcywqoLI",
+	"uD2CWRzfpKi4QVuXckO6fTt6MGf8xL6zv7L8m8jQhZN0/wC370hFu7WCkiVQSejEaL14i0dG+Z0LpcnE",
+	"yEDmZ+V+t5LFlnQnQGAKd7E7yM0EZyP6VmNS11OnGztwrQnfI3D7UXKxuKHCv4KRFYgKweoroKm1q9cB",
+	"MaS1iIuNk7vXQjOd8CkobWNRAqqIRe6wT9a7CENmFifVEmajO/IsFbQaV1UZJucuiDU8ixMeQ5NkKY0h",
+	"IeMloYTDAiS5tMYEFLxLaXm8xJCNuZDg5OnQShr+e7e7gsSVkmynuurgqWIE7rnRPJ65uBeapm8nncGv",
+	"68lG+cpV1LiMYASNVYIEj8FGj5ILgMzpQpRcwBISMqNqVseev//0+HX36enBv7q/BJm8Dax5L1tiCO3P",
+	"1luA8f9Gu5qwNMU4I8tiKfnXWVsseUMKxcDQctLmmX68ijr//PDTeSB8HpZ1srzOA964qbXcBIcO3e/b",
+	"FRoWxJrrCA+/LS42shTcvnvW3cwWLoCbCWQiUR5wNwqETUmmkF9UroxU0xJsfFut1C8y8n6HgFCySfus",
+	"3uRZxQx2TQnhhvcXsiwwrUiWj1MWG+y1EeD4N5qhd2ZaZ2q3R144VdFQNjEhblBCeYKfg1ItD+Zj3Mpb",
+	"VgOVu+PG629600W+z7wx8P6v8GEO+WY4dnMbMg5OyqGvWjx9ayQLn0bVZNw/PiNPD5/8nbj0LJKApixF",
+	"kF31ZpgfgqdsE+S2FscrtoyQzZIrTXncFtmNKkNL1H55MU3RRTPd4uDSDSsoovVgb++C6VnPfe3z19Se",
+	"Sw/sYnpgVQDNJdtsg7b2OruaTVc2YSncCUdbiQ+pvbQ5KKSZHVGN42ixgJSnkrMkbChZG6Fx+pQoAEXi",
+	"lHEW0xSNw0fk9EkRNewyj6rBmkhxfT7WETnt24cVm/Junm0f5rE+RONUAiYeCZ8j2YipwERntNe7xJQM",
+	"pEJ3DqEcmT3HsRHLqNYgzbj//9d+9+nHL/v9q7917oFDWydX7dSvw5xPczU74WPxuQmRBdYXH1Y8i9cA",
+	"1bkLV7x+9OSz1+TVu3en5HKfuEEIVYRpshB5auTuSyBjAG6zxnZc7igXmk1cSG+EQBYR57WLCM14LUbB",
+	"n8bKyWJSh1/4x+sKtvbQQq/9K2egX4lcBjwSLrpdkZ1XrwavX++SMeiF2d1ixuIZkSLXzIfaK7KgTB9h",
+	"SrDMOcmo0mTOEs6mM90bch8gz0ARpVmaklhg4Px/c5paKwViFvCEzIFyzP6z8fGrPoIVO3T/74N+vwHk",
+	"Bx8R0ge/9rtP7Me/rTXileMdHNx4vKYaXljQQmd/hqb+TSHVN7FC+TEDvK/if9pqyHN8/nzJ421jq61t",
+	"0c8T3ngCML+pTyWkFT+jCiKiMhqDpdCzZTYDrkgiMFN7jpe54uV+fHBHBqXH1jK3NkSyViEmImXEZGRL",
+	"0xRqNVUXChVqphvpO62a+11HPK4mPOD+7FQ+f7viGx/m/f7Bdy/KvMpGJsadrmSdNcGZuytLDQNgLbkr",
+	"nON2zcy2Ndz8w0wocJ495BZ0m9i6in/Nrie0k3MniQQ4YjULa+0+igevnKsMM4mOXZpna/Y25fUMqgXT",
+	"M5HrwhdvWIGmF0CgyMC12VA98paT8dKndoXd8f+tMaZ166+wsNUzbO4mqpzLuvPcUqWsn0xjOlvExQEw",
+	"UYJQg9lToTVw4hLgKHdFVSR1SfGUEzrkiqVGiLBmxyNSLBvJW3k6jnzQsc1rV5piPgemxFMZZKF3CBl3",
+	"eG/Nq6iaU+/UQXMXDlsbQHoHcZHbuW2LBO+mNEs//5vBIiC/9Qck565IT9gWv+qbCSrDTMLzOmdrLu9m",
+	"/tM2E0euIOnm2ZYOUUvtgzp5SD2xJ7nZE1qcqx+/rsmUAFCxQwaO6+M6yA57SpX/+RpSWsWPsF5Iqwy+",
+	"dml/Rc+pD/p+HUh33T+s5bsePj6oRXg/CaHPzRyiBSqXEtSPrrzQvUpS4SyWOvlwa+9Ha0gJyblmKcHT",
+	"XNbC4ouUW/tnfxuSs1porHD/DrwVhupAgMdkYlVN1CScqMzz1OYB150/m6jZphtr13JaESip5FitTaO6",
+	"XzNZTSTdVtps31Srplpjhi0J/86F6PLqjZ6vto88aOd+W2ZH1G8FE5iKvayvAlFV0VcPrczgKQt0ePZS",
+	"nknwQEutunGaKVXa/7IlKy1CVzcYJHyEZjFFaG0uY8dWeQzV2DIy/KcixLxNNPrEeNhMXqRONs3kZsxG",
+	"DucPLRmjDRNZdWG1wWprCm353wic7/yWbrXh1fq0mF8UFr/udL+VVdRG/hgyLSqIc8n08tzAuYuexGmP",
+	"c0uY7F8/evD754d3vpwp0ka7xGLkmdaZVcwZn4jmKVQCFbDyRsw0+x0MKY8NkHHDVTCwWkyc2Z1OpxKm",
+	"GMc3w+AYX11tyN/NmPJZg8enJ/g/TkCzDJUjmuuZkExBUs9nw7KFvSEf8reYVoffIX/hAEmRBaTo0lk4",
+	"LxhPlFlTpd5hrtAgPyeMD/noc/eC6VnX/q5GZMeRhKg2c1QU+KoWZHOV/HaPCC3Ka7qJpqAVOew/HvIx",
+	"TIQLP/eVi1CnpAluBF1c1me86mbDKoikKPpwREbmskbmdaUNm8TCulb1NKfG1JDbGniEcTIXY5aadXIt",
+	"aaz3rP+tN096xAaq+zKwJKbSMEMy+qXrZMbuyfPR0ZD/Nxca0NxheIAtkMP4lFC/QqubOq+ZhRE7rblW",
+	"I3b7VKFOv7ff66P0kAGnGesMOo97/d5ja6adIfzu9RaQpl2s/LqHLnFfBnJqU/SFv/STpDPovASN3t2V",
+	"grYH/f6aApPXKyxpvceBaqpYqpZ8gDH5CZbkHHTP1jNzckh41GKZe86vWUHjzuDXjxWe1nFl5VxYgWJT",
+	"bg7+ApbKxupcgmSTpfmuKGqJbgysJGiJFcqP9Tg21floJl1JsGw9YaPcVDNm1W3PetsMtzJHt6kMNS7j",
+	"OaaQutJbEfGpuCpaoR1IWHiByHhjh/3DzbdVVG9dd2HvsNJRNZlVudLgl5CKbG4rJKocSQTHGzVYSmt3",
+	"VXm4elO5mnWZ96q14YI5tsL7do84UU7SUrcXV3rHp4uFslZddOZcIIkwkhAjY6XSZKd64Eb/iAjjSgPF",
+	"GlU/Pnu9u/nALTqhHCFUQCQefRl2qBp2BmTYMfre45jTOeAnGHauRni7yl6vD/cZBTKbRz2CeiMoA7jU",
+	"A/GQ+9KEYsHJnF4YNGeKmGmL1KQB+TL0qe7mr16vd3U16pF3lhQYfiKBprgUSMg/P7zDMptUW06L9MMQ",
+	"/ZRdQMm+euRUiiTH0nNkLhJwFfYwltb6+HwI4ZAHQBu44UsJekexXDP6GM0EagHScMRD8663ataBGGMw",
+	"fcJ5p4jj+EEkyzuD3tV89hVfhFE7r+4ReeqSeZCzuAtzSZ2IRf3NWFQp4359xIs6hwcHm1/wVbfvltOd",
+	"G0pIua+z5uoz+zjVJoytR18rav6+jlC6UO17vGU3Q+B632e9jVwES37ZinM2HKXg5IXM6zaL9W3X7vUM",
+	"aMI4KPXHbNdMv0QgftJ//LBlvzWK2EtbrgRbDSi6VE4tsMVRJpSlRenvLS4E+TbIy0KQV2SHaSOMGwHf",
+	"kbjdtTd2ub+Htdr26lLZOgHsbe3JhxDAarHSWwhgtRUSIRMfw1/mgSBN2t9MLlYrxeN7jze/VzYpuCFx",
+	"Ki7c60ZF34aah3SnrPNsZIvAZQuJVsW6Wln9ufPxKirkivp1n7lZ39ZTT+6DD7ZGUW/FEPfvZR1hCuIv",
+	"4ua88KHg7rD/dPMbRduSB+K6BWCfFWVUVrz+VlQDG7vOtBNeXQ+fohaZrTR1M3hvp3x7X1yg+NU6LtbA",
+	"h3tiZJuAcTXVrffQ8HVNqe5W8PK2Vgn/nshgpTvXr8HOVWUeQXvHo1Uj68eok+UBSLIRIQ9MXF0YygPr",
+	"GdeFZBcEy8WCuBY7f3JK+yfUbwrMsYVMV+nsI4VlzyJLZwUm9upckR2Xs2G+koARFFTD7q0orfUmOnK6",
+	"IqxlwFW15vgj5Yv2EcGd7d6aUswUZIf5nmua5DwBSWLB41xKNFSUD6pdZCTWRcA0yTOihe2jV/bKsqMX",
+	"RnoVsgK8BP0a7tWA5XImWtAisz9/TTKr75bF+LRyq8VGSkDy7s4gGBU/llC0Z5XybiqmrQBlBWbX6SGX",
+	"tuFLZRlF4xeihbBAYuu32bg4IiZkMRPomVEAQ24AJSoNAEEUwhkqHYncDzi4FKl9YsixZEIh35Ru/x55",
+	"gzmWp09bALBooNBp8Kj65ssSNVhMyC0MLrHWeUan0NbmMbZ1bVoa9z0ONO6LvgQHwpCO2jgFKD2plX/v",
+	"ry//jmzz3nCu3pEiaPcyp2WAwbcyeViG8pD84cNMYO6PAuBlwaC6HbuKtRYJb4K0e1/wNE+Sqz1ZFgwI",
+	"2rR/TOl0Cok7ftvFyPoSJ0I2uxztjC7QYWtEeme667oOGiNE8iGfuJCompxhmAdIDokr9ek6p9RH2O2R",
+	"s9LZOKWMD7llLGUfCPtoCH/tqy4wfBsZ053RbbqjfrwfQTLUd+SBJclajHyYY+L5RcQ31PkmPt6OPAw7",
+	"JyQR/JFGwjDlDOMVGPqbJimdVozl2AVKzAG7OgrsG1N0jbkp9agUJF3nFMZn7hHuKjVTW8DOLZTs2KZT",
+	"FdlS7X5t0hs203GhLK6OyaqMnhb9HPzF4jebLjZqoffeHORDCLB6t5XMkeISX9S2cGOzGJwP3fryDvr9",
+	"I1vHxfbrKb7e7wVosp3tue9od0++vUpd2wemk74ub8iE6aoDI1DepfF03Zxfkdn0D7GC7qC6jTezaz3V",
+	"iIOPFOYIW0TAojg3xLsGQd37Yj+cJFcWG7HLTIO8Psfvn1c6P26QXvyotxZfaohxGKIYc3FZANRf0+h5",
+	"rkXm06G1QLqGYHGb+y/L5gX15xOEsxhch2an+lq/ItW5wqwzQ4J9tyynMC+oIilgx2Wl6VKRS6bYOIWK",
+	"ctsgw4advrTLuUdSWJYQbOHc9kS+Pq+gzYqs9uub0kuomDSqfSt9PAO1FQRupdu1MfEfpZiTEcbljMiO",
+	"2yHhYrHrUjxGwJPKL7awYBQoJrjbG/IiC4a4arqoBboUmcQVazbAOVpNmxkQQ3BGPXIOKCAM+ejEmw3j",
+	"ZfcnWI4G2LlTy2Vp2kGR4wKWeIDooq+IFpU4o/LYvepnw2jnNIGj+ki2Gwq3obg4JFPksB+08zzDXLCX",
+	"rsLsCqENgUj5yF5ldz/BsnNf+l+tAuYDCzSufGfIVIP3aE9+3d3cubzTuiT84ZuL+LZU7mfQRKxx+0mg",
+	"CYlnQgGvWFNtQLKt/ktiKuE22qdlDXtfXG/ltW7hm6HuSzty517tna2QWrC/v7zvuCjn32SKdwkgezat",
+	"uN2w+WIyAVsczbq3Gh4F+FyQrYGRwLDqYkxjo/q6Sgg9cmZmYXw65IaNYSKz26FrDFi8uaIihy2UZoCv",
+	"Gnwjfwp/aTh+Ye7S3fMOVkhtAvOurzF8U4i25v+6TriiIkgJmEqD4r25AydcpmLqPK7UwJ/rOmFTjbBU",
+	"iVESsDGBC8lezIAbSc8V+527LgYp4wagreHHJSxRvrQAbVTjHAvF4u8hgHYdFnAf9yMJ1Xo4bCUJBTRY",
+	"HOSbRWQFxrFvhdVfsL+tS+Hz6XoVyHaQek3I3qs0gg1qwOdlXgEXZIRdW0dHCNi4kJEh0SNvnOQJyQz2",
+	"MU2o8k9XmrwO+QtMULTeZVuexXbDJTuF6uE7o+wSxGqLeD2Cuc6juZA2yw6tKEOOcRAWN1zbb6cG4br8",
+	"W9gItngtjIRD7nxidi/YPF0QkSYD7E6GP2HfK5tLiawky2wlQwUFq8EKgUOOpQBIUWUtEPxtpn9WNK4N",
+	"2ZJWvMl4mm1e6YNm7YKbuKWtJ9r7pZ/8oX7pSv/iALdzR0cYt1HNf22nNPWyTOIaJxtopFlGUqo0UUse",
+	"w11Qg0qLoFb/koXcF+7JrSC32txou6svqpYYGF5Vcetttg1MRgR60x6pNL9qi+1wGetbW18b07uNY/RU",
+	"gjTHN4NAQ7Utfqvbpm/i8HZ1QNevokhj3rwAND3dwQLuKbjmyf4fEV0TbbYpTd4IDq+xgdu9Er2yf9f6",
+	"QBx7/+aQZ0ATsPXAXryj07YJ3GN7+AyO/XhLcf21SNiEeUL5lySwtfKR/nDrhmGbAzoFg/K0bFl/J/R2",
+	"7wsKdxtMKiXhXW4XOmPHvI3v6V4RYzJjMpBVVtCjMeO26MvqqoKab40p/JXx4sGNRQhHj5Q94bPD4pCj",
+	"osGeq9JMlY+PuBNZ5LMPigsixIvPNvCq0Gv/ILj7IefJ1xeRvJiJtNCBXCK8v1+7I7Jjtk9ikaaAKee7",
+	"EVFaAp3fye1WKkQF9c5nIudaYREVLz3a0OKUaqTJsCCYMInckMaz0oZii+A46dDIx0NedC/qEQPRNikU",
+	"LeYzscAIpZTKaVUx9J7aojJ8CpeQtkcl10tZXdtl9VDixWrFrSBIu7v5CxPROxQWPA5hZd6U8vgu5ALb",
+	"4WtNlYvjBraWiBoRBVTGMwU6IlpSrqitGSEkGRsQc4YVxfg0hSEv6Tm24EXzicOeartdcpymLg5ixvh0",
+	"gDRjTBNnmCpqUcwwT8CQF7sLFzSBSOl7lBgJBbOQ7buMJ/C5R46JKyFXKndMDTmuyhbddUM+UrWmEUeY",
+	"HoVoXFhhrB3WEJFHJRJHNvgZIzKxBbCwvgHb6aH6EmEK4zmNwj1q9HAehYjAe1zaNQ2tN+ZF0QYisBU3",
+	"eziHda0xXoDsfPC2cXvB3tjxFZiD9x9vTUUeWKk5TpKGzFbLLiMzkSaK7FDMEJohB0xBa5AGUcjJ6fnu",
+	"bWiZqhRPb9NpigLr9wh7xRxt7M793vtqeVA8ExhtTcci94l8TQ/B1uFMeajSKBrVG1XKBwTLuo5sAJL1",
+	"/0aVJvE2w6so+zVj2ZC7dDQ4CoVkyZxjNTUuFljF1Fv1QxT3NK/Dz917tlbq1T8w0dwWcIuK9ObQMMbj",
+	"mxOtFlaMrU1XYvZLrL+5d7isNrneZH5eVgW/T3Cp1T1vgRmLlGVahvtCz2CuIL0E7HjA4pmtRFYISBcA",
+	"2e7XSyArBCkirh2fc1b6oF6sQk9yVdduzYtGXLphDKg/cbIz+uWXX37pun9Gu4S5br5YbtTV+jQ0dEDU",
+	"TBjV1uqzo6KL68hgOR1y3waWlBGhCdUUC49iGeatYkFfYHlxFK+fkLkt2E60II/7JKFLVUalHhySmcil",
+	"2j0iI1/MfET62EVKNaqWaxvCYJlFNZZnFLXXG6+Biqs+HlNeVh8/GnK7nWaF8VFULX+NIRM0VYJMm0k6",
+	"mO4uJmRs3mstcVeW+r8njrLaAeCBa/qs9lJeQyYiBEUHpMiDv/GVKonBoyTU9ZVyfQ4Z5eiRVBiTpGLK",
+	"1a5BrGp4ZkalVu2RHFvSnCAb2vtSdKAIx9+Fgt2qML/ZrVCZ4G7TWu6BE64H7/89UXIIolwsoko+hO8V",
+	"wDQRGXC4BQwKcyx7RQn3lsKstmrVp9jQda4ZTdXI5QSQUSaxssqnC1h++m2hR40SV7705tn54+8PiZBD",
+	"/gI/jV1f9mY2exko7cLy/FCPFBkxpUaWwap8PDJC85AH4k99kbyIjGie2AAiQw2BJ5lgyFben/0ckRF8",
+	"zkZF5kbBUYeczoAmERn9ptnImaiMiOE89o7HV6tljNA2pjCLiCmUVfh0MOSjL8MOS2xZ216vN+xEZIgY",
+	"ufKVFGn1q6sR2WGapNSoUoy7q3e6FuaGW4OdjXmKaa5A7fbIsYuRpYYFSN1N2SUkrgx8tRSou5Tx0hch",
+	"uIDlkO8oADIKVwwf7bay3mpdpOuVmf3cXSwW3YmQ824uU+DmypJrBBohrD0r4fLPW4C2eQWhSg4Pzqj/",
+	"wAq1r4/P3pEfaHwBPCHnIG3euT0bj6abSq4HC120uqZeC2UTwblOl0VlBR8lUIQxlpJn2S4Y8wV9UQAj",
+	"4xZVAdA+Hk4KfCun1VoT96pDVidap0YWu7ZnBl+V8ezYrdnQLSvcVvkGqii+ZD1JWIIKcFHuoQ2WyDrj",
+	"Qa0tUw3m/ER7X4oeQVd7FbvYmqIwQpa5giKXVk+LPEtVGtUpCVT5TVVNv7bqE3NFxYa8DFqPiqJM/lnm",
+	"Khy4eDejCZDj4teFr5izYNgue8irZj0xmdg4X8NQILElzQ305xw5g5GNkajtHPYPd3vkw4ylUKmiYTRU",
+	"ZxOMCFUXRdUZIkHn0jZW2Dno95Fr1W9yJtLEtsSwWQKMY+GbGNzubck0Zlsj+6YgZIQPdxnv4rNBX88P",
+	"hR302q7eN6/OXSuoLaJrUMd9jqbHe8piLHfyZ0tlxOo1K71NCU2xcrQ3Ez9cFuOLlZVENuwR00u+ldS5",
+	"lYayesdalO0WHinCBe+qwtbl63GttMN9CKrcGiO9KqT5gBUicq1YAqHMNkeRHMnxb3S50N2pTZgdtUoD",
+	"GyKw74kARd9iu7/Fdn99sd1/pmDtb1S/YpeyQN4w27hao9cJvn4Ygr9dkHaNPC9vSZz/qKDuVbHzzxHS",
+	"/Q17tgzLZpNWtHK9fB8Kc7YJ4S4w5mFVqf9N4eJ/bmAuYv/CfOBW0en3DOCbothPbFULNaMZeIdfvfq2",
+	"G8EqNCxYBMPGK7hSS9avGKh00CNvhC//QDlxrf1t4XpbEkNw53CgQ56BVII3jDCYTI2mmrJ002H/sCXm",
+	"vcDcm4a9PwwC32eE/Dc0rkXcuL9sGbw1WG0eoI0g+jtEXHRS79kIknYT6htRxHtzgASSo0o0yWrdejIV",
+	"1lLf6M/gDKe9IT+2ntaxuQBbCaC+fY45JaEgGEQ/V3mAD/no2HZZ/t1Gz/QI1k0w+5lnrlY35sdQXGyP",
+	"HJOFFHwaebyPSqy3HschzzPnysTgf3y8HhMTVdEfzRKVbspc6K7ZaoaWiSE/1tosxRcjt0FAmK3jHLdJ",
+	"ItFgx+3XLkIHT3Tn8OAp0rshH52BlsvusVGyR7vWUesd0ylVWpH9wpuKKy/ijOxJu7bc4UI+5vLvO57H",
+	"zvIH2U6rjdWDGqg7dX+iCF9R4TIsECWxnUBv0VzmvgN1Dg+eXiPM/g79i28z4A7LKgfpfSxFWOHWsRNr",
+	"yFVynSoMCNfJw9di+Gb2+Wb2uSOzT4k9JBaXIK+VcL8WySp8yyLuBkzbzrSzinIPloX/zQbzx6e6O5tK",
+	"A2ZXDCp3A5ZNtXItMJbq1/1GVP5FtKJ70XICxCwQCeQzSW8HMnVx5UtnDFSCNBqDkV4MucBOyMGmWBq9",
+	"6mNIEkiID/LfGU0FkTknvT2aZXvxPNnDDkI4zGi3E3VymXYGnZnW2WBvb//g771+r9/bH3zf/76P6rjb",
+	"zOpsp1KMwbZCwbTOMcUMaWn1AiHjGWBzWyEV2i8q4OD8fL7VZNmsuemvwjvBSMQu4yv2FaffVYby0avh",
+	"cSqK3XQqYeqCaGxJgJc+j40sWJramG5K4hlLk0eGp0mRT8vy2UNupWoXZ2LQvLQluU82SBtHRxXGrdGl",
+	"WjaX+KHsxrYCWvaVgcvBwwL51Ui3qEh4KuJ7qkE/rrlXrVnchhIIbqlON28utd55Gs+qjHfH8PciyGox",
+	"c6YrwGfmRYyFNYgNORrQVNiCZg8ZlUNNLwAlhe5YfIYkVN22uvSQjaG5j/Myd2iwEhalcixDa347qmUA",
+	"lNEJPmDTAOGQW4MExixh/wqy/6RrtdtVDcPQkKK+ClKZBfUZPrVNePLRXPhprmauX4Jb+AxT9vPff8cA",
+	"Y7DxyD4cEVIFGAmu6mUwxJDbjWHlQ+QlCEFcFCeBWj0ONhVYks+GcORqVgcV25xhE6hUeYIloi1Bni5s",
+	"q2I7Ub3w7YYmPU6MAuF7a1dimItGahECpj0lm7/hzyGhmjaok5ChaZ4bpBHZ3JzT3LAHwdNljxyPlfkG",
+	"o94MmGdSJHm8QvWS8t3O1cer/wkAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
