@@ -269,3 +269,38 @@ func TestADailyDigestIsOnePushAtSixInTheEvening(t *testing.T) {
 		t.Fatalf("digest = %v", n)
 	}
 }
+
+func TestAnInvalidTokenRemovesTheDeviceButABadRequestDoesNot(t *testing.T) {
+	a, w := newAlertWorld(t, func(p app.Pusher) app.Pusher { return p }, app.DefaultAlertSettings)
+	ctx := context.Background()
+	if _, _, err := a.RegisterDevice(ctx, w.self, app.DeviceCommand{Token: "fcm-token-2", Platform: "android"}); err != nil {
+		t.Fatal(err)
+	}
+	w.fake.Script("fcm-token-1", fcmtest.Reply{Status: 400, ErrorCode: "INVALID_ARGUMENT",
+		Message: "The registration token is not a valid FCM registration token"})
+	w.fake.Script("fcm-token-2", fcmtest.Reply{Status: 400, ErrorCode: "INVALID_ARGUMENT", Message: "Invalid value at 'message.data'"})
+	w.view(t)
+	a.DispatchAlerts(ctx, "node")
+	devices, err := a.Devices(ctx, w.self)
+	if err != nil || len(devices) != 1 || devices[0].Platform != "android" {
+		t.Fatalf("devices after an invalid token and a bad request = %+v, %v; want only the second", devices, err)
+	}
+}
+
+func TestFirstViewAlertsOncePerOrganisation(t *testing.T) {
+	clock := &settable{time.Now()}
+	a, w := newAlertWorldAt(t, clock.now, func(p app.Pusher) app.Pusher { return p }, app.DefaultAlertSettings)
+	ctx := context.Background()
+	yes, first := true, patient.AlertFirstView
+	if _, err := a.ChangeSettings(ctx, w.self, app.SettingsChange{BreakGlassAllowed: &yes, AlertMode: &first}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ { // three practitioners of one organisation, days apart
+		w.view(t)
+		a.DispatchAlerts(ctx, "node")
+		clock.t = clock.t.Add(72 * time.Hour)
+	}
+	if n := len(w.fake.Sent()); n != 1 {
+		t.Fatalf("%d pushes for three views by one organisation, want 1", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	firebase "firebase.google.com/go/v4"
@@ -52,6 +53,10 @@ func (c *Client) Push(ctx context.Context, m app.Message) error {
 	case err == nil:
 		return nil
 	case messaging.IsUnregistered(err), messaging.IsSenderIDMismatch(err):
+		return app.ErrDeviceGone
+	case messaging.IsInvalidArgument(err) && strings.Contains(err.Error(), "registration token"):
+		// FCM's answer to a malformed token. Other invalid arguments would be Kith's
+		// own fault (the payload), and must not cost the patient their device.
 		return app.ErrDeviceGone
 	case messaging.IsQuotaExceeded(err), messaging.IsUnavailable(err), messaging.IsInternal(err),
 		errorutils.IsUnavailable(err), errorutils.IsInternal(err), errorutils.IsResourceExhausted(err):

@@ -30,6 +30,7 @@ type Reply struct {
 	Status     int
 	ErrorCode  string
 	RetryAfter string
+	Message    string // the error's message; "scripted failure" when empty
 }
 
 // Fake is a running fake FCM.
@@ -116,7 +117,11 @@ func (f *Fake) send(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if reply != nil && reply.Status != 200 {
-		writeError(w, *reply, "scripted failure")
+		message := reply.Message
+		if message == "" {
+			message = "scripted failure"
+		}
+		writeError(w, *reply, message)
 		return
 	}
 	f.mu.Lock()
