@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -42,3 +43,10 @@ func (r *RetryLater) Error() string {
 	return fmt.Sprintf("push failed for now (retry after %s): %v", r.After, r.Err)
 }
 func (r *RetryLater) Unwrap() error { return r.Err }
+
+// PushRecord is a push as it would have gone out (the provider's message, as
+// JSON), for the development inbox that stands in for the provider.
+type PushRecord struct {
+	At      time.Time
+	Message json.RawMessage
+}

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kith-health/kith/adapters/httpapi"
 	"github.com/kith-health/kith/app"
 )
 
@@ -17,14 +16,11 @@ const inboxSize = 200
 // been sent, exactly as Build makes them, for GET /dev/push-inbox.
 type Inbox struct {
 	mu    sync.Mutex
-	items []httpapi.PushInboxItem
+	items []app.PushRecord
 	now   func() time.Time
 }
 
-var (
-	_ app.Pusher        = (*Inbox)(nil)
-	_ httpapi.PushInbox = (*Inbox)(nil)
-)
+var _ app.Pusher = (*Inbox)(nil)
 
 // NewInbox makes an empty inbox.
 func NewInbox() *Inbox { return &Inbox{now: time.Now} }
@@ -37,18 +33,18 @@ func (i *Inbox) Push(_ context.Context, m app.Message) error {
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	i.items = append(i.items, httpapi.PushInboxItem{At: i.now().UTC(), Message: raw})
+	i.items = append(i.items, app.PushRecord{At: i.now().UTC(), Message: raw})
 	if len(i.items) > inboxSize {
 		i.items = i.items[len(i.items)-inboxSize:]
 	}
 	return nil
 }
 
-// Recent implements httpapi.PushInbox: newest first.
-func (i *Inbox) Recent() []httpapi.PushInboxItem {
+// Recent lists what would have been sent, newest first, for GET /dev/push-inbox.
+func (i *Inbox) Recent() []app.PushRecord {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	out := make([]httpapi.PushInboxItem, len(i.items))
+	out := make([]app.PushRecord, len(i.items))
 	for n, it := range i.items {
 		out[len(i.items)-1-n] = it
 	}

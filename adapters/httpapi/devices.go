@@ -12,15 +12,10 @@ import (
 	"github.com/kith-health/kith/domain/fault"
 )
 
-// PushInbox is the development stand-in for FCM: what would have been pushed.
+// PushInbox is the development stand-in for FCM: what would have been pushed,
+// newest first.
 type PushInbox interface {
-	Recent() []PushInboxItem
-}
-
-// PushInboxItem is one push as it would have gone out.
-type PushInboxItem struct {
-	At      time.Time
-	Message json.RawMessage // the FCM HTTP v1 message
+	Recent() []app.PushRecord
 }
 
 func (h *handlers) ListDevices(ctx context.Context, _ api.ListDevicesRequestObject) (api.ListDevicesResponseObject, error) {
