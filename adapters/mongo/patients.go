@@ -31,7 +31,7 @@ type patientRecord struct {
 	// before the setting existed read as allowed, the default.
 	BreakGlassRefused bool `bson:"break_glass_refused,omitempty"`
 	// AlertMode is absent on accounts stored before alert preferences existed; they
-	// read as the default (see alertModeOr).
+	// read as the default (see patient.AlertMode.OrDefault).
 	AlertMode  string `bson:"alert_mode,omitempty"`
 	QuietStart int    `bson:"quiet_start,omitempty"`
 	QuietEnd   int    `bson:"quiet_end,omitempty"`
@@ -55,7 +55,7 @@ func (r patientRecord) patient() patient.Patient {
 		NHSNumber: patient.NHSNumber(r.NHSNumber), BirthDate: patient.BirthDate(r.BirthDate),
 		Name:     patient.Name{Given: r.Given, Family: r.Family},
 		Proofing: patient.ProofingLevel(r.Proofing),
-		Settings: patient.Settings{BreakGlassAllowed: !r.BreakGlassRefused, AlertMode: alertModeOr(r.AlertMode),
+		Settings: patient.Settings{BreakGlassAllowed: !r.BreakGlassRefused, AlertMode: patient.AlertMode(r.AlertMode).OrDefault(),
 			QuietHours: alert.QuietHours{Start: alert.Clock(r.QuietStart), End: alert.Clock(r.QuietEnd)}},
 		CreatedAt: r.CreatedAt.Time().UTC(), UpdatedAt: r.UpdatedAt.Time().UTC(),
 		Version: r.Version,
@@ -142,12 +142,4 @@ func (s *Store) PatientIDs(ctx context.Context, after string, limit int) ([]stri
 		ids[i] = r.ID
 	}
 	return ids, nil
-}
-
-// alertModeOr reads accounts stored before alert preferences existed as the default.
-func alertModeOr(stored string) patient.AlertMode {
-	if stored == "" {
-		return patient.AlertEveryView
-	}
-	return patient.AlertMode(stored)
 }

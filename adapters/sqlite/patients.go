@@ -50,7 +50,7 @@ func (d patientDoc) patient() patient.Patient {
 		NHSNumber: patient.NHSNumber(d.NHSNumber), BirthDate: patient.BirthDate(d.BirthDate),
 		Name:     patient.Name{Given: d.Given, Family: d.Family},
 		Proofing: patient.ProofingLevel(d.Proofing),
-		Settings: patient.Settings{BreakGlassAllowed: !d.BreakGlassRefused, AlertMode: alertModeOr(d.AlertMode),
+		Settings: patient.Settings{BreakGlassAllowed: !d.BreakGlassRefused, AlertMode: patient.AlertMode(d.AlertMode).OrDefault(),
 			QuietHours: alert.QuietHours{Start: alert.Clock(d.QuietStart), End: alert.Clock(d.QuietEnd)}},
 		CreatedAt: time.UnixMilli(d.CreatedAt).UTC(), UpdatedAt: time.UnixMilli(d.UpdatedAt).UTC(),
 		Version: d.Version,
@@ -146,12 +146,4 @@ func (s *Store) PatientIDs(ctx context.Context, after string, limit int) ([]stri
 		ids = append(ids, id)
 	}
 	return ids, translate("patient ids", rows.Err())
-}
-
-// alertModeOr reads accounts stored before alert preferences existed as the default.
-func alertModeOr(stored string) patient.AlertMode {
-	if stored == "" {
-		return patient.AlertEveryView
-	}
-	return patient.AlertMode(stored)
 }

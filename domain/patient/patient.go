@@ -48,6 +48,15 @@ const (
 	AlertDailyDigest AlertMode = "daily-digest"
 )
 
+// OrDefault reads an absent mode (an account stored before alert preferences
+// existed) as the default, every view.
+func (m AlertMode) OrDefault() AlertMode {
+	if m == "" {
+		return AlertEveryView
+	}
+	return m
+}
+
 // DefaultSettings are a new account's.
 var DefaultSettings = Settings{BreakGlassAllowed: true, AlertMode: AlertEveryView}
 
