@@ -73,11 +73,8 @@ func (a *App) CreateGrant(ctx context.Context, caller identity.Principal, c Gran
 		}
 		return view, false, nil
 	}
-	_, err = a.RecordAccess(ctx, audit.Event{
-		PatientID: owner, Actor: audit.Actor{Kind: audit.ActorPatient, ID: owner},
-		Action: "grant.created", Basis: string(access.BasisSelf), Categories: categoryNames(stored.Categories),
-		GrantIDs: []string{stored.ID}, Query: grantTerms(stored), Outcome: audit.OutcomeDone,
-	})
+	err = a.recordOwnChange(ctx, owner, audit.Event{Action: "grant.created", Categories: categoryNames(stored.Categories),
+		GrantIDs: []string{stored.ID}, Query: grantTerms(stored)})
 	return view, true, err
 }
 

@@ -27,11 +27,8 @@ func (a *App) RevokeGrant(ctx context.Context, caller identity.Principal, id str
 		return GrantView{}, err
 	}
 	if !already {
-		_, err = a.RecordAccess(ctx, audit.Event{
-			PatientID: owner, Actor: audit.Actor{Kind: audit.ActorPatient, ID: owner},
-			Action: "grant.revoked", Basis: string(access.BasisSelf), Categories: categoryNames(g.Categories),
-			GrantIDs: []string{g.ID}, Query: "organisation=" + g.Organisation, Outcome: audit.OutcomeDone,
-		})
+		err := a.recordOwnChange(ctx, owner, audit.Event{Action: "grant.revoked", Categories: categoryNames(g.Categories),
+			GrantIDs: []string{g.ID}, Query: "organisation=" + g.Organisation})
 		if err != nil {
 			return GrantView{}, err
 		}

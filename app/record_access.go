@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
 )
@@ -48,4 +49,16 @@ func (a *App) RecordAccess(ctx context.Context, e audit.Event) (audit.Event, err
 		}
 	}
 	return audit.Event{}, fmt.Errorf("audit chain of one patient kept moving: %w", fault.ErrUnavailable)
+}
+
+// recordOwnChange audits a change patients make to their own record or to who may
+// see it: the patient is the actor, the basis is self and, unless e says otherwise,
+// the outcome is done.
+func (a *App) recordOwnChange(ctx context.Context, owner string, e audit.Event) error {
+	e.PatientID, e.Actor, e.Basis = owner, audit.Actor{Kind: audit.ActorPatient, ID: owner}, string(access.BasisSelf)
+	if e.Outcome == "" {
+		e.Outcome = audit.OutcomeDone
+	}
+	_, err := a.RecordAccess(ctx, e)
+	return err
 }

@@ -26,9 +26,5 @@ func (a *App) EraseRecord(ctx context.Context, caller identity.Principal, confir
 	if err := a.store.EraseRecord(ctx, id); err != nil {
 		return err
 	}
-	_, err = a.RecordAccess(ctx, audit.Event{
-		PatientID: id, Actor: audit.Actor{Kind: audit.ActorPatient, ID: id},
-		Action: "record.erased", Basis: "self", Outcome: "erased",
-	})
-	return err
+	return a.recordOwnChange(ctx, id, audit.Event{Action: "record.erased", Outcome: "erased"})
 }

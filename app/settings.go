@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/alert"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
@@ -69,12 +68,8 @@ func (a *App) ChangeSettings(ctx context.Context, caller identity.Principal, c S
 		return p.Settings, err
 	}
 	q := p.Settings.QuietHours
-	_, err = a.RecordAccess(ctx, audit.Event{
-		PatientID: owner, Actor: audit.Actor{Kind: audit.ActorPatient, ID: owner},
-		Action: "settings.changed", Basis: string(access.BasisSelf),
+	err = a.recordOwnChange(ctx, owner, audit.Event{Action: "settings.changed",
 		Query: fmt.Sprintf("breakGlassAllowed=%t&alertMode=%s&quietHours=%s-%s",
-			p.Settings.BreakGlassAllowed, p.Settings.AlertMode, q.Start, q.End),
-		Outcome: audit.OutcomeDone,
-	})
+			p.Settings.BreakGlassAllowed, p.Settings.AlertMode, q.Start, q.End)})
 	return p.Settings, err
 }

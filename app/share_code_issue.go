@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/identity"
@@ -75,11 +74,8 @@ func (a *App) IssueShareCode(ctx context.Context, caller identity.Principal, c S
 	if err := a.store.CreateShareCode(ctx, sc); err != nil {
 		return IssuedShareCode{}, err
 	}
-	if _, err := a.RecordAccess(ctx, audit.Event{
-		PatientID: owner, Actor: audit.Actor{Kind: audit.ActorPatient, ID: owner},
-		Action: "share-code.issued", Basis: string(access.BasisSelf), Categories: categoryNames(sc.Categories),
-		GrantIDs: []string{sc.ID}, Label: sc.Label, Query: shareTerms(sc), Outcome: audit.OutcomeDone,
-	}); err != nil {
+	if err := a.recordOwnChange(ctx, owner, audit.Event{Action: "share-code.issued", Categories: categoryNames(sc.Categories),
+		GrantIDs: []string{sc.ID}, Label: sc.Label, Query: shareTerms(sc)}); err != nil {
 		return IssuedShareCode{}, err
 	}
 	return IssuedShareCode{
@@ -136,11 +132,8 @@ func (a *App) RevokeShareCode(ctx context.Context, caller identity.Principal, id
 		return ShareCodeView{}, err
 	}
 	if !already {
-		if _, err := a.RecordAccess(ctx, audit.Event{
-			PatientID: owner, Actor: audit.Actor{Kind: audit.ActorPatient, ID: owner},
-			Action: "share-code.revoked", Basis: string(access.BasisSelf), Categories: categoryNames(c.Categories),
-			GrantIDs: []string{c.ID}, Label: c.Label, Outcome: audit.OutcomeDone,
-		}); err != nil {
+		if err := a.recordOwnChange(ctx, owner, audit.Event{Action: "share-code.revoked", Categories: categoryNames(c.Categories),
+			GrantIDs: []string{c.ID}, Label: c.Label}); err != nil {
 			return ShareCodeView{}, err
 		}
 	}
