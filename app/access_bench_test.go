@@ -20,7 +20,7 @@ func BenchmarkDisclosure(b *testing.B) {
 	a, p, self := recordApp(b)
 	ctx := context.Background()
 	allergy := `{"resourceType":"AllergyIntolerance","id":"a1","code":{"text":"Penicillin"},"patient":{"reference":"Patient/x"}}`
-	if _, err := a.Ingest(ctx, p, "gncr", []byte(allergy)); err != nil {
+	if _, err := a.Ingest(ctx, p, app.Delivery{Source: "gncr", Data: []byte(allergy)}); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := a.RegisterOrganisation(ctx, identity.Principal{Kind: identity.KindOperator},

@@ -103,8 +103,9 @@ func (c crashAfterSend) Push(ctx context.Context, m app.Message) error {
 func TestADispatcherCrashBetweenSendAndRecordLosesNothing(t *testing.T) {
 	settings := app.DefaultAlertSettings
 	settings.Lease = 200 * time.Millisecond
+	clock := &settable{time.Now()}
 	crashCtx, crash := context.WithCancel(context.Background())
-	crashing, w := newAlertWorld(t, func(p app.Pusher) app.Pusher { return crashAfterSend{p, crash} }, settings)
+	crashing, w := newAlertWorldAt(t, clock.now, func(p app.Pusher) app.Pusher { return crashAfterSend{p, crash} }, settings)
 	e := w.view(t)
 	if _, err := crashing.DispatchAlerts(crashCtx, "node-that-dies"); err == nil {
 		t.Fatal("the crashing dispatcher should fail to record the alert")
@@ -113,14 +114,15 @@ func TestADispatcherCrashBetweenSendAndRecordLosesNothing(t *testing.T) {
 		t.Fatalf("%d pushes before the crash, want 1", got)
 	}
 
-	healthy, err := app.New(w.store, time.Now, app.WithPush(mustPusher(t, w.fake), settings))
+	healthy, err := app.New(w.store, clock.now, app.WithPush(mustPusher(t, w.fake), settings))
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock.t = clock.t.Add(settings.Lease - time.Millisecond)
 	if n, err := healthy.DispatchAlerts(context.Background(), "node-2"); err != nil || n != 0 {
 		t.Fatalf("within the lease another node must not take it: claimed %d, %v", n, err)
 	}
-	time.Sleep(settings.Lease + 50*time.Millisecond)
+	clock.t = clock.t.Add(2 * time.Millisecond)
 	if n, err := healthy.DispatchAlerts(context.Background(), "node-2"); err != nil || n != 1 {
 		t.Fatalf("after the lease: claimed %d, %v", n, err)
 	}
@@ -146,14 +148,15 @@ func mustPusher(t testing.TB, fake *fcmtest.Fake) app.Pusher {
 func TestAnAlertThatKeepsFailingIsParked(t *testing.T) {
 	settings := app.DefaultAlertSettings
 	settings.Lease, settings.MaxAttempts, settings.RetryFor = 50*time.Millisecond, 2, 10*time.Millisecond
-	a, w := newAlertWorld(t, func(p app.Pusher) app.Pusher { return p }, settings)
+	clock := &settable{time.Now()}
+	a, w := newAlertWorldAt(t, clock.now, func(p app.Pusher) app.Pusher { return p }, settings)
 	for i := 0; i < 10; i++ {
 		w.fake.Script("fcm-token-1", fcmtest.Reply{Status: 500, ErrorCode: "INTERNAL"})
 	}
 	e := w.view(t)
 	for i := 0; i < 3; i++ {
 		a.DispatchAlerts(context.Background(), "node")
-		time.Sleep(settings.Lease + 20*time.Millisecond)
+		clock.t = clock.t.Add(settings.Lease + time.Millisecond)
 	}
 	parked, err := a.ParkedAlerts(context.Background(), identity.Principal{Kind: identity.KindOperator})
 	if err != nil || len(parked) != 1 || parked[0].ID != e.ID {

@@ -94,18 +94,18 @@ func (a *App) SeedDemoRecords(ctx context.Context, generate func(DemoPrincipal) 
 		if err != nil {
 			return err
 		}
-		s, err := a.store.Summary(ctx, p.ID)
+		t, err := a.store.RecordTally(ctx, p.ID)
 		if err != nil {
 			return err
 		}
-		if s.Revision > 0 {
+		if len(t.Rows) > 0 {
 			continue
 		}
 		bundle, err := generate(d)
 		if err != nil {
 			return err
 		}
-		if _, err := a.Ingest(ctx, p, DemoSource, bundle); err != nil {
+		if _, err := a.Ingest(ctx, p, Delivery{Source: DemoSource, Data: bundle}); err != nil {
 			return err
 		}
 	}

@@ -40,7 +40,7 @@ func TestNoDisclosureWithoutItsAccessEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	allergy := `{"resourceType":"AllergyIntolerance","id":"a1","code":{"text":"Penicillin"},"patient":{"reference":"Patient/x"}}`
-	if _, err := healthy.Ingest(ctx, p, "gncr", []byte(allergy)); err != nil {
+	if _, err := healthy.Ingest(ctx, p, app.Delivery{Source: "gncr", Data: []byte(allergy)}); err != nil {
 		t.Fatal(err)
 	}
 	o, _ := organisation.New(organisation.Registration{ODSCode: "RR8", Name: "Leeds", JWKS: []byte(`{"keys":[]}`)}, time.Now())

@@ -12,7 +12,6 @@ import (
 	"github.com/kith-health/kith/adapters/synthetic"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/identity"
-	"github.com/kith-health/kith/domain/patient"
 )
 
 // BenchmarkIngestLargestFixture ingests the largest fixture bundle into a fresh
@@ -24,17 +23,18 @@ func BenchmarkIngestLargestFixture(b *testing.B) {
 	}
 	a, _, _ := recordApp(b)
 	ctx := context.Background()
+	claims := claimsFor(b, "", data)
 	var resources int
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		p, err := a.Me(ctx, identity.Principal{Kind: identity.KindPatient, Patient: patient.Claims{
-			Issuer: "https://idp.test", Subject: fmt.Sprint("bench-", i), Proofing: patient.ProofingP9}})
+		claims.Subject = fmt.Sprint("bench-", i)
+		p, err := a.Me(ctx, identity.Principal{Kind: identity.KindPatient, Patient: claims})
 		if err != nil {
 			b.Fatal(err)
 		}
-		r, err := a.Ingest(ctx, p, "exchange-a", data)
+		r, err := a.Ingest(ctx, p, app.Delivery{Source: "exchange-a", Data: data})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -53,9 +53,9 @@ func BenchmarkReadSummaryVsPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a, p, caller := recordApp(b)
+	a, p, caller := recordAppAs(b, claimsFor(b, "bench", data))
 	ctx := context.Background()
-	if _, err := a.Ingest(ctx, p, "exchange-a", data); err != nil {
+	if _, err := a.Ingest(ctx, p, app.Delivery{Source: "exchange-a", Data: data}); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("summary", func(b *testing.B) {
@@ -77,14 +77,14 @@ func BenchmarkReadSummaryVsPage(b *testing.B) {
 // BenchmarkExport50k exports a synthetic record of about 50,000 entries and reports
 // the heap the export adds at its peak: streaming keeps it flat, whatever the size.
 func BenchmarkExport50k(b *testing.B) {
-	a, p, caller := recordApp(b)
-	ctx := context.Background()
 	data, err := synthetic.Record(synthetic.Person{NHSNumber: "9990000042", GivenName: "Bench", FamilyName: "Mark",
 		BirthDate: "1960-01-01", Gender: "female"}, synthetic.Options{Seed: 1, Scale: 520, Years: 5, Now: time.Now()})
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := a.Ingest(ctx, p, "exchange-a", data)
+	a, p, caller := recordAppAs(b, claimsFor(b, "bench", data))
+	ctx := context.Background()
+	r, err := a.Ingest(ctx, p, app.Delivery{Source: "exchange-a", Data: data})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,16 @@ import (
 	"github.com/kith-health/kith/domain/record"
 )
 
+// Delivery is one batch of resources from one source for one patient's record.
+type Delivery struct {
+	Source string
+	Data   []byte
+	// KeepMismatched keeps a delivery whose Patient contradicts the account's NHS
+	// number or birth date, every resource of it flagged identity-mismatch, instead
+	// of refusing it.
+	KeepMismatched bool
+}
+
 // IngestReport says what one delivery changed.
 type IngestReport struct {
 	Received  int
@@ -20,28 +30,51 @@ type IngestReport struct {
 	Unchanged int
 }
 
-// entryChange is one entry before and after a write, for the summary.
-type entryChange struct {
-	before *record.Entry
-	after  record.Entry
-}
-
 // Ingest is the one path every source's resources take into a patient's record: an
 // exchange pull, the patient's own upload, the demo data. The whole delivery is
-// checked before anything is written, so bad input stores nothing. Delivering the
-// same input again changes nothing.
-func (a *App) Ingest(ctx context.Context, p patient.Patient, source string, data []byte) (IngestReport, error) {
-	incoming, err := record.ParseInput(data, a.limits.MaxResourceBytes)
+// checked before anything is written, so bad input stores nothing; then each entry
+// is one conditional write, and since the summary is read from the entries there
+// is nothing else to keep in step. A delivery cut short anywhere (a crash, a
+// cancelled context, a store error) leaves a record that is right as far as it
+// goes, and delivering the same input again finishes it.
+func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (IngestReport, error) {
+	incoming, err := record.ParseInput(d.Data, a.limits.MaxResourceBytes)
 	if err != nil {
 		return IngestReport{}, err
 	}
+	var flags []string
+	if err := record.IdentityConflicts(incoming, p.NHSNumber.Value(), p.BirthDate.Value()); err != nil {
+		if !d.KeepMismatched {
+			return IngestReport{}, err
+		}
+		flags = []string{record.IdentityMismatch}
+	}
+	var lookupErr error
+	incoming = record.ResolveConditionalReferences(incoming, func(resourceType, system, value string) (string, bool) {
+		ref, found, err := a.referenceInRecord(ctx, p.ID, resourceType, system, value)
+		if err != nil && lookupErr == nil {
+			lookupErr = err
+		}
+		return ref, found
+	})
+	if lookupErr != nil {
+		return IngestReport{}, lookupErr
+	}
+
 	now := a.now()
 	keys := record.DeliveryIdentifierKeys(incoming)
+	medicines := medicinesIn(incoming)
 	report := IngestReport{Received: len(incoming)}
-	var changes []entryChange
 	for i, in := range incoming {
-		e := a.newEntry(p, source, in, keys[i], now)
-		before, after, change, err := a.mergeEntry(ctx, e)
+		// Between entries is a clean point to stop: what is stored is whole.
+		if err := ctx.Err(); err != nil {
+			return report, fmt.Errorf("delivery stopped after %d of %d entries: %w", i, len(incoming), err)
+		}
+		e := a.newEntry(p, d.Source, in, keys[i], flags, now)
+		if err := a.nameMedicine(ctx, &e, medicines); err != nil {
+			return report, fmt.Errorf("entry %d: %w", in.Index, err)
+		}
+		change, err := a.mergeEntry(ctx, e)
 		if err != nil {
 			return report, fmt.Errorf("entry %d: %w", in.Index, err)
 		}
@@ -50,20 +83,19 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, source string, data
 			report.Created++
 		case record.Unchanged:
 			report.Unchanged++
-			continue
 		default:
 			report.Updated++
 		}
-		changes = append(changes, entryChange{before, after})
 	}
-	return report, a.applyToSummary(ctx, p.ID, changes)
+	return report, nil
 }
 
 // newEntry builds the entry one delivered resource would be, before merging.
-func (a *App) newEntry(p patient.Patient, source string, in record.Incoming, idKey string, now time.Time) record.Entry {
+func (a *App) newEntry(p patient.Patient, source string, in record.Incoming, idKey string, flags []string, now time.Time) record.Entry {
 	sourceID := sourceIDOf(in)
 	sensitive, labels := a.sensitivity.Classify(in.Raw)
-	e := record.Entry{
+	display, clinical := record.Read(in.ResourceType, in.Raw, flags)
+	return record.Entry{
 		ID:             record.EntryID(p.ID, in.ResourceType, idKey, source, sourceID),
 		PatientID:      p.ID,
 		ResourceType:   in.ResourceType,
@@ -75,14 +107,12 @@ func (a *App) newEntry(p patient.Patient, source string, in record.Incoming, idK
 		SecurityLabels: labels,
 		Hash:           record.Hash(in.Raw),
 		Resource:       in.Raw,
-		Display:        record.DisplayOf(in.ResourceType, in.Raw),
+		Display:        display,
+		Clinical:       clinical,
+		Flags:          flags,
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
-	if in.ResourceType == "Patient" && source == record.PatientSource && !matchesAccount(p, in.Raw) {
-		e.Flags = append(e.Flags, record.IdentityMismatch)
-	}
-	return e
 }
 
 // sourceIDOf is how the source names a resource: its absolute fullUrl when it has
@@ -101,17 +131,9 @@ func sourceIDOf(in record.Incoming) string {
 	}
 }
 
-// matchesAccount: an uploaded Patient that states an NHS number or birth date must
-// state the account's. Stating neither is no mismatch.
-func matchesAccount(p patient.Patient, raw []byte) bool {
-	nhs, dob := record.PatientIdentity(raw)
-	nhs = strings.ReplaceAll(nhs, " ", "")
-	return (nhs == "" || nhs == p.NHSNumber.Value()) && (dob == "" || dob == p.BirthDate.Value())
-}
-
 // mergeEntry merges e into what is stored and writes the result with compare-and-set,
 // re-reading when another writer got there first.
-func (a *App) mergeEntry(ctx context.Context, e record.Entry) (*record.Entry, record.Entry, record.Change, error) {
+func (a *App) mergeEntry(ctx context.Context, e record.Entry) (record.Change, error) {
 	for range maxChainRetries {
 		var before *record.Entry
 		existing, err := a.store.EntryState(ctx, e.PatientID, e.ID)
@@ -119,45 +141,23 @@ func (a *App) mergeEntry(ctx context.Context, e record.Entry) (*record.Entry, re
 		case err == nil:
 			before = &existing
 		case !errors.Is(err, fault.ErrNotFound):
-			return nil, record.Entry{}, "", err
+			return "", err
 		}
 		merged, change := record.Merge(before, e)
 		if change == record.Unchanged {
-			return before, merged, change, nil
+			return change, nil
 		}
 		var expect int64
 		if before != nil {
 			expect = before.Revision
 		}
-		stored, err := a.store.PutEntry(ctx, merged, expect)
+		_, err = a.store.PutEntry(ctx, merged, expect)
 		if err == nil {
-			return before, stored, change, nil
+			return change, nil
 		}
 		if !errors.Is(err, fault.ErrConflict) {
-			return nil, record.Entry{}, "", err
+			return "", err
 		}
 	}
-	return nil, record.Entry{}, "", fmt.Errorf("entry kept changing under us: %w", fault.ErrUnavailable)
-}
-
-// applyToSummary folds the changes into the patient's summary with compare-and-set.
-func (a *App) applyToSummary(ctx context.Context, patientID string, changes []entryChange) error {
-	if len(changes) == 0 {
-		return nil
-	}
-	for range maxChainRetries {
-		s, err := a.store.Summary(ctx, patientID)
-		if err != nil {
-			return err
-		}
-		s.PatientID = patientID
-		for _, c := range changes {
-			s.Apply(c.before, c.after)
-		}
-		_, err = a.store.SaveSummary(ctx, s)
-		if !errors.Is(err, fault.ErrConflict) {
-			return err
-		}
-	}
-	return fmt.Errorf("summary kept changing under us: %w", fault.ErrUnavailable)
+	return "", fmt.Errorf("entry kept changing under us: %w", fault.ErrUnavailable)
 }

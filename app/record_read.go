@@ -13,46 +13,54 @@ import (
 	"github.com/kith-health/kith/domain/record"
 )
 
-// RecordSummary is the summary of the record ref names, as much of it as the caller
-// may see: one store read and the audit write.
-func (a *App) RecordSummary(ctx context.Context, caller identity.Principal, ref RecordRef) (record.Summary, error) {
-	r, err := a.openRead(ctx, caller, ref, "record.summary.read")
-	if err != nil {
-		return record.Summary{}, err
-	}
-	s, err := a.store.Summary(ctx, r.ownerID)
-	if err != nil {
-		return record.Summary{}, err
-	}
-	if err := a.disclose(ctx, r, audit.Event{Action: "record.summary.read"}); err != nil {
-		return record.Summary{}, err
-	}
-	return s.Within(r.decision.Permits), nil
-}
-
 // RecordEntries lists entries of the record ref names, newest first, without
 // resources, within what the caller may see.
 func (a *App) RecordEntries(ctx context.Context, caller identity.Principal, ref RecordRef, q EntryQuery) ([]record.Entry, string, error) {
-	if q.Category != "" && !record.KnownCategory(q.Category) {
-		return nil, "", fault.Invalid("category", "oneof categories")
-	}
-	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
-		return nil, "", fault.Invalid("until", "after since")
+	if err := q.check(); err != nil {
+		return nil, "", err
 	}
 	r, err := a.openRead(ctx, caller, ref, "record.entries.listed")
 	if err != nil {
 		return nil, "", err
 	}
+	return a.listEntries(ctx, r, q)
+}
+
+// check refuses filters that name no category, section or state.
+func (q EntryQuery) check() error {
+	if q.Category != "" && !record.KnownCategory(q.Category) {
+		return fault.Invalid("category", "oneof categories")
+	}
+	if q.Section != "" && !record.KnownSection(q.Section) {
+		return fault.Invalid("section", "oneof sections")
+	}
+	if q.State != "" && q.State != StateCurrent && q.State != StatePast {
+		return fault.Invalid("state", "oneof=current past")
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+		return fault.Invalid("until", "after since")
+	}
+	return nil
+}
+
+// listEntries lists entries for an opened reading. A category (or a section's
+// category) the reader may not see is refused, and the attempt audited; otherwise
+// the list stays within its scope and is audited before it is returned.
+func (a *App) listEntries(ctx context.Context, r *reading, q EntryQuery) ([]record.Entry, string, error) {
 	categories := categoryNames(r.decision.Categories())
-	if q.Category != "" {
-		if d := r.decide(q.Category, false, a.now()); !d.Allowed {
-			if _, err := a.audit(ctx, r, audit.Event{Action: "record.entries.listed", Categories: []string{string(q.Category)},
+	asked := q.Category
+	if asked == "" {
+		asked = q.Section.Category()
+	}
+	if asked != "" {
+		if d := r.decide(asked, false, a.now()); !d.Allowed {
+			if _, err := a.audit(ctx, r, audit.Event{Action: "record.entries.listed", Categories: []string{string(asked)},
 				Query: q.describe(), Reason: d.Reason, Outcome: audit.OutcomeDenied}); err != nil {
 				return nil, "", err
 			}
 			return nil, "", fault.Denied(d.Reason)
 		}
-		categories = []string{string(q.Category)}
+		categories = []string{string(asked)}
 	}
 	if !r.decision.Whole() {
 		q.Within = r.decision.Scope
@@ -97,6 +105,12 @@ func (q EntryQuery) describe() string {
 	v := url.Values{}
 	if q.Category != "" {
 		v.Set("category", string(q.Category))
+	}
+	if q.Section != "" {
+		v.Set("section", string(q.Section))
+	}
+	if q.State != "" {
+		v.Set("state", string(q.State))
 	}
 	if q.ResourceType != "" {
 		v.Set("type", q.ResourceType)

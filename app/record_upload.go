@@ -9,7 +9,9 @@ import (
 
 // UploadRecord adds what the patient holds (a discharge letter bundle, an IPS) to
 // their own record, through the same path as every source, with source "patient".
-func (a *App) UploadRecord(ctx context.Context, caller identity.Principal, data []byte) (IngestReport, error) {
+// keepMismatched keeps a bundle whose Patient is not the account holder, flagged
+// (see Delivery).
+func (a *App) UploadRecord(ctx context.Context, caller identity.Principal, data []byte, keepMismatched bool) (IngestReport, error) {
 	if _, err := ownRecordToManage(caller, a.now()); err != nil {
 		return IngestReport{}, err
 	}
@@ -17,5 +19,5 @@ func (a *App) UploadRecord(ctx context.Context, caller identity.Principal, data 
 	if err != nil {
 		return IngestReport{}, err
 	}
-	return a.Ingest(ctx, p, record.PatientSource, data)
+	return a.Ingest(ctx, p, Delivery{Source: record.PatientSource, Data: data, KeepMismatched: keepMismatched})
 }

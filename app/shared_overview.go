@@ -31,14 +31,14 @@ func (a *App) SharedRecordOverview(ctx context.Context, caller identity.Principa
 	if err != nil {
 		return SharedOverview{}, err
 	}
-	s, err := a.store.Summary(ctx, r.ownerID)
+	s, err := a.summaryFor(ctx, r)
 	if err != nil {
 		return SharedOverview{}, err
 	}
 	if err := a.disclose(ctx, r, audit.Event{Action: "record.summary.read"}); err != nil {
 		return SharedOverview{}, err
 	}
-	return SharedOverview{Patient: p, Summary: s.Within(r.decision.Permits), Label: caller.Viewer.Label,
+	return SharedOverview{Patient: p, Summary: s, Label: caller.Viewer.Label,
 		ExpiresAt: caller.Viewer.ExpiresAt}, nil
 }
 

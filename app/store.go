@@ -166,7 +166,8 @@ type KeyringStore interface {
 	SaveKeyring(ctx context.Context, k keyring.Keyring) (keyring.Keyring, error)
 }
 
-// RecordStore keeps each patient's entries, their change feed and their summary.
+// RecordStore keeps each patient's entries and their change feed; the summary is
+// read from the entries (RecordTally, EntryHeads), never stored apart.
 // Every method is scoped by the owning patient: another patient's entry id answers
 // fault.ErrNotFound. Readers that return resource JSON say ForDisclosure in their
 // name, so every path that can disclose clinical data is easy to find.
@@ -203,15 +204,15 @@ type RecordStore interface {
 	// patient's record epoch, which changes when the record is erased.
 	ChangesForDisclosure(ctx context.Context, patientID string, after int64, limit int) ([]record.Entry, int64, error)
 
-	// Summary reads the patient's summary; a patient with no record gets an empty one
-	// (Revision 0), not an error.
-	Summary(ctx context.Context, patientID string) (record.Summary, error)
+	// RecordTally counts the patient's live entries by category, summary section
+	// (Clinical.Section), currency (Clinical.Current) and sensitivity, and says when
+	// each source (an entry's first provenance) last changed an entry, without
+	// reading a resource. A patient with no record gets an empty tally. It is the
+	// summary's counts, computed from the entries on every read, so no interrupted
+	// write can leave them wrong.
+	RecordTally(ctx context.Context, patientID string) (record.Tally, error)
 
-	// SaveSummary writes s if the stored summary is still at s.Revision (0: none), as
-	// s.Revision+1, and returns it. fault.ErrConflict if another writer saved first.
-	SaveSummary(ctx context.Context, s record.Summary) (record.Summary, error)
-
-	// EraseRecord deletes every entry and the summary of the patient and moves the
+	// EraseRecord deletes every entry of the patient and moves the
 	// record epoch on, so devices syncing from before the erasure start again.
 	// Idempotent.
 	EraseRecord(ctx context.Context, patientID string) error
@@ -309,9 +310,21 @@ type AlertStore interface {
 	DeleteStaleDevices(ctx context.Context, before time.Time) (int64, error)
 }
 
+// EntryState filters entries by Clinical.Current.
+type EntryState string
+
+const (
+	StateCurrent EntryState = "current"
+	StatePast    EntryState = "past"
+)
+
 // EntryQuery filters EntryHeads. Zero values do not filter.
 type EntryQuery struct {
-	Category     record.Category
+	Category record.Category
+	// Section keeps the entries of one summary section (Clinical.Section).
+	Section record.Section
+	// State keeps current or past entries (Clinical.Current); "" keeps both.
+	State        EntryState
 	ResourceType string
 	Since, Until time.Time // on Display.Date: Since inclusive, Until exclusive
 	Cursor       string

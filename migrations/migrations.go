@@ -19,6 +19,11 @@ var sqliteSteps embed.FS
 //go:embed mongo/*.json
 var mongoSteps embed.FS
 
+// SummaryFromEntries is the step after which summaries are read from each entry's
+// reading of its resource: entries stored before it need reading again (kith admin
+// rebuild-summaries).
+const SummaryFromEntries = 7
+
 // Step is one schema change.
 type Step struct {
 	Version int

@@ -58,3 +58,18 @@ func (r fhirExport) VisitExportOrgRecordResponse(c *fiber.Ctx) error {
 func (r fhirResource) VisitGetSharedRecordEntryResponse(c *fiber.Ctx) error {
 	return r.VisitGetOrgRecordEntryResponse(c)
 }
+
+// fhirDocument answers a FHIR document Bundle Kith assembled, which no cache may keep.
+type fhirDocument struct {
+	body []byte
+}
+
+func (r fhirDocument) visit(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fhirJSON)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusOK).Send(r.body)
+}
+
+func (r fhirDocument) VisitGetRecordIpsResponse(c *fiber.Ctx) error       { return r.visit(c) }
+func (r fhirDocument) VisitGetOrgRecordIpsResponse(c *fiber.Ctx) error    { return r.visit(c) }
+func (r fhirDocument) VisitGetSharedRecordIpsResponse(c *fiber.Ctx) error { return r.visit(c) }

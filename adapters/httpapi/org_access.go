@@ -34,7 +34,8 @@ func (h *handlers) ListOrgRecordEntries(ctx context.Context, req api.ListOrgReco
 		return nil, err
 	}
 	p := req.Params
-	q, err := entryQuery(p.Type, p.Cursor, p.Limit, p.Category, p.Since, p.Until)
+	q, err := entryQuery(entryFilter{Type: p.Type, Cursor: p.Cursor, Limit: p.Limit, Category: p.Category,
+		Section: p.Section, State: p.State, Since: p.Since, Until: p.Until})
 	if err != nil {
 		return nil, err
 	}
@@ -99,4 +100,8 @@ func (h *handlers) ListOrgAccessReports(ctx context.Context, _ api.ListOrgAccess
 			Event: accessEventView(app.AccessLogItem{Event: r.Event, Description: app.DescribeEvent(r.Event)})}
 	}
 	return out, nil
+}
+
+func (h *handlers) GetOrgRecordIps(ctx context.Context, req api.GetOrgRecordIpsRequestObject) (api.GetOrgRecordIpsResponseObject, error) {
+	return h.ips(ctx, ref(req.NhsNumber, req.Params.BirthDate))
 }

@@ -38,6 +38,12 @@ var problemTable = []problemKind{
 	{fault.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable"},
 }
 
+// validationProblems are the titles of invalid input more particular than
+// invalid-input, by their slug (fault.ValidationError.Problem).
+var validationProblems = map[string]string{
+	"identity-mismatch": "The upload is about someone else: its NHS number or date of birth is not the account's",
+}
+
 // frameworkProblems names the errors Fiber raises itself, before a handler runs.
 var frameworkProblems = map[int]problemKind{
 	http.StatusBadRequest:            {nil, http.StatusBadRequest, "malformed-request", "The request is malformed"},
@@ -92,6 +98,9 @@ func classify(err error) (problemKind, string, []api.FieldError) {
 		fields := make([]api.FieldError, len(ve.Fields))
 		for i, f := range ve.Fields {
 			fields[i] = api.FieldError{Field: f.Field, Rule: f.Rule}
+		}
+		if title, ok := validationProblems[ve.Problem]; ok {
+			return problemKind{nil, http.StatusUnprocessableEntity, ve.Problem, title}, "", fields
 		}
 		return problemTable[0], "", fields
 	}

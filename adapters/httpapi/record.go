@@ -33,11 +33,15 @@ func (h *handlers) GetRecordSummary(ctx context.Context, req api.GetRecordSummar
 	if err != nil {
 		return nil, err
 	}
-	etag := fmt.Sprintf(`W/"summary-%d"`, s.Revision)
+	view := summaryView(s)
+	etag, err := contentETag(view)
+	if err != nil {
+		return nil, err
+	}
 	if matches(req.Params.IfNoneMatch, etag) {
 		return api.GetRecordSummary304Response{}, nil
 	}
-	return api.GetRecordSummary200JSONResponse{Body: summaryView(s), Headers: api.GetRecordSummary200ResponseHeaders{ETag: &etag}}, nil
+	return api.GetRecordSummary200JSONResponse{Body: view, Headers: api.GetRecordSummary200ResponseHeaders{ETag: &etag}}, nil
 }
 
 func (h *handlers) ListRecordEntries(ctx context.Context, req api.ListRecordEntriesRequestObject) (api.ListRecordEntriesResponseObject, error) {
@@ -46,7 +50,8 @@ func (h *handlers) ListRecordEntries(ctx context.Context, req api.ListRecordEntr
 		return nil, err
 	}
 	p := req.Params
-	q, err := entryQuery(p.Type, p.Cursor, p.Limit, p.Category, p.Since, p.Until)
+	q, err := entryQuery(entryFilter{Type: p.Type, Cursor: p.Cursor, Limit: p.Limit, Category: p.Category,
+		Section: p.Section, State: p.State, Since: p.Since, Until: p.Until})
 	if err != nil {
 		return nil, err
 	}
@@ -61,34 +66,39 @@ func (h *handlers) ListRecordEntries(ctx context.Context, req api.ListRecordEntr
 	return api.ListRecordEntries200JSONResponse{Body: entryPage(entries, next), Headers: api.ListRecordEntries200ResponseHeaders{ETag: &etag}}, nil
 }
 
-// entryQuery binds the entry list's query parameters, shared by the patient's and
-// organisations' routes.
-func entryQuery(typ, cursor *string, limit *int, category *api.Category, since, until *time.Time) (app.EntryQuery, error) {
-	q := app.EntryQuery{Limit: defaultPageSize, ResourceType: deref(typ), Cursor: deref(cursor)}
-	if limit != nil {
-		if *limit < 1 || *limit > maxPageSize {
+// entryFilter is the entry list's query parameters, as every form of the route
+// (the patient's, an organisation's, a viewer's) binds them.
+type entryFilter struct {
+	Type, Cursor *string
+	Limit        *int
+	Category     *api.Category
+	Section      *api.Section
+	State        *api.EntryState
+	Since, Until *time.Time
+}
+
+// entryQuery is the store query the filter asks for.
+func entryQuery(f entryFilter) (app.EntryQuery, error) {
+	q := app.EntryQuery{Limit: defaultPageSize, ResourceType: deref(f.Type), Cursor: deref(f.Cursor),
+		Category: record.Category(deref(f.Category)), Section: record.Section(deref(f.Section)),
+		State: app.EntryState(deref(f.State))}
+	if f.Limit != nil {
+		if *f.Limit < 1 || *f.Limit > maxPageSize {
 			return app.EntryQuery{}, fault.Invalid("limit", fmt.Sprintf("min=1,max=%d", maxPageSize))
 		}
-		q.Limit = *limit
+		q.Limit = *f.Limit
 	}
-	if category != nil {
-		q.Category = record.Category(*category)
+	if f.Since != nil {
+		q.Since = *f.Since
 	}
-	if since != nil {
-		q.Since = *since
-	}
-	if until != nil {
-		q.Until = *until
+	if f.Until != nil {
+		q.Until = *f.Until
 	}
 	return q, nil
 }
 
 func entryPage(entries []record.Entry, next string) api.EntryPage {
-	page := api.EntryPage{Entries: make([]api.EntryHead, 0, len(entries)), NextCursor: optional(next)}
-	for _, e := range entries {
-		page.Entries = append(page.Entries, entryHead(e))
-	}
-	return page
+	return api.EntryPage{Entries: entryHeads(entries), NextCursor: optional(next)}
 }
 
 func (h *handlers) GetRecordEntry(ctx context.Context, req api.GetRecordEntryRequestObject) (api.GetRecordEntryResponseObject, error) {
@@ -153,7 +163,7 @@ func (h *handlers) UploadRecord(ctx context.Context, req api.UploadRecordRequest
 	if err != nil {
 		return nil, err
 	}
-	r, err := h.app.UploadRecord(ctx, caller, data)
+	r, err := h.app.UploadRecord(ctx, caller, data, deref(req.Params.KeepMismatched))
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +235,13 @@ func entryHead(e record.Entry) api.EntryHead {
 	if !e.Display.Date.IsZero() {
 		d := e.Display.Date
 		head.Display.Date = &d
+		if e.Display.DatePrecision != "" {
+			precision := api.EntryDisplayDatePrecision(e.Display.DatePrecision)
+			head.Display.DatePrecision = &precision
+		}
+	}
+	if e.Clinical.Section != "" {
+		head.Clinical = clinicalView(e.Clinical)
 	}
 	if len(e.Flags) > 0 {
 		flags := e.Flags
@@ -240,17 +257,35 @@ func entryHead(e record.Entry) api.EntryHead {
 	return head
 }
 
-func summaryView(s record.Summary) api.RecordSummary {
-	out := api.RecordSummary{Categories: []api.CategorySummary{}, Sources: []api.SourceSync{}}
-	for _, c := range record.Categories {
-		cat := api.CategorySummary{Category: api.Category(c), Count: s.Counts[c], Latest: []api.EntryHead{}}
-		for _, item := range s.Latest[c] {
-			cat.Latest = append(cat.Latest, entryHead(record.Entry{
-				ID: item.EntryID, ResourceType: item.ResourceType, Category: c, Sensitive: item.Sensitive, Display: item.Display,
-				Provenances: []record.Provenance{{Source: item.Source}}, UpdatedAt: item.UpdatedAt,
-			}))
+func clinicalView(c record.Clinical) *api.EntryClinical {
+	d := c.Detail
+	section, current := api.Section(c.Section), c.Current
+	out := &api.EntryClinical{Section: &section, Current: &current, Criticality: optional(d.Criticality),
+		Verification: optional(d.Verification), Dosage: optional(d.Dosage), Value: optional(d.Value),
+		ReferenceRange: optional(d.ReferenceRange), Interpretation: optional(d.Interpretation)}
+	if len(d.Reactions) > 0 {
+		reactions := make([]api.Reaction, len(d.Reactions))
+		for i, r := range d.Reactions {
+			reactions[i] = api.Reaction{Severity: optional(r.Severity)}
+			if len(r.Manifestations) > 0 {
+				m := r.Manifestations
+				reactions[i].Manifestations = &m
+			}
 		}
-		out.Categories = append(out.Categories, cat)
+		out.Reactions = &reactions
+	}
+	return out
+}
+
+func summaryView(s record.Summary) api.RecordSummary {
+	out := api.RecordSummary{Sections: []api.SectionSummary{}, Categories: []api.CategorySummary{}, Sources: []api.SourceSync{}}
+	for _, sec := range s.Sections {
+		view := api.SectionSummary{Section: api.Section(sec.Section), Category: api.Category(sec.Section.Category()),
+			Shared: sec.Shared, Items: entryHeads(sec.Items), Current: sec.Current, Past: sec.Past, More: sec.More()}
+		out.Sections = append(out.Sections, view)
+	}
+	for _, c := range record.Categories {
+		out.Categories = append(out.Categories, api.CategorySummary{Category: api.Category(c), Count: s.Counts[c], Latest: entryHeads(s.Latest[c])})
 	}
 	sources := make([]string, 0, len(s.LastSync))
 	for src := range s.LastSync {
@@ -261,4 +296,40 @@ func summaryView(s record.Summary) api.RecordSummary {
 		out.Sources = append(out.Sources, api.SourceSync{LastSync: s.LastSync[src], Source: src})
 	}
 	return out
+}
+
+func entryHeads(entries []record.Entry) []api.EntryHead {
+	out := make([]api.EntryHead, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, entryHead(e))
+	}
+	return out
+}
+
+// contentETag names a response by its content: it changes exactly when what the
+// reader would see changes.
+func contentETag(v any) (string, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(raw)
+	return `W/"` + hex.EncodeToString(sum[:16]) + `"`, nil
+}
+
+func (h *handlers) GetRecordIps(ctx context.Context, _ api.GetRecordIpsRequestObject) (api.GetRecordIpsResponseObject, error) {
+	return h.ips(ctx, app.RecordRef{})
+}
+
+// ips answers the IPS document of the record ref names, for every form of the route.
+func (h *handlers) ips(ctx context.Context, ref app.RecordRef) (fhirDocument, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return fhirDocument{}, err
+	}
+	doc, err := h.app.RecordIPS(ctx, caller, ref)
+	if err != nil {
+		return fhirDocument{}, err
+	}
+	return fhirDocument{body: doc}, nil
 }

@@ -172,26 +172,68 @@ func TestBadUploadsNameEachEntryAndStoreNothing(t *testing.T) {
 	}
 }
 
-func TestAnUploadedPatientNeverChangesTheAccount(t *testing.T) {
+func TestAnUploadAboutSomeoneElseIsRefusedOrKeptFlagged(t *testing.T) {
 	s := newServer(t)
 	tok := s.token("self-declared", nil) // NHS number 9434765919, born 1987-06-05
 	other := `{"resourceType":"Patient","id":"p1","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"4000000020"}],"birthDate":"1990-01-01"}`
-	if res := s.upload(tok, bundle(other)); res.status != 200 {
-		t.Fatalf("upload = %d %s", res.status, res.body)
+	theirs := bundle(other, allergy)
+
+	// By default it is refused, naming the fields that differ and never their values.
+	res := s.upload(tok, theirs)
+	wantProblem(t, res, 422, "identity-mismatch")
+	if body := string(res.body); !strings.Contains(body, `"entry[0].nhsNumber"`) || !strings.Contains(body, `"entry[0].birthDate"`) ||
+		strings.Contains(body, "4000000020") || strings.Contains(body, "1990-01-01") {
+		t.Fatalf("the refusal should name both fields and neither value: %s", body)
+	}
+	if ids := entryIDs(t, s, tok, ""); len(ids) != 0 {
+		t.Fatalf("a refused upload stored %d entries", len(ids))
+	}
+
+	// Kept on request, every resource of it is flagged and none reaches the summary.
+	if res := s.do("POST", "/v1/me/record/uploads?keepMismatched=true", tok, theirs, "Content-Type", "application/fhir+json"); res.status != 200 {
+		t.Fatalf("upload keeping the mismatch = %d %s", res.status, res.body)
 	}
 	var page struct {
 		Entries []struct {
-			Category string
-			Flags    []string
+			ResourceType string
+			Flags        []string
 		}
 	}
-	json.Unmarshal(s.do("GET", "/v1/me/record/entries?category=demographics", tok, nil).body, &page)
-	if len(page.Entries) != 1 || len(page.Entries[0].Flags) != 1 || page.Entries[0].Flags[0] != "identity-mismatch" {
-		t.Fatalf("uploaded Patient entries %+v", page.Entries)
+	json.Unmarshal(s.do("GET", "/v1/me/record/entries", tok, nil).body, &page)
+	if len(page.Entries) != 2 {
+		t.Fatalf("kept %d entries, want 2", len(page.Entries))
+	}
+	for _, e := range page.Entries {
+		if len(e.Flags) != 1 || e.Flags[0] != "identity-mismatch" {
+			t.Fatalf("%s kept with flags %v, want identity-mismatch", e.ResourceType, e.Flags)
+		}
+	}
+	allergies := summarySection(t, s, tok, "allergies")
+	if allergies["current"].(float64) != 0 || len(allergies["items"].([]any)) != 0 {
+		t.Fatalf("another person's allergy reached the summary: %v", allergies)
+	}
+	if ips := s.do("GET", "/v1/me/record/ips", tok, nil); ips.status != 200 || strings.Contains(string(ips.body), "AllergyIntolerance") {
+		t.Fatalf("another person's allergy reached the IPS: %d %.300s", ips.status, ips.body)
 	}
 	if me := s.do("GET", "/v1/me", tok, nil).json(t); me["nhsNumber"] != "9434765919" || me["dateOfBirth"] != "1987-06-05" {
 		t.Fatalf("the account changed: %v", me)
 	}
+}
+
+// summarySection is one section of the caller's summary, as JSON.
+func summarySection(t *testing.T, s *testServer, token, section string) map[string]any {
+	t.Helper()
+	res := s.do("GET", "/v1/me/record/summary", token, nil)
+	if res.status != 200 {
+		t.Fatalf("summary = %d %s", res.status, res.body)
+	}
+	for _, sec := range res.json(t)["sections"].([]any) {
+		if m := sec.(map[string]any); m["section"] == section {
+			return m
+		}
+	}
+	t.Fatalf("the summary has no %s section", section)
+	return nil
 }
 
 func TestTheRecordNeedsIdentityLevelP9(t *testing.T) {

@@ -84,6 +84,7 @@ var authorizationMatrix = map[string]map[string]int{
 	"GET /v1/me/record/entries/:entryId": with(only(200, "patient"), 404, "another-patient"),
 	"GET /v1/me/record/changes":          only(200, "patient", "another-patient"),
 	"GET /v1/me/record/export":           only(200, "patient", "another-patient"),
+	"GET /v1/me/record/ips":              only(200, "patient", "another-patient"),
 	"POST /v1/me/record/uploads":         only(422, "patient", "another-patient"),
 	"DELETE /v1/me/record":               only(422, "patient", "another-patient"),
 	// Who may see it: the patient alone decides.
@@ -103,6 +104,7 @@ var authorizationMatrix = map[string]map[string]int{
 	"POST /v1/me/share-codes/:shareCodeId/revoke": with(only(200, "patient"), 404, "another-patient"),
 	"POST /v1/share/redeem":                       with(only(422, "org-with-grant", "org-expired-grant", "org-without-grant"), 422, "anonymous"),
 	"GET /v1/shared/record/summary":               only(200, "viewer"),
+	"GET /v1/shared/record/ips":                   only(200, "viewer"),
 	"GET /v1/shared/record/entries":               only(200, "viewer"),
 	"GET /v1/shared/record/entries/:entryId":      only(200, "viewer"),
 	// Alerts: each patient their own devices; the development inbox is public, as
@@ -118,6 +120,7 @@ var authorizationMatrix = map[string]map[string]int{
 	"GET /v1/org/patients/:nhsNumber/record/entries":          orgRead(),
 	"GET /v1/org/patients/:nhsNumber/record/entries/:entryId": orgRead(),
 	"GET /v1/org/patients/:nhsNumber/record/export":           orgRead(),
+	"GET /v1/org/patients/:nhsNumber/record/ips":              orgRead(),
 	"GET /v1/admin/organisations":                             only(200, "operator"),
 	"POST /v1/admin/organisations":                            only(422, "operator"),
 	"GET /v1/admin/organisations/:odsCode":                    only(200, "operator"),

@@ -105,7 +105,7 @@ func (h *handlers) ListSharedRecordEntries(ctx context.Context, req api.ListShar
 		return nil, err
 	}
 	p := req.Params
-	q, err := entryQuery(nil, p.Cursor, p.Limit, p.Category, nil, nil)
+	q, err := entryQuery(entryFilter{Cursor: p.Cursor, Limit: p.Limit, Category: p.Category, Section: p.Section, State: p.State})
 	if err != nil {
 		return nil, err
 	}
@@ -140,4 +140,8 @@ func shareCodeView(c app.ShareCodeView) api.ShareCode {
 		out.RevokedAt = &at
 	}
 	return out
+}
+
+func (h *handlers) GetSharedRecordIps(ctx context.Context, _ api.GetSharedRecordIpsRequestObject) (api.GetSharedRecordIpsResponseObject, error) {
+	return h.ips(ctx, app.RecordRef{})
 }

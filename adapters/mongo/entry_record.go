@@ -1,6 +1,8 @@
 package mongo
 
 import (
+	"reflect"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kith-health/kith/domain/record"
@@ -11,27 +13,77 @@ import (
 // out with a projection. deleted is always written, so "deleted: false" finds every
 // live entry.
 type entryRecord struct {
-	ID             string             `bson:"_id"`
-	PatientID      string             `bson:"patient_id"`
-	ResourceType   string             `bson:"resource_type"`
-	Provenances    []provenanceRecord `bson:"provenances,omitempty"`
-	IdentifierKey  string             `bson:"identifier_key,omitempty"`
-	VersionID      string             `bson:"version_id,omitempty"`
-	LastUpdated    bson.DateTime      `bson:"last_updated"`
-	Category       string             `bson:"category"`
-	Sensitive      bool               `bson:"sensitive"`
-	SecurityLabels []string           `bson:"security_labels,omitempty"`
-	Hash           string             `bson:"hash"`
-	Resource       []byte             `bson:"resource,omitempty"`
-	Text           string             `bson:"text,omitempty"`
-	Status         string             `bson:"status,omitempty"`
-	Date           bson.DateTime      `bson:"date"`
-	Flags          []string           `bson:"flags,omitempty"`
-	Deleted        bool               `bson:"deleted"`
-	ChangeSeq      int64              `bson:"change_seq"`
-	CreatedAt      bson.DateTime      `bson:"created_at"`
-	UpdatedAt      bson.DateTime      `bson:"updated_at"`
-	Revision       int64              `bson:"revision"`
+	ID           string             `bson:"_id"`
+	PatientID    string             `bson:"patient_id"`
+	ResourceType string             `bson:"resource_type"`
+	Provenances  []provenanceRecord `bson:"provenances,omitempty"`
+	// Source is the first provenance's source, kept apart so RecordTally can
+	// group and sort by it through an index.
+	Source         string        `bson:"source"`
+	IdentifierKey  string        `bson:"identifier_key,omitempty"`
+	VersionID      string        `bson:"version_id,omitempty"`
+	LastUpdated    bson.DateTime `bson:"last_updated"`
+	Category       string        `bson:"category"`
+	Sensitive      bool          `bson:"sensitive"`
+	SecurityLabels []string      `bson:"security_labels,omitempty"`
+	Hash           string        `bson:"hash"`
+	Resource       []byte        `bson:"resource,omitempty"`
+	Text           string        `bson:"text,omitempty"`
+	Status         string        `bson:"status,omitempty"`
+	Date           bson.DateTime `bson:"date"`
+	DatePrecision  string        `bson:"date_precision,omitempty"`
+	// Section and current are always written: the summary's indexes match on them.
+	Section   string        `bson:"section"`
+	Current   bool          `bson:"current"`
+	Rank      int           `bson:"rank,omitempty"`
+	Detail    *detailRecord `bson:"detail,omitempty"`
+	Flags     []string      `bson:"flags,omitempty"`
+	Deleted   bool          `bson:"deleted"`
+	ChangeSeq int64         `bson:"change_seq"`
+	CreatedAt bson.DateTime `bson:"created_at"`
+	UpdatedAt bson.DateTime `bson:"updated_at"`
+	Revision  int64         `bson:"revision"`
+}
+
+// detailRecord is record.Detail; absent when the entry has none.
+type detailRecord struct {
+	Criticality    string           `bson:"criticality,omitempty"`
+	Verification   string           `bson:"verification,omitempty"`
+	Reactions      []reactionRecord `bson:"reactions,omitempty"`
+	Dosage         string           `bson:"dosage,omitempty"`
+	MedicationRef  string           `bson:"medication_ref,omitempty"`
+	Value          string           `bson:"value,omitempty"`
+	ReferenceRange string           `bson:"reference_range,omitempty"`
+	Interpretation string           `bson:"interpretation,omitempty"`
+}
+
+type reactionRecord struct {
+	Manifestations []string `bson:"manifestations,omitempty"`
+	Severity       string   `bson:"severity,omitempty"`
+}
+
+func toDetailRecord(d record.Detail) *detailRecord {
+	r := &detailRecord{Criticality: d.Criticality, Verification: d.Verification, Dosage: d.Dosage,
+		MedicationRef: d.MedicationRef, Value: d.Value, ReferenceRange: d.ReferenceRange, Interpretation: d.Interpretation}
+	for _, x := range d.Reactions {
+		r.Reactions = append(r.Reactions, reactionRecord{Manifestations: x.Manifestations, Severity: x.Severity})
+	}
+	if reflect.ValueOf(*r).IsZero() {
+		return nil
+	}
+	return r
+}
+
+func (r *detailRecord) detail() record.Detail {
+	if r == nil {
+		return record.Detail{}
+	}
+	out := record.Detail{Criticality: r.Criticality, Verification: r.Verification, Dosage: r.Dosage,
+		MedicationRef: r.MedicationRef, Value: r.Value, ReferenceRange: r.ReferenceRange, Interpretation: r.Interpretation}
+	for _, x := range r.Reactions {
+		out.Reactions = append(out.Reactions, record.Reaction{Manifestations: x.Manifestations, Severity: x.Severity})
+	}
+	return out
 }
 
 type provenanceRecord struct {
@@ -49,10 +101,14 @@ var withoutResource = bson.D{{Key: "resource", Value: 0}}
 func toEntryRecord(e record.Entry) entryRecord {
 	r := entryRecord{
 		ID: e.ID, PatientID: e.PatientID, ResourceType: e.ResourceType, IdentifierKey: e.IdentifierKey,
+		Source:    e.Source(),
 		VersionID: e.Version.VersionID, LastUpdated: bson.NewDateTimeFromTime(e.Version.LastUpdated),
 		Category: string(e.Category), Sensitive: e.Sensitive, SecurityLabels: e.SecurityLabels, Hash: e.Hash,
 		Text: e.Display.Text, Status: e.Display.Status, Date: bson.NewDateTimeFromTime(e.Display.Date),
-		Flags: e.Flags, Deleted: e.Deleted, ChangeSeq: e.ChangeSeq,
+		DatePrecision: string(e.Display.DatePrecision),
+		Section:       string(e.Clinical.Section), Current: e.Clinical.Current, Rank: e.Clinical.Rank,
+		Detail: toDetailRecord(e.Clinical.Detail),
+		Flags:  e.Flags, Deleted: e.Deleted, ChangeSeq: e.ChangeSeq,
 		CreatedAt: bson.NewDateTimeFromTime(e.CreatedAt), UpdatedAt: bson.NewDateTimeFromTime(e.UpdatedAt),
 		Revision: e.Revision,
 	}
@@ -73,8 +129,11 @@ func (r entryRecord) entry() record.Entry {
 		Version:  record.Version{VersionID: r.VersionID, LastUpdated: r.LastUpdated.Time().UTC()},
 		Category: record.Category(r.Category), Sensitive: r.Sensitive, SecurityLabels: r.SecurityLabels, Hash: r.Hash,
 		Resource: r.Resource,
-		Display:  record.Display{Text: r.Text, Status: r.Status, Date: r.Date.Time().UTC()},
-		Flags:    r.Flags, Deleted: r.Deleted, ChangeSeq: r.ChangeSeq,
+		Display: record.Display{Text: r.Text, Status: r.Status, Date: r.Date.Time().UTC(),
+			DatePrecision: record.DatePrecision(r.DatePrecision)},
+		Clinical: record.Clinical{Section: record.Section(r.Section), Current: r.Current, Rank: r.Rank,
+			Detail: r.Detail.detail()},
+		Flags: r.Flags, Deleted: r.Deleted, ChangeSeq: r.ChangeSeq,
 		CreatedAt: r.CreatedAt.Time().UTC(), UpdatedAt: r.UpdatedAt.Time().UTC(), Revision: r.Revision,
 	}
 	for _, p := range r.Provenances {

@@ -62,8 +62,7 @@ func untilGap(records []entryRecord, after int64) int {
 	return len(records)
 }
 
-// EraseRecord implements app.RecordStore: the entries, then the summary, then the
-// epoch. A device reading the changes sees the new epoch only once the entries are
+// EraseRecord implements app.RecordStore: the entries, then the epoch. A device reading the changes sees the new epoch only once the entries are
 // gone, so when it starts again from the beginning it reads only what came after the
 // erasure. Each step is idempotent, so an erasure cut short is finished by calling
 // it again. A write that took its number before the erasure and stores its entry
@@ -71,9 +70,6 @@ func untilGap(records []entryRecord, after int64) int {
 func (s *Store) EraseRecord(ctx context.Context, patientID string) error {
 	if _, err := s.entriesColl().DeleteMany(ctx, bson.D{{Key: "patient_id", Value: patientID}}); err != nil {
 		return translate("erase record: entries", err)
-	}
-	if _, err := s.summariesColl().DeleteOne(ctx, bson.D{{Key: "_id", Value: patientID}}); err != nil {
-		return translate("erase record: summary", err)
 	}
 	_, err := s.recordStateColl().UpdateOne(ctx, bson.D{{Key: "_id", Value: patientID}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "epoch", Value: int64(1)}}}}, options.UpdateOne().SetUpsert(true))

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -17,7 +18,7 @@ import (
 const eachBatch = 100
 
 // EntryHeads implements app.RecordStore through entries_by_date (entries_by_category
-// when filtering by category): newest first, ties broken by _id descending, and the
+// when filtering by category, entries_by_section by section): newest first, ties broken by _id descending, and the
 // cursor is the (date, _id) of the page's last entry, so the next page starts strictly
 // below it and entries sharing a date are neither repeated nor skipped.
 func (s *Store) EntryHeads(ctx context.Context, patientID string, q app.EntryQuery) ([]record.Entry, string, error) {
@@ -30,6 +31,15 @@ func (s *Store) EntryHeads(ctx context.Context, patientID string, q app.EntryQue
 	var and bson.A
 	if q.Category != "" {
 		filter = append(filter, bson.E{Key: "category", Value: string(q.Category)})
+	}
+	if q.Section != "" {
+		filter = append(filter, bson.E{Key: "section", Value: string(q.Section)})
+	}
+	switch q.State {
+	case app.StateCurrent:
+		filter = append(filter, bson.E{Key: "current", Value: true})
+	case app.StatePast:
+		filter = append(filter, bson.E{Key: "current", Value: false})
 	}
 	if q.Within != nil {
 		and = append(and, withinScope(q.Within))
@@ -128,4 +138,13 @@ func withinScope(scope access.Scope) bson.D {
 		bson.D{{Key: "category", Value: bson.D{{Key: "$in", Value: whole}}}},
 		bson.D{{Key: "category", Value: bson.D{{Key: "$in", Value: plain}}}, {Key: "sensitive", Value: false}},
 	}}}
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

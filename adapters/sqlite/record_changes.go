@@ -54,8 +54,8 @@ func (s *Store) ChangesForDisclosure(ctx context.Context, patientID string, afte
 	return changes, epoch, nil
 }
 
-// EraseRecord implements app.RecordStore in one transaction: the entries and summary
-// go and the epoch moves on together. The record_state row stays, so change numbers
+// EraseRecord implements app.RecordStore in one transaction: the entries go and the
+// epoch moves on together. The record_state row stays, so change numbers
 // keep rising across the erasure.
 func (s *Store) EraseRecord(ctx context.Context, patientID string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -65,9 +65,6 @@ func (s *Store) EraseRecord(ctx context.Context, patientID string) error {
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM entries WHERE patient_id = ?`, patientID); err != nil {
 		return translate("erase record: entries", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM summaries WHERE patient_id = ?`, patientID); err != nil {
-		return translate("erase record: summary", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO record_state (patient_id, last_seq, epoch, updated) VALUES (?, 0, 1, ?)
 		ON CONFLICT (patient_id) DO UPDATE SET epoch = epoch + 1, updated = excluded.updated`,

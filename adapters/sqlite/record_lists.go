@@ -15,7 +15,7 @@ import (
 const eachBatch = 100
 
 // EntryHeads implements app.RecordStore through entries_by_date (entries_by_category
-// when filtering by category): newest first, ties broken by id descending, and the
+// when filtering by category, entries_by_section by section): newest first, ties broken by id descending, and the
 // cursor is the (date, id) of the page's last entry, so the next page starts strictly
 // below it and entries sharing a date are neither repeated nor skipped.
 func (s *Store) EntryHeads(ctx context.Context, patientID string, q app.EntryQuery) ([]record.Entry, string, error) {
@@ -27,6 +27,15 @@ func (s *Store) EntryHeads(ctx context.Context, patientID string, q app.EntryQue
 	args := []any{patientID}
 	if q.Category != "" {
 		where, args = append(where, "category = ?"), append(args, string(q.Category))
+	}
+	if q.Section != "" {
+		where, args = append(where, "section = ?"), append(args, string(q.Section))
+	}
+	switch q.State {
+	case app.StateCurrent:
+		where = append(where, "current = 1")
+	case app.StatePast:
+		where = append(where, "current = 0")
 	}
 	if q.Within != nil {
 		clause, scopeArgs := withinScope(q.Within)
@@ -141,7 +150,7 @@ func withinScope(scope access.Scope) (string, []any) {
 		clauses = append(clauses, "category IN ("+strings.Join(whole, ",")+")")
 	}
 	if len(plain) > 0 {
-		clauses = append(clauses, "(category IN ("+strings.Join(plain, ",")+") AND json_extract(doc, '$.sensitive') = 0)")
+		clauses = append(clauses, "(category IN ("+strings.Join(plain, ",")+") AND sensitive = 0)")
 	}
 	return "(" + strings.Join(clauses, " OR ") + ")", append(wholeArgs, plainArgs...)
 }

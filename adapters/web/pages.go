@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,31 +60,85 @@ func (v *Viewer) redeem(c *fiber.Ctx) error {
 	return v.unavailable(c, err)
 }
 
-// The summary page leads with what an emergency needs, then the rest shared.
-var leading = []record.Category{record.Allergies, record.Medications, record.Conditions, record.Results, record.Immunizations}
-
-var titles = map[record.Category]string{
-	record.Demographics: "Demographics", record.Allergies: "Allergies", record.Medications: "Medications",
-	record.Conditions: "Conditions", record.Immunizations: "Immunisations", record.Results: "Recent results",
-	record.Vitals: "Vital signs", record.Encounters: "Encounters", record.Procedures: "Procedures",
-	record.Documents: "Documents", record.CarePlans: "Care plans", record.Administrative: "Administrative",
+// titles name the summary's sections as a UK clinician reads them.
+var titles = map[record.Section]string{
+	record.SectionAllergies: "Allergies", record.SectionMedications: "Medications", record.SectionProblems: "Problems",
+	record.SectionImmunizations: "Immunisations", record.SectionResults: "Results", record.SectionVitalSigns: "Vital signs",
+	record.SectionObservations: "Other observations", record.SectionProcedures: "Procedures",
+	record.SectionEncounters: "Encounters", record.SectionCarePlans: "Care plans", record.SectionDocuments: "Documents",
 }
+
+// sectionAliases keep the category pages' old addresses working where a section
+// took another name.
+var sectionAliases = map[string]record.Section{"conditions": record.SectionProblems, "vitals": record.SectionVitalSigns}
+
+// historyShown is how many of a history section's items (results, encounters...)
+// the summary lists before "Show all": the newest are what a hurried reader needs.
+const historyShown = 10
+
+// pageSize is how many entries a section page lists.
+const pageSize = 50
 
 type patientBanner struct{ Name, NHS, BirthDate string }
 
-type item struct{ Text, Status, Date string }
+// item is one entry as a list or table row shows it, every detail already words.
+type item struct {
+	Text, Status, Date, DateTime string
+	// Mismatch: the entry came from an upload about someone else.
+	Mismatch bool
+	// Allergies.
+	Criticality  string
+	Critical     bool // high criticality, shown emphasised
+	Reactions    []string
+	Verification string
+	// Medicines.
+	Dosage string
+	// Results, vital signs, observations.
+	Value, Range, Interpretation string
+	Abnormal                     bool // an interpretation other than normal, marked in words
+}
 
-type section struct {
-	Category     record.Category
-	Title, Lower string
-	Count        int
-	Items        []item
+// layout says which columns a section's rows have.
+type layout string
+
+const (
+	layoutAllergy    layout = "allergy"
+	layoutMedication layout = "medication"
+	layoutProblem    layout = "problem"
+	layoutMeasure    layout = "measure"
+	layoutPlain      layout = "plain"
+)
+
+func layoutOf(s record.Section) layout {
+	switch s {
+	case record.SectionAllergies:
+		return layoutAllergy
+	case record.SectionMedications:
+		return layoutMedication
+	case record.SectionProblems:
+		return layoutProblem
+	case record.SectionResults, record.SectionVitalSigns, record.SectionObservations:
+		return layoutMeasure
+	}
+	return layoutPlain
+}
+
+type link struct{ Href, Text string }
+
+// sectionView is one shared section of the summary page.
+type sectionView struct {
+	ID, Title, Counts, Caption string
+	Layout                     layout
+	Items                      []item
+	All, Past                  *link
 }
 
 type recordPage struct {
 	Title, Label, EndsAt string
 	Patient              patientBanner
-	Sections             []section
+	Allergies            sectionView
+	Sections             []sectionView
+	NotShared            []string
 }
 
 func (v *Viewer) record(c *fiber.Ctx) error {
@@ -92,77 +148,172 @@ func (v *Viewer) record(c *fiber.Ctx) error {
 	}
 	o, err := v.app.SharedRecordOverview(v.context(c), p)
 	if errors.Is(err, fault.ErrNotFound) {
-		v.clearCookie(c)
-		return v.ended(c, "This share has ended", "The patient has cancelled this share code, or it has expired. Nothing more can be shown.")
+		return v.shareEnded(c)
 	}
 	if err != nil {
 		return v.unavailable(c, err)
 	}
 	page := recordPage{Title: "Shared record", Label: o.Label, EndsAt: o.ExpiresAt.In(v.zone).Format("15:04"),
 		Patient: v.banner(o.Patient)}
-	shared := map[record.Category]bool{}
-	for c, n := range o.Summary.Counts {
-		shared[c] = n > 0
-	}
-	order := append([]record.Category{}, leading...)
-	for _, c := range record.Categories {
-		if !slices.Contains(order, c) {
-			order = append(order, c)
+	for _, s := range o.Summary.Sections {
+		switch {
+		case !s.Shared:
+			page.NotShared = append(page.NotShared, titles[s.Section])
+		case s.Section == record.SectionAllergies:
+			page.Allergies = v.summarySection(s)
+		default:
+			page.Sections = append(page.Sections, v.summarySection(s))
 		}
-	}
-	for _, cat := range order {
-		if !shared[cat] {
-			continue
-		}
-		s := section{Category: cat, Title: titles[cat], Lower: strings.ToLower(titles[cat]), Count: o.Summary.Counts[cat]}
-		for _, it := range o.Summary.Latest[cat] {
-			s.Items = append(s.Items, v.item(it.Display))
-		}
-		page.Sections = append(page.Sections, s)
 	}
 	return v.render(c, fiber.StatusOK, "record", page)
 }
 
-type categoryPage struct {
-	Title, EndsAt string
-	Patient       patientBanner
-	Section       section
-	More          bool
+// summarySection is a section as the summary shows it: its counts in the heading,
+// its current items (a history's newest few), and links to the rest; items not
+// current only ever behind their own link.
+func (v *Viewer) summarySection(s record.SectionSummary) sectionView {
+	sec := s.Section
+	view := sectionView{ID: "s-" + string(sec), Title: titles[sec], Layout: layoutOf(sec), Counts: counts(s)}
+	items := s.Items
+	if !sec.IsCurrentState() && len(items) > historyShown {
+		items = items[:historyShown]
+	}
+	for _, e := range items {
+		view.Items = append(view.Items, v.item(e))
+	}
+	if sec.IsCurrentState() {
+		view.Caption = titles[sec] + ", active, most important first"
+	} else {
+		view.Caption = titles[sec] + ", newest first"
+	}
+	if s.Current > len(view.Items) {
+		view.All = &link{Href: sectionHref(sec, app.StateCurrent), Text: fmt.Sprintf("Show all %s %s", number(s.Current), strings.ToLower(titles[sec]))}
+		if sec.IsCurrentState() {
+			view.All.Text = fmt.Sprintf("Show all %s active %s", number(s.Current), strings.ToLower(titles[sec]))
+		}
+	}
+	if s.Past > 0 {
+		view.Past = &link{Href: sectionHref(sec, app.StatePast), Text: fmt.Sprintf("Show %s inactive", number(s.Past))}
+		if !sec.IsCurrentState() {
+			view.Past.Text = fmt.Sprintf("Show %s entered in error or not current", number(s.Past))
+		}
+	}
+	return view
 }
 
-func (v *Viewer) category(c *fiber.Ctx) error {
+// counts is a section's heading's count in plain words: "11 active, 50 inactive"
+// for what the patient has now, the number of items for a history.
+func counts(s record.SectionSummary) string {
+	if s.Current == 0 && s.Past == 0 {
+		return ""
+	}
+	if !s.Section.IsCurrentState() {
+		return number(s.Current)
+	}
+	words := number(s.Current) + " active"
+	if s.Past > 0 {
+		words += ", " + number(s.Past) + " inactive"
+	}
+	return words
+}
+
+func sectionHref(s record.Section, state app.EntryState) string {
+	if state == app.StatePast {
+		return "/view/record/" + string(s) + "?state=past"
+	}
+	return "/view/record/" + string(s)
+}
+
+type sectionPage struct {
+	Title, Heading, Caption, EndsAt, Empty string
+	Patient                                patientBanner
+	Layout                                 layout
+	Items                                  []item
+	Next, Other                            *link
+}
+
+// section lists one section's current or past entries, a page at a time, with the
+// state's true count in the heading whatever the page.
+func (v *Viewer) section(c *fiber.Ctx) error {
+	name := strings.Clone(c.Params("category"))
+	if s, ok := sectionAliases[name]; ok {
+		return c.Redirect(sectionHref(s, app.StateCurrent), fiber.StatusMovedPermanently)
+	}
+	sec := record.Section(name)
+	state := app.EntryState(strings.Clone(c.Query("state", string(app.StateCurrent))))
+	n, err := strconv.Atoi(c.Query("page", "1"))
+	if !record.KnownSection(sec) || (state != app.StateCurrent && state != app.StatePast) || err != nil || n < 1 {
+		return v.notFound(c)
+	}
 	p, ok, err := v.session(c)
 	if !ok {
 		return err
 	}
-	cat := record.Category(strings.Clone(c.Params("category")))
-	if !record.KnownCategory(cat) {
-		return v.render(c, fiber.StatusNotFound, "ended", map[string]string{"Title": "Not found", "Message": "There is no such part of a record."})
+	cursor := strings.Clone(c.Query("cursor"))
+	if (cursor == "") != (n == 1) {
+		return v.notFound(c)
 	}
-	ctx := v.context(c)
-	entries, next, err := v.app.RecordEntries(ctx, p, app.RecordRef{}, app.EntryQuery{Category: cat, Limit: 200})
+	res, err := v.app.SharedSection(v.context(c), p, app.SharedSectionQuery{Section: sec, State: state, Cursor: cursor, Limit: pageSize})
 	switch {
 	case errors.Is(err, fault.ErrForbidden):
-		return v.render(c, fiber.StatusForbidden, "ended", map[string]string{"Title": "Not shared with you",
-			"Message": "The patient did not share this part of their record with this code."})
+		return v.render(c, fiber.StatusForbidden, "ended", map[string]string{"Title": titles[sec] + ": not shared by the patient",
+			"Message": "The patient did not share this part of their record with this code.", "Back": "yes"})
 	case errors.Is(err, fault.ErrNotFound):
-		v.clearCookie(c)
-		return v.ended(c, "This share has ended", "The patient has cancelled this share code, or it has expired. Nothing more can be shown.")
+		return v.shareEnded(c)
+	case errors.Is(err, fault.ErrInvalid):
+		return v.notFound(c) // a cursor that is not one of ours
 	case err != nil:
 		return v.unavailable(c, err)
 	}
-	o, err := v.app.SharedPatient(ctx, p)
-	if err != nil {
-		return v.unavailable(c, err)
+	total, what := res.Section.Current, strings.ToLower(titles[sec])
+	page := sectionPage{Title: titles[sec], EndsAt: res.ExpiresAt.In(v.zone).Format("15:04"), Patient: v.banner(res.Patient),
+		Layout: layoutOf(sec), Empty: "None recorded."}
+	switch {
+	case state == app.StatePast && sec.IsCurrentState():
+		total, page.Title = res.Section.Past, "Inactive "+what
+		page.Empty = "No inactive " + what + "."
+		page.Other = &link{Href: sectionHref(sec, app.StateCurrent), Text: "Show active " + what}
+	case state == app.StatePast:
+		total, page.Title = res.Section.Past, titles[sec]+" entered in error or not current"
+		page.Empty = "None."
+		page.Other = &link{Href: sectionHref(sec, app.StateCurrent), Text: "Show current " + what}
+	case sec.IsCurrentState():
+		page.Title = "Active " + what
 	}
-	page := categoryPage{Title: titles[cat], EndsAt: p.Viewer.ExpiresAt.In(v.zone).Format("15:04"), Patient: v.banner(o), More: next != "",
-		Section: section{Category: cat, Title: titles[cat]}}
-	for _, e := range entries {
-		page.Section.Items = append(page.Section.Items, v.item(e.Display))
+	if state == app.StateCurrent && res.Section.Past > 0 {
+		page.Other = &link{Href: sectionHref(sec, app.StatePast), Text: fmt.Sprintf("Show %s inactive", number(res.Section.Past))}
+		if !sec.IsCurrentState() {
+			page.Other.Text = fmt.Sprintf("Show %s entered in error or not current", number(res.Section.Past))
+		}
 	}
-	return v.render(c, fiber.StatusOK, "category", page)
+	page.Heading = fmt.Sprintf("%s (%s)", page.Title, number(total))
+	page.Caption = page.Title + ", newest first"
+	if n > 1 {
+		page.Heading += fmt.Sprintf(" — page %d", n)
+		page.Caption += fmt.Sprintf(", page %d", n)
+		page.Title += fmt.Sprintf(", page %d", n)
+	}
+	for _, e := range res.Entries {
+		page.Items = append(page.Items, v.item(e))
+	}
+	if res.Next != "" {
+		q := url.Values{"cursor": {res.Next}, "page": {strconv.Itoa(n + 1)}}
+		if state == app.StatePast {
+			q.Set("state", string(state))
+		}
+		page.Next = &link{Href: "/view/record/" + string(sec) + "?" + q.Encode(), Text: "Next page"}
+	}
+	return v.render(c, fiber.StatusOK, "section", page)
 }
 
+func (v *Viewer) shareEnded(c *fiber.Ctx) error {
+	v.clearCookie(c)
+	return v.ended(c, "This share has ended", "The patient has cancelled this share code, or it has expired. Nothing more can be shown.")
+}
+
+func (v *Viewer) notFound(c *fiber.Ctx) error {
+	return v.render(c, fiber.StatusNotFound, "ended", map[string]string{"Title": "Not found", "Message": "There is no such part of a record."})
+}
 func (v *Viewer) finish(c *fiber.Ctx) error {
 	if token := c.Cookies(cookieName); token != "" {
 		if err := v.app.EndViewerSession(v.context(c), token); err != nil {
@@ -185,12 +336,71 @@ func (v *Viewer) banner(p patient.Patient) patientBanner {
 	return b
 }
 
-func (v *Viewer) item(d record.Display) item {
-	it := item{Text: d.Text, Status: d.Status}
-	if !d.Date.IsZero() {
-		it.Date = d.Date.In(v.zone).Format("2 Jan 2006")
+// item puts an entry's details into words, so nothing needs opening to be read.
+func (v *Viewer) item(e record.Entry) item {
+	d, x := e.Display, e.Clinical.Detail
+	it := item{Text: d.Text, Status: words(d.Status), Mismatch: slices.Contains(e.Flags, record.IdentityMismatch),
+		Verification: words(x.Verification), Dosage: x.Dosage, Value: x.Value, Range: x.ReferenceRange,
+		Interpretation: x.Interpretation}
+	it.Date, it.DateTime = v.date(d.Date, d.DatePrecision)
+	switch x.Criticality {
+	case "":
+	case "high":
+		it.Criticality, it.Critical = "High criticality", true
+	case "unable-to-assess":
+		it.Criticality = "Criticality unable to assess"
+	default:
+		it.Criticality = words(x.Criticality) + " criticality"
 	}
+	for _, r := range x.Reactions {
+		text := strings.Join(r.Manifestations, ", ")
+		if text == "" {
+			text = "Reaction"
+		}
+		if r.Severity != "" {
+			text += " (" + r.Severity + ")"
+		}
+		it.Reactions = append(it.Reactions, text)
+	}
+	it.Abnormal = x.Interpretation != "" && !strings.EqualFold(x.Interpretation, "normal")
 	return it
+}
+
+// date shows a date as precisely as its source gave it ("2004", "Mar 2004",
+// "2 Mar 2004"; a time in the viewer's zone), with its machine-readable form. A
+// date without a time is a calendar date, never moved by a time zone.
+func (v *Viewer) date(t time.Time, p record.DatePrecision) (shown, machine string) {
+	if t.IsZero() {
+		return "", ""
+	}
+	switch p {
+	case record.PrecisionYear:
+		return t.UTC().Format("2006"), t.UTC().Format("2006")
+	case record.PrecisionMonth:
+		return t.UTC().Format("Jan 2006"), t.UTC().Format("2006-01")
+	case record.PrecisionTime:
+		local := t.In(v.zone)
+		return local.Format("2 Jan 2006, 15:04"), local.Format(time.RFC3339)
+	}
+	return t.UTC().Format("2 Jan 2006"), t.UTC().Format(time.DateOnly)
+}
+
+// words turns a FHIR code ("entered-in-error") into words ("Entered in error").
+func words(code string) string {
+	if code == "" {
+		return ""
+	}
+	w := strings.ReplaceAll(code, "-", " ")
+	return strings.ToUpper(w[:1]) + w[1:]
+}
+
+// number writes a count with thousands separators: 1,039.
+func number(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // formatNHS groups an NHS number 3-3-4, as printed on NHS documents.

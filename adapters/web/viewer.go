@@ -50,8 +50,8 @@ func New(a *app.App, secure bool, log *slog.Logger) (*Viewer, error) {
 		return nil, err
 	}
 	v := &Viewer{app: a, pages: map[string]*template.Template{}, secure: secure, zone: zone, log: log}
-	for _, name := range []string{"enter", "record", "category", "ended"} {
-		t, err := template.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+	for _, name := range []string{"enter", "record", "section", "ended"} {
+		t, err := template.ParseFS(templateFiles, "templates/layout.html", "templates/entries.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +70,9 @@ func (v *Viewer) Register(r fiber.Router) {
 	r.Get("/view", v.pageHeaders, v.enter)
 	r.Post("/view", v.pageHeaders, v.redeem)
 	r.Get("/view/record", v.pageHeaders, v.record)
-	r.Get("/view/record/:category", v.pageHeaders, v.category)
+	// The segment names a section (see Viewer.section); the pattern keeps the name
+	// it had when it named a category, so route tables and access logs stay as they were.
+	r.Get("/view/record/:category", v.pageHeaders, v.section)
 	r.Post("/view/finish", v.pageHeaders, v.finish)
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -60,12 +61,51 @@ func TestTheViewerInARealBrowser(t *testing.T) {
 	chromium, script := browser(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	k := startKith(t)
+	amelia := k.seedAmelia(t)
+	code := post(t, k.base+"/v1/me/share-codes", amelia, sharedScope)["code"].(string)
+
+	cmd := exec.CommandContext(ctx, "node", script)
+	cmd.Env = append(os.Environ(), "BASE="+k.base, "CODE="+code, "CHROMIUM="+chromium)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		line := lines.Text()
+		t.Log(line)
+		if line == "EXPIRE" {
+			expireSessions(t, k.dir)
+			io.WriteString(stdin, "go\n")
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the browser journey failed: %v\n%s", err, stderr.String())
+	}
+
+	// The patient sees the clinician's visit in their access log.
+	log := get(t, k.base+"/v1/me/access-log?limit=200", amelia)
+	if !strings.Contains(log, `"action":"share-code.redeemed"`) || !strings.Contains(log, `Dr Sam Okafor (A\u0026E registrar)`) {
+		t.Fatalf("the access log does not show the viewer: %.500s", log)
+	}
+}
+
+// kith is Kith running on a temporary SQLite with the demo data, as `kith serve` runs.
+type kith struct{ base, dir string }
+
+func startKith(t *testing.T) kith {
+	t.Helper()
+	ctx := context.Background()
 	dir := t.TempDir()
 	store, err := sqlite.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close(context.Background())
+	t.Cleanup(func() { store.Close(context.Background()) })
 	if _, err := store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -83,39 +123,60 @@ func TestTheViewerInARealBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	go srv.HTTP.Listener(ln)
-	defer srv.HTTP.Shutdown()
+	t.Cleanup(func() { srv.HTTP.Shutdown() })
+	return kith{base: base, dir: dir}
+}
 
-	amelia := post(t, base+"/dev/tokens", "", `{"as":"amelia"}`)["access_token"].(string)
-	code := post(t, base+"/v1/me/share-codes", amelia,
-		`{"categories":["allergies","medications","conditions","results","immunizations"],"label":"For the A&E registrar"}`)["code"].(string)
+// sharedScope is the share code the tests issue: what an A&E registrar needs,
+// without vital signs, encounters, procedures, care plans or documents.
+const sharedScope = `{"categories":["allergies","medications","conditions","results","immunizations"],"label":"For the A&E registrar"}`
 
-	cmd := exec.CommandContext(ctx, "node", script)
-	cmd.Env = append(os.Environ(), "BASE="+base, "CODE="+code, "CHROMIUM="+chromium)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+// seedResults is how many laboratory results the tests add to the demo
+// patient's, so the results section pages past its first page.
+const seedResults = 60
+
+// seedAmelia signs in as the demo patient Amelia and uploads, beside her demo
+// record, a peanut allergy of high criticality, a latex allergy that has
+// resolved, and seedResults sodium results (the newest high). It returns her token.
+func (k kith) seedAmelia(t *testing.T) string {
+	t.Helper()
+	token := post(t, k.base+"/dev/tokens", "", `{"as":"amelia"}`)["access_token"].(string)
+	entries := []any{
+		map[string]any{"resource": map[string]any{"resourceType": "AllergyIntolerance", "id": "seed-peanut",
+			"clinicalStatus":     concept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active"),
+			"verificationStatus": concept("http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed"),
+			"criticality":        "high", "code": map[string]any{"text": "Peanut"}, "onsetDateTime": "2004",
+			"reaction": []any{map[string]any{"manifestation": []any{map[string]any{"text": "Anaphylaxis"}}, "severity": "severe"}}}},
+		map[string]any{"resource": map[string]any{"resourceType": "AllergyIntolerance", "id": "seed-latex",
+			"clinicalStatus": concept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "resolved"),
+			"criticality":    "low", "code": map[string]any{"text": "Latex"}, "onsetDateTime": "2010-03"}},
+	}
+	day := time.Date(2019, 1, 1, 9, 30, 0, 0, time.UTC)
+	for i := range seedResults {
+		obs := map[string]any{"resourceType": "Observation", "id": fmt.Sprintf("seed-sodium-%d", i), "status": "final",
+			"category":          []any{concept("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")},
+			"code":              map[string]any{"text": "Serum sodium"},
+			"effectiveDateTime": day.AddDate(0, 0, i).Format(time.RFC3339),
+			"valueQuantity":     map[string]any{"value": 140, "unit": "mmol/L"},
+			"referenceRange":    []any{map[string]any{"low": map[string]any{"value": 133, "unit": "mmol/L"}, "high": map[string]any{"value": 146, "unit": "mmol/L"}}}}
+		if i == seedResults-1 {
+			obs["valueQuantity"] = map[string]any{"value": 151, "unit": "mmol/L"}
+			obs["interpretation"] = []any{concept("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "H")}
+		}
+		entries = append(entries, map[string]any{"resource": obs})
+	}
+	bundle, err := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "collection", "entry": entries})
+	if err != nil {
 		t.Fatal(err)
 	}
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		line := lines.Text()
-		t.Log(line)
-		if line == "EXPIRE" {
-			expireSessions(t, dir)
-			io.WriteString(stdin, "go\n")
-		}
+	if got := post(t, k.base+"/v1/me/record/uploads", token, string(bundle)); got["received"] != float64(len(entries)) {
+		t.Fatalf("the upload took %v of %d resources", got["received"], len(entries))
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("the browser journey failed: %v\n%s", err, stderr.String())
-	}
+	return token
+}
 
-	// The patient sees the clinician's visit in their access log.
-	log := get(t, base+"/v1/me/access-log?limit=200", amelia)
-	if !strings.Contains(log, `"action":"share-code.redeemed"`) || !strings.Contains(log, `Dr Sam Okafor (A\u0026E registrar)`) {
-		t.Fatalf("the access log does not show the viewer: %.500s", log)
-	}
+func concept(system, code string) map[string]any {
+	return map[string]any{"coding": []any{map[string]any{"system": system, "code": code}}}
 }
 
 // expireSessions moves every viewer session's end into the past, as fifteen

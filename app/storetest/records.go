@@ -36,7 +36,12 @@ func newEntry(patientID, id string, date time.Time) record.Entry {
 		Version:       record.Version{VersionID: "3", LastUpdated: at.Add(-time.Hour)},
 		Category:      record.Results, Sensitive: true, SecurityLabels: []string{"R", "PSY"},
 		Hash: hex.EncodeToString(sum[:]), Resource: resource,
-		Display:   record.Display{Text: "Haemoglobin", Status: "final", Date: date},
+		Display: record.Display{Text: "Haemoglobin", Status: "final", Date: date, DatePrecision: record.PrecisionTime},
+		Clinical: record.Clinical{Section: record.SectionResults, Current: true, Rank: 2, Detail: record.Detail{
+			Criticality: "high", Verification: "unconfirmed", Dosage: "1 tablet twice a day", MedicationRef: "Medication/m-1",
+			Value: "135 g/L", ReferenceRange: "130–180 g/L", Interpretation: "Normal",
+			Reactions: []record.Reaction{{Manifestations: []string{"Hives", "Wheeze"}, Severity: "moderate"}, {Manifestations: []string{"Rash"}, Severity: "mild"}},
+		}},
 		Flags:     []string{"identity-mismatch"},
 		CreatedAt: at, UpdatedAt: at.Add(time.Second),
 	}

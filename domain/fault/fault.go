@@ -32,6 +32,9 @@ type FieldError struct {
 // mark them all at once instead of fixing one per round trip.
 type ValidationError struct {
 	Fields []FieldError
+	// Problem, when set, names a more particular problem than invalid input, as a
+	// stable slug (identity-mismatch), so a client can answer it on its own.
+	Problem string
 }
 
 // Invalid builds a ValidationError for one field.

@@ -3,6 +3,7 @@ package record
 import (
 	"strings"
 	"time"
+	"unicode"
 )
 
 // personTypes are the resources whose display is a person's name. Names are
@@ -27,11 +28,13 @@ var displayDates = []string{
 
 // DisplayOf is what a list shows of a resource without opening it: what it is
 // (the code's text or display, a medication, vaccine or type, a title or name;
-// the resource type when nothing better is found), its status (clinical status,
-// else status) and its clinically relevant date (zero when none parses).
+// a readable label of its type when nothing better is found), its status
+// (clinical status, else status) and its clinically relevant date with its
+// precision (zero when none parses).
 func DisplayOf(resourceType string, raw []byte) Display {
 	res := jsonObject(raw)
-	d := Display{Text: displayText(resourceType, res), Date: displayDate(res)}
+	d := Display{Text: displayText(resourceType, res)}
+	d.Date, d.DatePrecision = displayDate(res)
 	if cs := codingsOf(jsonObj(res, "clinicalStatus")); len(cs) > 0 {
 		d.Status = cs[0].Code
 	}
@@ -54,6 +57,9 @@ func displayText(resourceType string, res map[string]any) string {
 			}
 		}
 	}
+	if ref := jsonObj(res, "medicationReference"); ref != nil {
+		return medicationByReferenceLabel(res, ref)
+	}
 	if t := jsonStr(jsonObj(res, "class"), "display"); t != "" {
 		return t
 	}
@@ -62,7 +68,54 @@ func displayText(resourceType string, res map[string]any) string {
 			return t
 		}
 	}
-	return resourceType
+	if resourceType == "CarePlan" {
+		if t := carePlanLabel(res); t != "" {
+			return t
+		}
+	}
+	return typeLabel(resourceType)
+}
+
+// typeLabels name the types a split of the type name would leave unclear to a
+// patient: "Claim" alone could be anything.
+var typeLabels = map[string]string{
+	"Claim":      "Insurance claim",
+	"Provenance": "Provenance record",
+}
+
+// typeLabel names a resource with nothing better to show by its type, in words
+// with only the first capitalised ("MedicationStatement" is "Medication
+// statement"), since a list of bare type names reads as a system error.
+func typeLabel(resourceType string) string {
+	if l, ok := typeLabels[resourceType]; ok {
+		return l
+	}
+	var b strings.Builder
+	for i, r := range resourceType {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte(' ')
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// carePlanLabel names an untitled care plan by its category ("Care plan:
+// Asthma self management"), as Synthea's plans are; a category that already
+// says it is a plan ("Cancer care plan") stands alone.
+func carePlanLabel(res map[string]any) string {
+	for _, cc := range jsonObjs(res, "category") {
+		t := conceptText(cc)
+		switch {
+		case t == "":
+		case strings.Contains(strings.ToLower(t), "plan"):
+			return t
+		default:
+			return "Care plan: " + t
+		}
+	}
+	return ""
 }
 
 // personName is "given family" of the official name, else the usual one, else
@@ -103,40 +156,51 @@ func nameWithUse(names []map[string]any, use string) map[string]any {
 	return nil
 }
 
-func displayDate(res map[string]any) time.Time {
+func displayDate(res map[string]any) (time.Time, DatePrecision) {
 	for _, path := range displayDates {
 		m, key := res, path
 		if parent, child, nested := strings.Cut(path, "."); nested {
 			m, key = jsonObj(res, parent), child
 		}
-		if t, ok := ParseFHIRTime(jsonStr(m, key)); ok {
-			return t
+		if t, p, ok := ParseFHIRDate(jsonStr(m, key)); ok {
+			return t, p
 		}
 	}
-	return time.Time{}
+	return time.Time{}, ""
 }
 
-// fhirLayouts are the forms of FHIR date, dateTime and instant: partial dates
-// stand for their first moment. A time without a zone is not valid FHIR but
-// turns up; it is read as UTC rather than dropped.
-var fhirLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02",
-	"2006-01",
-	"2006",
+// fhirLayouts are the forms of FHIR date, dateTime and instant, with the
+// precision each gives: partial dates stand for their first moment. A time
+// without a zone is not valid FHIR but turns up; it is read as UTC rather than
+// dropped.
+var fhirLayouts = []struct {
+	layout    string
+	precision DatePrecision
+}{
+	{time.RFC3339Nano, PrecisionTime},
+	{"2006-01-02T15:04:05.999999999", PrecisionTime},
+	{"2006-01-02", PrecisionDay},
+	{"2006-01", PrecisionMonth},
+	{"2006", PrecisionYear},
 }
 
 // ParseFHIRTime reads a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD), dateTime or
 // instant as UTC truncated to milliseconds, the precision stores keep.
 func ParseFHIRTime(s string) (time.Time, bool) {
+	t, _, ok := ParseFHIRDate(s)
+	return t, ok
+}
+
+// ParseFHIRDate is ParseFHIRTime that also says how much of the date s gave,
+// so "2004" can be shown as a year rather than as 1 January 2004.
+func ParseFHIRDate(s string) (time.Time, DatePrecision, bool) {
 	if s == "" {
-		return time.Time{}, false
+		return time.Time{}, "", false
 	}
-	for _, layout := range fhirLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC().Truncate(time.Millisecond), true
+	for _, f := range fhirLayouts {
+		if t, err := time.Parse(f.layout, s); err == nil {
+			return t.UTC().Truncate(time.Millisecond), f.precision, true
 		}
 	}
-	return time.Time{}, false
+	return time.Time{}, "", false
 }

@@ -52,7 +52,21 @@ type Display struct {
 	Text   string    // the code's display text, or the resource type when there is none
 	Status string    // clinicalStatus, status...
 	Date   time.Time // the clinically relevant date: effective, onset, occurrence, period start...
+	// DatePrecision is how much of Date the source gave ("2004" is a year), so it
+	// is shown as given and never as 1 Jan 2004.
+	DatePrecision DatePrecision
 }
+
+// DatePrecision is how precise a FHIR date was: year, month, day or time. The zero
+// value is unknown and shows as a day.
+type DatePrecision string
+
+const (
+	PrecisionYear  DatePrecision = "year"
+	PrecisionMonth DatePrecision = "month"
+	PrecisionDay   DatePrecision = "day"
+	PrecisionTime  DatePrecision = "time"
+)
 
 // Entry is one resource in a patient's record.
 type Entry struct {
@@ -76,6 +90,9 @@ type Entry struct {
 	// Resource is the FHIR JSON exactly as received.
 	Resource []byte
 	Display  Display
+	// Clinical is what the summary needs of the resource, derived from it on every
+	// write, so the summary is always what the stored entries say.
+	Clinical Clinical
 	// Flags note what a reader should know ("identity-mismatch" on an uploaded
 	// Patient whose NHS number or birth date differs from the account's).
 	Flags []string

@@ -1,5 +1,7 @@
 package record
 
+import "slices"
+
 // Change says what a delivery did to an entry.
 type Change string
 
@@ -26,6 +28,10 @@ const (
 //   - different bytes: the newer Version wins; when neither is newer (equal, or
 //     nothing to compare) the latest delivery wins. An older delivery only adds
 //     its provenance.
+//   - the same bytes read differently (Display, Clinical or Flags changed, because
+//     the rules that read resources improved or the delivery was kept flagged):
+//     Updated with what this delivery read, so delivering a record again brings
+//     every entry up to the current rules.
 //
 // An update takes the delivered resource and everything read from it; the
 // delivering source goes first among the provenances. The entry keeps its ID,
@@ -56,14 +62,36 @@ func Merge(existing *Entry, in Entry) (Entry, Change) {
 	}
 	// Same content, or an older copy: keep the resource, note the delivery.
 	added := newProvenances(existing.Provenances, in.Provenances)
-	if len(added) == 0 {
+	rederived := in.Hash == existing.Hash && !SameReading(*existing, in)
+	if len(added) == 0 && !rederived {
 		return *existing, Unchanged
 	}
 	out := *existing
 	out.Provenances = append(append([]Provenance(nil), existing.Provenances...), added...)
 	out.Sensitive = existing.Sensitive || in.Sensitive
 	out.UpdatedAt = in.UpdatedAt
+	if rederived {
+		out.Display, out.Clinical, out.Flags = in.Display, in.Clinical, in.Flags
+		return out, Updated
+	}
 	return out, ProvenanceAdded
+}
+
+// SameReading reports whether two entries say the same of their resource: the
+// same display, clinical reading and flags.
+func SameReading(a, b Entry) bool {
+	return a.Display == b.Display && slices.Equal(a.Flags, b.Flags) && sameClinical(a.Clinical, b.Clinical)
+}
+
+func sameClinical(a, b Clinical) bool {
+	ad, bd := a.Detail, b.Detail
+	return a.Section == b.Section && a.Current == b.Current && a.Rank == b.Rank &&
+		ad.Criticality == bd.Criticality && ad.Verification == bd.Verification && ad.Dosage == bd.Dosage &&
+		ad.MedicationRef == bd.MedicationRef && ad.Value == bd.Value && ad.ReferenceRange == bd.ReferenceRange &&
+		ad.Interpretation == bd.Interpretation &&
+		slices.EqualFunc(ad.Reactions, bd.Reactions, func(x, y Reaction) bool {
+			return x.Severity == y.Severity && slices.Equal(x.Manifestations, y.Manifestations)
+		})
 }
 
 // takeDelivery is existing with everything the delivery's resource determines.
@@ -78,6 +106,7 @@ func takeDelivery(existing, in Entry) Entry {
 	out.Hash = in.Hash
 	out.Resource = in.Resource
 	out.Display = in.Display
+	out.Clinical = in.Clinical
 	out.Flags = in.Flags
 	out.UpdatedAt = in.UpdatedAt
 	return out

@@ -48,6 +48,14 @@ func delivery(source, sourceID, hash string, v record.Version) record.Entry {
 	}
 }
 
+// redelivery is the stored bytes delivered again by source under sourceID, read
+// as they were read when stored.
+func redelivery(source, sourceID string) record.Entry {
+	d := delivery(source, sourceID, "h-old", stored().Version)
+	d.Display, d.Flags = stored().Display, nil
+	return d
+}
+
 func TestMerge(t *testing.T) {
 	newer := record.Version{VersionID: "3", LastUpdated: day2}
 	older := record.Version{VersionID: "1", LastUpdated: day1.Add(-time.Hour)}
@@ -100,21 +108,37 @@ func TestMerge(t *testing.T) {
 		{
 			name:       "the same bytes again from the same delivery change nothing",
 			existing:   ptr(stored()),
-			in:         delivery("gncr", "c-1", "h-old", same),
+			in:         redelivery("gncr", "c-1"),
 			want:       stored(),
 			wantChange: record.Unchanged,
 		},
 		{
+			name:     "the same bytes read by newer rules take the new reading",
+			existing: ptr(stored()),
+			in: func() record.Entry {
+				d := redelivery("gncr", "c-1")
+				d.Clinical = record.Clinical{Section: record.SectionProblems, Current: true}
+				return d
+			}(),
+			want: func() record.Entry {
+				e := stored()
+				e.Clinical = record.Clinical{Section: record.SectionProblems, Current: true}
+				e.UpdatedAt = day3
+				return e
+			}(),
+			wantChange: record.Updated,
+		},
+		{
 			name:       "the same bytes from another source add a provenance",
 			existing:   ptr(stored()),
-			in:         delivery("onelondon", "zz-9", "h-old", same),
+			in:         redelivery("onelondon", "zz-9"),
 			want:       withProvenances(prov("gncr", "c-1", day1), prov("onelondon", "zz-9", day3)),
 			wantChange: record.ProvenanceAdded,
 		},
 		{
 			name:       "the same bytes under a new id from the same source add a provenance",
 			existing:   ptr(stored()),
-			in:         delivery("gncr", "c-1-moved", "h-old", same),
+			in:         redelivery("gncr", "c-1-moved"),
 			want:       withProvenances(prov("gncr", "c-1", day1), prov("gncr", "c-1-moved", day3)),
 			wantChange: record.ProvenanceAdded,
 		},

@@ -44,9 +44,14 @@ var bundleTypes = map[string]bool{
 // Bundle inside an entry is one resource. maxResourceBytes limits each resource's
 // size (0 or less: no limit).
 //
+// Text that encoding/json would quietly alter is refused, since the stored bytes
+// must read as what they say: bytes that are not UTF-8 (rule utf8), a \u0000
+// escape (nul) and an escaped surrogate that is not half of a pair (surrogate).
+//
 // Problems come back together as one *fault.ValidationError, whose Field is
-// "body" (not JSON), "type" (Bundle.type), "entry" (not a list), "resource" (a
-// lone resource) or "entry[i]", and whose Rule is json, resourceType, unknownResourceType, notR4,
+// "body" (not JSON, or bad text outside every resource), "type" (Bundle.type),
+// "entry" (not a list), "resource" (a lone resource) or "entry[i]", and whose
+// Rule is json, utf8, nul, surrogate, resourceType, unknownResourceType, notR4,
 // bundleType or maxBytes=N. No resource is returned when there is any problem.
 func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 	body := bytes.TrimSpace(data)
@@ -54,8 +59,14 @@ func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 	if !ok {
 		return nil, fault.Invalid("body", "json")
 	}
+	// One pass over the whole body finds whether any text is bad; only then are
+	// a bundle's resources scanned one by one, to say where.
+	bodyText := textRule(body)
 	if rt, _ := stringField(top, "resourceType"); rt != "Bundle" {
-		rule := sizeRule(body, maxResourceBytes)
+		rule := bodyText
+		if rule == "" {
+			rule = sizeRule(body, maxResourceBytes)
+		}
 		var in Incoming
 		if rule == "" {
 			in, rule = inspect(top)
@@ -81,6 +92,7 @@ func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 
 	var out []Incoming
 	problems := &fault.ValidationError{}
+	textInResource := false
 	report := func(i int, rule string) {
 		if len(problems.Fields) < maxProblems {
 			problems.Fields = append(problems.Fields, fault.FieldError{Field: fmt.Sprintf("entry[%d]", i), Rule: rule})
@@ -94,6 +106,13 @@ func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 		resource := entry["resource"]
 		if len(resource) == 0 || string(resource) == "null" {
 			continue
+		}
+		if bodyText != "" {
+			if rule := textRule(resource); rule != "" {
+				textInResource = true
+				report(i, rule)
+				continue
+			}
 		}
 		fullURL, ok := stringField(entry, "fullUrl")
 		if !ok {
@@ -117,6 +136,9 @@ func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 		// resource is already a copy: decoding into json.RawMessage copies.
 		in.Index, in.FullURL, in.Raw = i, fullURL, resource
 		out = append(out, in)
+	}
+	if bodyText != "" && !textInResource {
+		return nil, fault.Invalid("body", bodyText)
 	}
 	if len(problems.Fields) > 0 {
 		return nil, problems

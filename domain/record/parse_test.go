@@ -72,6 +72,12 @@ func TestParseInputAccepts(t *testing.T) {
 			want: nil,
 		},
 		{
+			name: "an escaped backslash before u0000 is text, not a NUL",
+			body: `{"resourceType":"Basic","id":"b","code":{"text":"C:\\u0000 \ud83d\ude00"}}`,
+			want: []record.Incoming{{ResourceType: "Basic", ID: "b",
+				Raw: []byte(`{"resourceType":"Basic","id":"b","code":{"text":"C:\\u0000 \ud83d\ude00"}}`)}},
+		},
+		{
 			name: "a resource exactly at the size limit passes",
 			body: `{"resourceType":"Basic"}`,
 			max:  24,
@@ -141,6 +147,32 @@ func TestParseInputRefuses(t *testing.T) {
 		{"an unknown bundle type", `{"resourceType":"Bundle","type":"archive","entry":[]}`, 0, fe("type", "bundleType")},
 		{"a bundle without type", `{"resourceType":"Bundle","entry":[]}`, 0, fe("type", "bundleType")},
 		{"entry not a list", `{"resourceType":"Bundle","type":"collection","entry":{}}`, 0, fe("entry", "json")},
+		{"a lone resource with a byte that is not UTF-8", "{\"resourceType\":\"Patient\",\"name\":[{\"text\":\"M\xfcller\"}]}", 0, fe("resource", "utf8")},
+		{"a lone resource with an escaped NUL", `{"resourceType":"Patient","id":"p\u0000"}`, 0, fe("resource", "nul")},
+		{"a lone resource with half a surrogate pair", `{"resourceType":"Patient","name":[{"text":"\ud83d"}]}`, 0, fe("resource", "surrogate")},
+		{
+			name: "a bundle with bad text in entry 3",
+			body: "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[" +
+				`{"resource":{"resourceType":"Patient","id":"p"}},` +
+				`{"resource":{"resourceType":"Condition","id":"c"}},` +
+				`{"resource":{"resourceType":"Observation","id":"o1"}},` +
+				"{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o2\",\"valueString\":\"\xc0\xaf\"}}]}",
+			want: fe("entry[3]", "utf8"),
+		},
+		{
+			name: "bad text in several entries is named with the other problems",
+			body: `{"resourceType":"Bundle","type":"collection","entry":[
+				{"resource":{"resourceType":"Patient","id":"\ude00"}},
+				{"resource":{"resourceType":"Nonsense"}},
+				{"resource":{"resourceType":"Basic","code":{"text":"\u0000"}}}]}`,
+			want: []fault.FieldError{{Field: "entry[0]", Rule: "surrogate"}, {Field: "entry[1]", Rule: "unknownResourceType"}, {Field: "entry[2]", Rule: "nul"}},
+		},
+		{
+			name: "bad text outside every resource is the body's",
+			body: `{"resourceType":"Bundle","type":"collection","entry":[
+				{"fullUrl":"urn:uuid:\u0000","resource":{"resourceType":"Basic"}}]}`,
+			want: fe("body", "nul"),
+		},
 		{
 			name: "every bad entry is named, in order",
 			body: `{"resourceType":"Bundle","type":"collection","entry":[

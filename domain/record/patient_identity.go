@@ -1,9 +1,16 @@
 package record
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
 
-// IdentityMismatch is the flag on an uploaded Patient resource whose NHS number or
-// birth date differs from the account's: kept, shown, never trusted as identity.
+	"github.com/kith-health/kith/domain/fault"
+)
+
+// IdentityMismatch is the flag on every resource of a delivery that was kept
+// although its Patient's NHS number or birth date contradicts the account's: shown
+// with a warning, never in the summary, never trusted as the patient's.
 const IdentityMismatch = "identity-mismatch"
 
 // NHSNumberSystem is the FHIR identifier system for NHS numbers.
@@ -28,4 +35,28 @@ func PatientIdentity(raw []byte) (nhsNumber, birthDate string) {
 		}
 	}
 	return nhsNumber, p.BirthDate
+}
+
+// IdentityConflicts checks every Patient of a delivery against the account's NHS
+// number and birth date. A Patient that states neither contradicts nothing. The
+// error (a ValidationError with Problem identity-mismatch) names the entry and
+// the field that differs, never either value, so it can be shown and logged.
+func IdentityConflicts(ins []Incoming, nhsNumber, birthDate string) error {
+	problems := &fault.ValidationError{Problem: IdentityMismatch}
+	for _, in := range ins {
+		if in.ResourceType != "Patient" {
+			continue
+		}
+		nhs, dob := PatientIdentity(in.Raw)
+		if nhs = strings.ReplaceAll(nhs, " ", ""); nhs != "" && nhs != nhsNumber {
+			problems.Fields = append(problems.Fields, fault.FieldError{Field: fmt.Sprintf("entry[%d].nhsNumber", in.Index), Rule: "account"})
+		}
+		if dob != "" && dob != birthDate {
+			problems.Fields = append(problems.Fields, fault.FieldError{Field: fmt.Sprintf("entry[%d].birthDate", in.Index), Rule: "account"})
+		}
+	}
+	if len(problems.Fields) > 0 {
+		return problems
+	}
+	return nil
 }

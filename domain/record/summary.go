@@ -1,63 +1,171 @@
 package record
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
-// LatestPerCategory is how many recent items the summary keeps per category.
+// MaxListed bounds the items one section of a summary lists. The section's counts
+// stay true beyond it, and the entry list pages through the rest.
+const MaxListed = 100
+
+// LatestPerCategory is how many newest entries of each category a summary carries
+// besides its sections, for apps written before the sections existed.
 const LatestPerCategory = 5
 
-// SummaryItem is one recent entry as the summary shows it.
-type SummaryItem struct {
-	EntryID      string
-	ResourceType string
-	Display      Display
-	Sensitive    bool
-	Source       string
-	UpdatedAt    time.Time
-}
-
-// Summary is a patient's overview: counts per category, the latest few items of
-// each, and when each source last delivered. It is updated on every write (see
-// Apply), so reading it is one store read however large the record.
+// Summary is what a clinician needs in ninety seconds, shaped like the HL7
+// International Patient Summary: section by section, every current item (active
+// allergies, medicines and problems; valid results, immunizations...), the most
+// relevant first, and how many items are not current. It is built from the
+// stored entries on every read (see Summarise), never kept, so no interruption of
+// a write can leave it saying something the entries do not.
 type Summary struct {
 	PatientID string
-	Counts    map[Category]int
-	// SensitiveCounts says how many of Counts are sensitive, so a reader who may not
-	// see sensitive data gets counts that do not betray it.
-	SensitiveCounts map[Category]int
-	Latest          map[Category][]SummaryItem
-	LastSync        map[string]time.Time
-	// Revision increases by one on every stored change; stores compare-and-set on it.
-	Revision int64
+	Sections  []SectionSummary // in Sections order, every section, shared or not
+	// Counts is how many live entries of each category the reader may see.
+	Counts map[Category]int
+	// Latest is the newest few entries of each category the reader may see,
+	// whatever their status.
+	Latest   map[Category][]Entry
+	LastSync map[string]time.Time
 }
 
-// Within is the summary as a reader allowed only what permits allows sees it:
-// categories it may not see are gone, and where it may not see sensitive entries
-// they are neither counted nor listed.
-func (s Summary) Within(permits func(c Category, sensitive bool) bool) Summary {
-	out := Summary{PatientID: s.PatientID, Revision: s.Revision, Counts: map[Category]int{},
-		Latest: map[Category][]SummaryItem{}, LastSync: s.LastSync}
-	for c, n := range s.Counts {
-		switch {
-		case permits(c, true):
-		case permits(c, false):
-			n -= s.SensitiveCounts[c]
-		default:
-			n = 0
+// SectionSummary is one section as a reader sees it.
+type SectionSummary struct {
+	Section Section
+	// Shared says whether the reader may see the section at all: a section not
+	// shared is not the same as one with nothing recorded.
+	Shared bool
+	// Items are the section's current items (entries without resources), most
+	// relevant first (see orderItems), at most MaxListed.
+	Items []Entry
+	// Current and Past count the section's current and other items the reader may see.
+	Current, Past int
+}
+
+// More says whether the section has current items beyond those listed.
+func (s SectionSummary) More() bool { return s.Current > len(s.Items) }
+
+// Tally counts a record's live entries, as a store can count them without reading
+// a resource.
+type Tally struct {
+	Rows []TallyRow
+	// LastSync is when each source last changed an entry it delivered first.
+	LastSync map[string]time.Time
+}
+
+// TallyRow is how many live entries share a category, section, currency and
+// sensitivity.
+type TallyRow struct {
+	Category  Category
+	Section   Section
+	Current   bool
+	Sensitive bool
+	Entries   int
+}
+
+// Permits says whether a reader may see entries of a category, sensitive or not.
+type Permits func(c Category, sensitive bool) bool
+
+// Summarise is the summary a reader allowed permits sees, from the record's tally,
+// each shared section's current items and each category's latest entries. Lists
+// may hold more than a summary shows, and entries the reader may not see: both
+// are dropped here, so every store and SummaryOf give the same summary.
+func Summarise(patientID string, t Tally, items map[Section][]Entry, latest map[Category][]Entry, permits Permits) Summary {
+	s := Summary{PatientID: patientID, Counts: map[Category]int{}, Latest: map[Category][]Entry{}, LastSync: t.LastSync}
+	current, past := map[Section]int{}, map[Section]int{}
+	for _, r := range t.Rows {
+		if r.Entries <= 0 || !permits(r.Category, r.Sensitive) {
+			continue
 		}
-		if n > 0 {
-			out.Counts[c] = n
+		s.Counts[r.Category] += r.Entries
+		switch {
+		case r.Section == "":
+		case r.Current:
+			current[r.Section] += r.Entries
+		default:
+			past[r.Section] += r.Entries
 		}
 	}
-	for c, items := range s.Latest {
-		var kept []SummaryItem
-		for _, it := range items {
-			if permits(c, it.Sensitive) {
-				kept = append(kept, it)
-			}
+	for _, sec := range Sections {
+		ss := SectionSummary{Section: sec, Shared: permits(sec.Category(), false)}
+		if ss.Shared {
+			ss.Items = orderItems(visible(items[sec], permits))
+			ss.Current, ss.Past = current[sec], past[sec]
 		}
-		if len(kept) > 0 {
-			out.Latest[c] = kept
+		s.Sections = append(s.Sections, ss)
+	}
+	for c, es := range latest {
+		if kept := newest(visible(es, permits), LatestPerCategory); len(kept) > 0 {
+			s.Latest[c] = kept
+		}
+	}
+	return s
+}
+
+// SummaryOf is the summary computed from the whole record in one pass: what
+// Summarise gives from a store's tally and lists must always equal it.
+func SummaryOf(patientID string, entries []Entry, permits Permits) Summary {
+	t := Tally{LastSync: map[string]time.Time{}}
+	rows := map[TallyRow]int{}
+	items := map[Section][]Entry{}
+	latest := map[Category][]Entry{}
+	for _, e := range entries {
+		if e.Deleted {
+			continue
+		}
+		rows[TallyRow{Category: e.Category, Section: e.Clinical.Section, Current: e.Clinical.Current, Sensitive: e.Sensitive}]++
+		if e.Clinical.Section != "" && e.Clinical.Current {
+			items[e.Clinical.Section] = append(items[e.Clinical.Section], e)
+		}
+		latest[e.Category] = append(latest[e.Category], e)
+		if src := e.Source(); src != "" && e.UpdatedAt.After(t.LastSync[src]) {
+			t.LastSync[src] = e.UpdatedAt
+		}
+	}
+	for r, n := range rows {
+		r.Entries = n
+		t.Rows = append(t.Rows, r)
+	}
+	return Summarise(patientID, t, items, latest, permits)
+}
+
+func visible(es []Entry, permits Permits) []Entry {
+	var out []Entry
+	for _, e := range es {
+		if !e.Deleted && permits(e.Category, e.Sensitive) {
+			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// orderItems keeps a section's MaxListed newest items and puts them in order of
+// clinical relevance: rank first (an allergy of high criticality before a low
+// one), then newest first.
+func orderItems(es []Entry) []Entry {
+	kept := newest(es, MaxListed)
+	slices.SortStableFunc(kept, func(a, b Entry) int { return cmp.Compare(a.Clinical.Rank, b.Clinical.Rank) })
+	return kept
+}
+
+// newest is the n newest of es: by date, then by id descending, so the order is
+// total and every store computes the same list.
+func newest(es []Entry, n int) []Entry {
+	out := slices.Clone(es)
+	slices.SortFunc(out, NewestFirst)
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// NewestFirst orders entries as lists show them: by Display.Date, newest first,
+// then by id descending.
+func NewestFirst(a, b Entry) int {
+	if c := b.Display.Date.Compare(a.Display.Date); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.ID, a.ID)
 }

@@ -156,46 +156,46 @@ func (e AlertMode) Valid() bool {
 
 // Defines values for Category.
 const (
-	Administrative Category = "administrative"
-	Allergies      Category = "allergies"
-	CarePlans      Category = "care-plans"
-	Conditions     Category = "conditions"
-	Demographics   Category = "demographics"
-	Documents      Category = "documents"
-	Encounters     Category = "encounters"
-	Immunizations  Category = "immunizations"
-	Medications    Category = "medications"
-	Procedures     Category = "procedures"
-	Results        Category = "results"
-	Vitals         Category = "vitals"
+	CategoryAdministrative Category = "administrative"
+	CategoryAllergies      Category = "allergies"
+	CategoryCarePlans      Category = "care-plans"
+	CategoryConditions     Category = "conditions"
+	CategoryDemographics   Category = "demographics"
+	CategoryDocuments      Category = "documents"
+	CategoryEncounters     Category = "encounters"
+	CategoryImmunizations  Category = "immunizations"
+	CategoryMedications    Category = "medications"
+	CategoryProcedures     Category = "procedures"
+	CategoryResults        Category = "results"
+	CategoryVitals         Category = "vitals"
 )
 
 // Valid indicates whether the value is a known member of the Category enum.
 func (e Category) Valid() bool {
 	switch e {
-	case Administrative:
+	case CategoryAdministrative:
 		return true
-	case Allergies:
+	case CategoryAllergies:
 		return true
-	case CarePlans:
+	case CategoryCarePlans:
 		return true
-	case Conditions:
+	case CategoryConditions:
 		return true
-	case Demographics:
+	case CategoryDemographics:
 		return true
-	case Documents:
+	case CategoryDocuments:
 		return true
-	case Encounters:
+	case CategoryEncounters:
 		return true
-	case Immunizations:
+	case CategoryImmunizations:
 		return true
-	case Medications:
+	case CategoryMedications:
 		return true
-	case Procedures:
+	case CategoryProcedures:
 		return true
-	case Results:
+	case CategoryResults:
 		return true
-	case Vitals:
+	case CategoryVitals:
 		return true
 	default:
 		return false
@@ -337,6 +337,48 @@ func (e DeviceRequestPlatform) Valid() bool {
 	}
 }
 
+// Defines values for EntryDisplayDatePrecision.
+const (
+	Day   EntryDisplayDatePrecision = "day"
+	Month EntryDisplayDatePrecision = "month"
+	Time  EntryDisplayDatePrecision = "time"
+	Year  EntryDisplayDatePrecision = "year"
+)
+
+// Valid indicates whether the value is a known member of the EntryDisplayDatePrecision enum.
+func (e EntryDisplayDatePrecision) Valid() bool {
+	switch e {
+	case Day:
+		return true
+	case Month:
+		return true
+	case Time:
+		return true
+	case Year:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EntryState.
+const (
+	Current EntryState = "current"
+	Past    EntryState = "past"
+)
+
+// Valid indicates whether the value is a known member of the EntryState enum.
+func (e EntryState) Valid() bool {
+	switch e {
+	case Current:
+		return true
+	case Past:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GrantBasis.
 const (
 	GrantBasisBreakGlass GrantBasis = "break-glass"
@@ -469,6 +511,51 @@ func (e ProfileIdentityLevel) Valid() bool {
 	case ProfileIdentityLevelP5:
 		return true
 	case ProfileIdentityLevelP9:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Section.
+const (
+	SectionAllergies     Section = "allergies"
+	SectionCarePlans     Section = "care-plans"
+	SectionDocuments     Section = "documents"
+	SectionEncounters    Section = "encounters"
+	SectionImmunizations Section = "immunizations"
+	SectionMedications   Section = "medications"
+	SectionObservations  Section = "observations"
+	SectionProblems      Section = "problems"
+	SectionProcedures    Section = "procedures"
+	SectionResults       Section = "results"
+	SectionVitalSigns    Section = "vital-signs"
+)
+
+// Valid indicates whether the value is a known member of the Section enum.
+func (e Section) Valid() bool {
+	switch e {
+	case SectionAllergies:
+		return true
+	case SectionCarePlans:
+		return true
+	case SectionDocuments:
+		return true
+	case SectionEncounters:
+		return true
+	case SectionImmunizations:
+		return true
+	case SectionMedications:
+		return true
+	case SectionObservations:
+		return true
+	case SectionProblems:
+		return true
+	case SectionProcedures:
+		return true
+	case SectionResults:
+		return true
+	case SectionVitalSigns:
 		return true
 	default:
 		return false
@@ -634,9 +721,13 @@ type Category string
 
 // CategorySummary defines model for CategorySummary.
 type CategorySummary struct {
-	Category Category    `json:"category"`
-	Count    int         `json:"count"`
-	Latest   []EntryHead `json:"latest"`
+	Category Category `json:"category"`
+
+	// Count Every entry of the category the reader may see, current or not.
+	Count int `json:"count"`
+
+	// Latest The newest five, whatever their status.
+	Latest []EntryHead `json:"latest"`
 }
 
 // Change defines model for Change.
@@ -758,9 +849,48 @@ type DeviceRequest struct {
 // DeviceRequestPlatform defines model for DeviceRequest.Platform.
 type DeviceRequestPlatform string
 
+// EntryClinical What the summary shows of an entry beside its text, read from its resource.
+type EntryClinical struct {
+	// Criticality Allergies: high, low or unable-to-assess.
+	//
+	// Example: high
+	Criticality *string `json:"criticality,omitempty"`
+
+	// Current Listed by the summary: an active allergy, medicine or problem; a valid result.
+	Current *bool `json:"current,omitempty"`
+
+	// Dosage Example: 1 tablet by mouth twice a day
+	Dosage *string `json:"dosage,omitempty"`
+
+	// Interpretation Example: High
+	Interpretation *string     `json:"interpretation,omitempty"`
+	Reactions      *[]Reaction `json:"reactions,omitempty"`
+
+	// ReferenceRange Example: 3.5–5.3 mmol/L
+	ReferenceRange *string `json:"referenceRange,omitempty"`
+
+	// Section Where an entry stands in the clinical summary. results holds laboratory
+	// results only; observations the other Observations (social history, surveys,
+	// examination findings). Each section lies in one category (problems in
+	// conditions, observations in results, vital-signs in vitals).
+	Section *Section `json:"section,omitempty"`
+
+	// Value Example: 5.4 mmol/L
+	Value *string `json:"value,omitempty"`
+
+	// Verification Allergies and problems: the verification status, where it is not confirmed.
+	//
+	// Example: unconfirmed
+	Verification *string `json:"verification,omitempty"`
+}
+
 // EntryDisplay defines model for EntryDisplay.
 type EntryDisplay struct {
+	// Date The first instant of the date the source gave: read datePrecision before showing it.
 	Date *time.Time `json:"date,omitempty"`
+
+	// DatePrecision How much of date the source gave: show "2004" for year, "Mar 2004" for month, never "1 Jan 2004". Absent: show as a day.
+	DatePrecision *EntryDisplayDatePrecision `json:"datePrecision,omitempty"`
 
 	// Status Example: active
 	Status *string `json:"status,omitempty"`
@@ -769,12 +899,20 @@ type EntryDisplay struct {
 	Text string `json:"text"`
 }
 
+// EntryDisplayDatePrecision How much of date the source gave: show "2004" for year, "Mar 2004" for month, never "1 Jan 2004". Absent: show as a day.
+type EntryDisplayDatePrecision string
+
 // EntryHead defines model for EntryHead.
 type EntryHead struct {
-	Category Category     `json:"category"`
-	Display  EntryDisplay `json:"display"`
+	Category Category `json:"category"`
 
-	// Flags Example: ["identity-mismatch"]
+	// Clinical What the summary shows of an entry beside its text, read from its resource.
+	Clinical *EntryClinical `json:"clinical,omitempty"`
+	Display  EntryDisplay   `json:"display"`
+
+	// Flags identity-mismatch: the entry came in an upload about someone else, kept on request; show it with a warning.
+	//
+	// Example: ["identity-mismatch"]
 	Flags *[]string `json:"flags,omitempty"`
 	Id    string    `json:"id"`
 
@@ -797,6 +935,9 @@ type EntryPage struct {
 	Entries    []EntryHead `json:"entries"`
 	NextCursor *string     `json:"nextCursor,omitempty"`
 }
+
+// EntryState defines model for EntryState.
+type EntryState string
 
 // EraseRequest defines model for EraseRequest.
 type EraseRequest struct {
@@ -1010,10 +1151,23 @@ type QuietHours struct {
 	Start string `json:"start"`
 }
 
+// Reaction defines model for Reaction.
+type Reaction struct {
+	// Manifestations Example: ["Anaphylactic reaction"]
+	Manifestations *[]string `json:"manifestations,omitempty"`
+
+	// Severity Example: severe
+	Severity *string `json:"severity,omitempty"`
+}
+
 // RecordSummary defines model for RecordSummary.
 type RecordSummary struct {
+	// Categories Per category, every entry counted whatever its status, and the newest five. Kept for apps written before sections: show sections instead.
 	Categories []CategorySummary `json:"categories"`
-	Sources    []SourceSync      `json:"sources"`
+
+	// Sections Every section, in reading order (allergies first), shared with the reader or not.
+	Sections []SectionSummary `json:"sections"`
+	Sources  []SourceSync     `json:"sources"`
 }
 
 // RedeemRequest defines model for RedeemRequest.
@@ -1035,6 +1189,38 @@ type ReportedAccess struct {
 
 	// NhsNumber Whose record it was.
 	NhsNumber string `json:"nhsNumber"`
+}
+
+// Section Where an entry stands in the clinical summary. results holds laboratory
+// results only; observations the other Observations (social history, surveys,
+// examination findings). Each section lies in one category (problems in
+// conditions, observations in results, vital-signs in vitals).
+type Section string
+
+// SectionSummary defines model for SectionSummary.
+type SectionSummary struct {
+	Category Category `json:"category"`
+
+	// Current How many current items, listed or not.
+	Current int `json:"current"`
+
+	// Items Current items, at most 100, the most relevant first (allergies by criticality, then newest first).
+	Items []EntryHead `json:"items"`
+
+	// More More current items than listed: page them with section and state=current.
+	More bool `json:"more"`
+
+	// Past How many past items (resolved, stopped, entered in error): list them with section and state=past.
+	Past int `json:"past"`
+
+	// Section Where an entry stands in the clinical summary. results holds laboratory
+	// results only; observations the other Observations (social history, surveys,
+	// examination findings). Each section lies in one category (problems in
+	// conditions, observations in results, vital-signs in vitals).
+	Section Section `json:"section"`
+
+	// Shared false: the patient has not shared this section with the reader (say "Not shared"), which is not the same as nothing recorded (shared, current 0: "None recorded").
+	Shared bool `json:"shared"`
 }
 
 // Settings defines model for Settings.
@@ -1216,6 +1402,12 @@ type GetRecordChangesParams struct {
 type ListRecordEntriesParams struct {
 	Category *Category `form:"category,omitempty" json:"category,omitempty"`
 
+	// Section Entries of one summary section.
+	Section *Section `form:"section,omitempty" json:"section,omitempty"`
+
+	// State current: what the summary lists (active allergies, medicines and problems; valid results...); past: the rest (resolved, stopped, refuted, entered in error).
+	State *EntryState `form:"state,omitempty" json:"state,omitempty"`
+
 	// Type A FHIR resource type, e.g. Observation.
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
 
@@ -1247,6 +1439,12 @@ type UploadRecordApplicationFhirPlusJSONBody = openapi_types.File
 // UploadRecordJSONBody defines parameters for UploadRecord.
 type UploadRecordJSONBody = openapi_types.File
 
+// UploadRecordParams defines parameters for UploadRecord.
+type UploadRecordParams struct {
+	// KeepMismatched Keep an upload about someone else, flagged, instead of refusing it.
+	KeepMismatched *bool `form:"keepMismatched,omitempty" json:"keepMismatched,omitempty"`
+}
+
 // BreakGlassParams defines parameters for BreakGlass.
 type BreakGlassParams struct {
 	// BirthDate The patient's date of birth (YYYY-MM-DD); required where the deployment sets KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE.
@@ -1258,6 +1456,12 @@ type ListOrgRecordEntriesParams struct {
 	// BirthDate The patient's date of birth (YYYY-MM-DD); required where the deployment sets KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE.
 	BirthDate *BirthDate `form:"birthDate,omitempty" json:"birthDate,omitempty"`
 	Category  *Category  `form:"category,omitempty" json:"category,omitempty"`
+
+	// Section Entries of one summary section.
+	Section *Section `form:"section,omitempty" json:"section,omitempty"`
+
+	// State current: what the summary lists (active allergies, medicines and problems; valid results...); past: the rest (resolved, stopped, refuted, entered in error).
+	State *EntryState `form:"state,omitempty" json:"state,omitempty"`
 
 	// Type A FHIR resource type, e.g. Observation.
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
@@ -1285,6 +1489,12 @@ type ExportOrgRecordParams struct {
 	BirthDate *BirthDate `form:"birthDate,omitempty" json:"birthDate,omitempty"`
 }
 
+// GetOrgRecordIpsParams defines parameters for GetOrgRecordIps.
+type GetOrgRecordIpsParams struct {
+	// BirthDate The patient's date of birth (YYYY-MM-DD); required where the deployment sets KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE.
+	BirthDate *BirthDate `form:"birthDate,omitempty" json:"birthDate,omitempty"`
+}
+
 // GetOrgRecordSummaryParams defines parameters for GetOrgRecordSummary.
 type GetOrgRecordSummaryParams struct {
 	// BirthDate The patient's date of birth (YYYY-MM-DD); required where the deployment sets KITH_ORG_LOOKUP_REQUIRES_BIRTH_DATE.
@@ -1294,8 +1504,14 @@ type GetOrgRecordSummaryParams struct {
 // ListSharedRecordEntriesParams defines parameters for ListSharedRecordEntries.
 type ListSharedRecordEntriesParams struct {
 	Category *Category `form:"category,omitempty" json:"category,omitempty"`
-	Cursor   *string   `form:"cursor,omitempty" json:"cursor,omitempty"`
-	Limit    *int      `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Section Entries of one summary section.
+	Section *Section `form:"section,omitempty" json:"section,omitempty"`
+
+	// State current: what the summary lists (active allergies, medicines and problems; valid results...); past: the rest (resolved, stopped, refuted, entered in error).
+	State  *EntryState `form:"state,omitempty" json:"state,omitempty"`
+	Cursor *string     `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int        `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // IssueDevTokenJSONRequestBody defines body for IssueDevToken for application/json ContentType.
@@ -1417,12 +1633,15 @@ type ServerInterface interface {
 	// ExportRecord The whole record as one FHIR R4 Bundle (type collection), streamed.
 	// (GET /v1/me/record/export)
 	ExportRecord(c *fiber.Ctx) error
-	// GetRecordSummary The patient's record at a glance.
+	// GetRecordIps The patient's summary as an International Patient Summary document.
+	// (GET /v1/me/record/ips)
+	GetRecordIps(c *fiber.Ctx) error
+	// GetRecordSummary The patient's clinical summary, shaped like the International Patient Summary.
 	// (GET /v1/me/record/summary)
 	GetRecordSummary(c *fiber.Ctx, params GetRecordSummaryParams) error
 	// UploadRecord Add FHIR R4 resources the patient holds (a discharge letter, an IPS).
 	// (POST /v1/me/record/uploads)
-	UploadRecord(c *fiber.Ctx) error
+	UploadRecord(c *fiber.Ctx, params UploadRecordParams) error
 	// GetSettings The patient's choices about their record.
 	// (GET /v1/me/settings)
 	GetSettings(c *fiber.Ctx) error
@@ -1456,6 +1675,9 @@ type ServerInterface interface {
 	// ExportOrgRecord What the organisation may see, as one FHIR R4 Bundle (type collection), streamed.
 	// (GET /v1/org/patients/{nhsNumber}/record/export)
 	ExportOrgRecord(c *fiber.Ctx, nhsNumber NHSNumber, params ExportOrgRecordParams) error
+	// GetOrgRecordIps What the organisation may see of a patient's summary, as an International Patient Summary document.
+	// (GET /v1/org/patients/{nhsNumber}/record/ips)
+	GetOrgRecordIps(c *fiber.Ctx, nhsNumber NHSNumber, params GetOrgRecordIpsParams) error
 	// GetOrgRecordSummary The summary of what the organisation may see of a patient's record.
 	// (GET /v1/org/patients/{nhsNumber}/record/summary)
 	GetOrgRecordSummary(c *fiber.Ctx, nhsNumber NHSNumber, params GetOrgRecordSummaryParams) error
@@ -1468,6 +1690,9 @@ type ServerInterface interface {
 	// GetSharedRecordEntry One entry's FHIR R4 resource, if the share code covers it.
 	// (GET /v1/shared/record/entries/{entryId})
 	GetSharedRecordEntry(c *fiber.Ctx, entryId string) error
+	// GetSharedRecordIps What the share code covers of the summary, as an International Patient Summary document.
+	// (GET /v1/shared/record/ips)
+	GetSharedRecordIps(c *fiber.Ctx) error
 	// GetSharedRecordSummary The summary of what the share code covers, with the patient's identity.
 	// (GET /v1/shared/record/summary)
 	GetSharedRecordSummary(c *fiber.Ctx) error
@@ -2043,6 +2268,20 @@ func (siw *ServerInterfaceWrapper) ListRecordEntries(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
 	}
 
+	// ------------- Optional query parameter "section" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "section", query, &params.Section, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter section: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
 	// ------------- Optional query parameter "type" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", query, &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -2181,6 +2420,24 @@ func (siw *ServerInterfaceWrapper) ExportRecord(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// GetRecordIps operation middleware
+func (siw *ServerInterfaceWrapper) GetRecordIps(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetRecordIps(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // GetRecordSummary operation middleware
 func (siw *ServerInterfaceWrapper) GetRecordSummary(c *fiber.Ctx) error {
 
@@ -2227,8 +2484,27 @@ func (siw *ServerInterfaceWrapper) GetRecordSummary(c *fiber.Ctx) error {
 // UploadRecord operation middleware
 func (siw *ServerInterfaceWrapper) UploadRecord(c *fiber.Ctx) error {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadRecordParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "keepMismatched" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "keepMismatched", query, &params.KeepMismatched, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter keepMismatched: %w", err).Error())
+	}
+
 	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.UploadRecord(c)
+		return siw.Handler.UploadRecord(c, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2461,6 +2737,20 @@ func (siw *ServerInterfaceWrapper) ListOrgRecordEntries(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
 	}
 
+	// ------------- Optional query parameter "section" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "section", query, &params.Section, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter section: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
 	// ------------- Optional query parameter "type" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", query, &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -2609,6 +2899,51 @@ func (siw *ServerInterfaceWrapper) ExportOrgRecord(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// GetOrgRecordIps operation middleware
+func (siw *ServerInterfaceWrapper) GetOrgRecordIps(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOrgRecordIpsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "birthDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "birthDate", query, &params.BirthDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter birthDate: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetOrgRecordIps(c, nhsNumber, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // GetOrgRecordSummary operation middleware
 func (siw *ServerInterfaceWrapper) GetOrgRecordSummary(c *fiber.Ctx) error {
 
@@ -2694,6 +3029,20 @@ func (siw *ServerInterfaceWrapper) ListSharedRecordEntries(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
 	}
 
+	// ------------- Optional query parameter "section" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "section", query, &params.Section, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter section: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
 	// ------------- Optional query parameter "cursor" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -2739,6 +3088,24 @@ func (siw *ServerInterfaceWrapper) GetSharedRecordEntry(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.GetSharedRecordEntry(c, entryId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetSharedRecordIps operation middleware
+func (siw *ServerInterfaceWrapper) GetSharedRecordIps(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetSharedRecordIps(c)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2811,6 +3178,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/me/record/export", wrapper.ExportRecord)
 
+	router.Get(options.BaseURL+"/v1/me/record/ips", wrapper.GetRecordIps)
+
 	router.Delete(options.BaseURL+"/v1/me/record", wrapper.EraseRecord)
 
 	router.Get(options.BaseURL+"/v1/me/grants", wrapper.ListGrants)
@@ -2837,6 +3206,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/org/patients/:nhsNumber/record/export", wrapper.ExportOrgRecord)
 
+	router.Get(options.BaseURL+"/v1/org/patients/:nhsNumber/record/ips", wrapper.GetOrgRecordIps)
+
 	router.Post(options.BaseURL+"/v1/org/patients/:nhsNumber/break-glass", wrapper.BreakGlass)
 
 	router.Get(options.BaseURL+"/v1/org/access-reports", wrapper.ListOrgAccessReports)
@@ -2852,6 +3223,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/shared/record/summary", wrapper.GetSharedRecordSummary)
 
 	router.Get(options.BaseURL+"/v1/shared/record/entries", wrapper.ListSharedRecordEntries)
+
+	router.Get(options.BaseURL+"/v1/shared/record/ips", wrapper.GetSharedRecordIps)
 
 	router.Get(options.BaseURL+"/v1/shared/record/entries/:entryId", wrapper.GetSharedRecordEntry)
 
@@ -4365,6 +4738,56 @@ func (response ExportRecorddefaultApplicationProblemPlusJSONResponse) VisitExpor
 	return ctx.JSON(&response.Body)
 }
 
+type GetRecordIpsRequestObject struct {
+}
+
+type GetRecordIpsResponseObject interface {
+	VisitGetRecordIpsResponse(ctx *fiber.Ctx) error
+}
+
+type GetRecordIps200ApplicationFhirPlusJSONResponse map[string]interface{}
+
+func (response GetRecordIps200ApplicationFhirPlusJSONResponse) VisitGetRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/fhir+json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordIps401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordIps401ApplicationProblemPlusJSONResponse) VisitGetRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordIps403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRecordIps403ApplicationProblemPlusJSONResponse) VisitGetRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetRecordIpsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRecordIpsdefaultApplicationProblemPlusJSONResponse) VisitGetRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 type GetRecordSummaryRequestObject struct {
 	Params GetRecordSummaryParams
 }
@@ -4434,6 +4857,7 @@ func (response GetRecordSummarydefaultApplicationProblemPlusJSONResponse) VisitG
 }
 
 type UploadRecordRequestObject struct {
+	Params                      UploadRecordParams
 	ApplicationFhirPlusJSONBody *UploadRecordApplicationFhirPlusJSONRequestBody
 	JSONBody                    *UploadRecordJSONRequestBody
 }
@@ -5256,6 +5680,80 @@ func (response ExportOrgRecorddefaultApplicationProblemPlusJSONResponse) VisitEx
 	return ctx.JSON(&response.Body)
 }
 
+type GetOrgRecordIpsRequestObject struct {
+	NhsNumber NHSNumber `json:"nhsNumber"`
+	Params    GetOrgRecordIpsParams
+}
+
+type GetOrgRecordIpsResponseObject interface {
+	VisitGetOrgRecordIpsResponse(ctx *fiber.Ctx) error
+}
+
+type GetOrgRecordIps200ApplicationFhirPlusJSONResponse map[string]interface{}
+
+func (response GetOrgRecordIps200ApplicationFhirPlusJSONResponse) VisitGetOrgRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/fhir+json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordIps401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordIps401ApplicationProblemPlusJSONResponse) VisitGetOrgRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordIps403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordIps403ApplicationProblemPlusJSONResponse) VisitGetOrgRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordIps404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordIps404ApplicationProblemPlusJSONResponse) VisitGetOrgRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordIps422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrgRecordIps422ApplicationProblemPlusJSONResponse) VisitGetOrgRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type GetOrgRecordIpsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetOrgRecordIpsdefaultApplicationProblemPlusJSONResponse) VisitGetOrgRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 type GetOrgRecordSummaryRequestObject struct {
 	NhsNumber NHSNumber `json:"nhsNumber"`
 	Params    GetOrgRecordSummaryParams
@@ -5538,6 +6036,67 @@ func (response GetSharedRecordEntrydefaultApplicationProblemPlusJSONResponse) Vi
 	return ctx.JSON(&response.Body)
 }
 
+type GetSharedRecordIpsRequestObject struct {
+}
+
+type GetSharedRecordIpsResponseObject interface {
+	VisitGetSharedRecordIpsResponse(ctx *fiber.Ctx) error
+}
+
+type GetSharedRecordIps200ApplicationFhirPlusJSONResponse map[string]interface{}
+
+func (response GetSharedRecordIps200ApplicationFhirPlusJSONResponse) VisitGetSharedRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/fhir+json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordIps401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedRecordIps401ApplicationProblemPlusJSONResponse) VisitGetSharedRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordIps403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedRecordIps403ApplicationProblemPlusJSONResponse) VisitGetSharedRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordIps404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedRecordIps404ApplicationProblemPlusJSONResponse) VisitGetSharedRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetSharedRecordIpsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetSharedRecordIpsdefaultApplicationProblemPlusJSONResponse) VisitGetSharedRecordIpsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 type GetSharedRecordSummaryRequestObject struct {
 }
 
@@ -5676,7 +6235,10 @@ type StrictServerInterface interface {
 	// ExportRecord The whole record as one FHIR R4 Bundle (type collection), streamed.
 	// (GET /v1/me/record/export)
 	ExportRecord(ctx context.Context, request ExportRecordRequestObject) (ExportRecordResponseObject, error)
-	// GetRecordSummary The patient's record at a glance.
+	// GetRecordIps The patient's summary as an International Patient Summary document.
+	// (GET /v1/me/record/ips)
+	GetRecordIps(ctx context.Context, request GetRecordIpsRequestObject) (GetRecordIpsResponseObject, error)
+	// GetRecordSummary The patient's clinical summary, shaped like the International Patient Summary.
 	// (GET /v1/me/record/summary)
 	GetRecordSummary(ctx context.Context, request GetRecordSummaryRequestObject) (GetRecordSummaryResponseObject, error)
 	// UploadRecord Add FHIR R4 resources the patient holds (a discharge letter, an IPS).
@@ -5715,6 +6277,9 @@ type StrictServerInterface interface {
 	// ExportOrgRecord What the organisation may see, as one FHIR R4 Bundle (type collection), streamed.
 	// (GET /v1/org/patients/{nhsNumber}/record/export)
 	ExportOrgRecord(ctx context.Context, request ExportOrgRecordRequestObject) (ExportOrgRecordResponseObject, error)
+	// GetOrgRecordIps What the organisation may see of a patient's summary, as an International Patient Summary document.
+	// (GET /v1/org/patients/{nhsNumber}/record/ips)
+	GetOrgRecordIps(ctx context.Context, request GetOrgRecordIpsRequestObject) (GetOrgRecordIpsResponseObject, error)
 	// GetOrgRecordSummary The summary of what the organisation may see of a patient's record.
 	// (GET /v1/org/patients/{nhsNumber}/record/summary)
 	GetOrgRecordSummary(ctx context.Context, request GetOrgRecordSummaryRequestObject) (GetOrgRecordSummaryResponseObject, error)
@@ -5727,6 +6292,9 @@ type StrictServerInterface interface {
 	// GetSharedRecordEntry One entry's FHIR R4 resource, if the share code covers it.
 	// (GET /v1/shared/record/entries/{entryId})
 	GetSharedRecordEntry(ctx context.Context, request GetSharedRecordEntryRequestObject) (GetSharedRecordEntryResponseObject, error)
+	// GetSharedRecordIps What the share code covers of the summary, as an International Patient Summary document.
+	// (GET /v1/shared/record/ips)
+	GetSharedRecordIps(ctx context.Context, request GetSharedRecordIpsRequestObject) (GetSharedRecordIpsResponseObject, error)
 	// GetSharedRecordSummary The summary of what the share code covers, with the patient's identity.
 	// (GET /v1/shared/record/summary)
 	GetSharedRecordSummary(ctx context.Context, request GetSharedRecordSummaryRequestObject) (GetSharedRecordSummaryResponseObject, error)
@@ -6496,6 +7064,31 @@ func (sh *strictHandler) ExportRecord(ctx *fiber.Ctx) error {
 	return nil
 }
 
+// GetRecordIps operation middleware
+func (sh *strictHandler) GetRecordIps(ctx *fiber.Ctx) error {
+	var request GetRecordIpsRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRecordIps(ctx.UserContext(), request.(GetRecordIpsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRecordIps")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRecordIpsResponseObject); ok {
+		if err := validResponse.VisitGetRecordIpsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetRecordSummary operation middleware
 func (sh *strictHandler) GetRecordSummary(ctx *fiber.Ctx, params GetRecordSummaryParams) error {
 	var request GetRecordSummaryRequestObject
@@ -6524,9 +7117,10 @@ func (sh *strictHandler) GetRecordSummary(ctx *fiber.Ctx, params GetRecordSummar
 }
 
 // UploadRecord operation middleware
-func (sh *strictHandler) UploadRecord(ctx *fiber.Ctx) error {
+func (sh *strictHandler) UploadRecord(ctx *fiber.Ctx, params UploadRecordParams) error {
 	var request UploadRecordRequestObject
 
+	request.Params = params
 	if strings.HasPrefix(string(ctx.Request().Header.ContentType()), "application/fhir+json") {
 
 		var body UploadRecordApplicationFhirPlusJSONRequestBody
@@ -6921,6 +7515,34 @@ func (sh *strictHandler) ExportOrgRecord(ctx *fiber.Ctx, nhsNumber NHSNumber, pa
 	return nil
 }
 
+// GetOrgRecordIps operation middleware
+func (sh *strictHandler) GetOrgRecordIps(ctx *fiber.Ctx, nhsNumber NHSNumber, params GetOrgRecordIpsParams) error {
+	var request GetOrgRecordIpsRequestObject
+
+	request.NhsNumber = nhsNumber
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrgRecordIps(ctx.UserContext(), request.(GetOrgRecordIpsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrgRecordIps")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOrgRecordIpsResponseObject); ok {
+		if err := validResponse.VisitGetOrgRecordIpsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetOrgRecordSummary operation middleware
 func (sh *strictHandler) GetOrgRecordSummary(ctx *fiber.Ctx, nhsNumber NHSNumber, params GetOrgRecordSummaryParams) error {
 	var request GetOrgRecordSummaryRequestObject
@@ -7042,6 +7664,31 @@ func (sh *strictHandler) GetSharedRecordEntry(ctx *fiber.Ctx, entryId string) er
 	return nil
 }
 
+// GetSharedRecordIps operation middleware
+func (sh *strictHandler) GetSharedRecordIps(ctx *fiber.Ctx) error {
+	var request GetSharedRecordIpsRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSharedRecordIps(ctx.UserContext(), request.(GetSharedRecordIpsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSharedRecordIps")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSharedRecordIpsResponseObject); ok {
+		if err := validResponse.VisitGetSharedRecordIpsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetSharedRecordSummary operation middleware
 func (sh *strictHandler) GetSharedRecordSummary(ctx *fiber.Ctx) error {
 	var request GetSharedRecordSummaryRequestObject
@@ -7072,188 +7719,221 @@ func (sh *strictHandler) GetSharedRecordSummary(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rc9s22uhfwejsTOxzKFl2nG4jz35wkzTxtkm8drLpTpUTQeQjCTUFcAHQiprxf38HDwBeRFCSr236",
-	"5ksiSySuz/36pROLeSY4cK06gy+dGdAEJH588Y5Ozf8JqFiyTDPBO4POOfCEME3GNL4gVJGTSfeN4NB9",
-	"TXU8I1qQKWjyuH9IFjPghAs9Y3xK4hnlU0h6naij4hnMqRlYLzPoDDpKS8annaurq6iTUUnnoN0KfmBS",
-	"z55TDc1lvJsByahmwPUjRRKqgYgJGZsXyM5//vOf/3Rfv+4+f757RCT8N2cSErMgCUTPgCSQpWI5B66J",
-	"Aq3ITyfvXn16e/by089v3/70/vTT2Yt/vT85e3H+6YeTs3evPj0/fvfCrJyZif+bg1x2og6nc7P4cbHE",
-	"6s7m9PPPwKd61hns96PGRqPOS0m5PknMszhqRvWsHHTqfo06fvGdgZY5tEzx3WFoipME5pnQwOPlT7Bs",
-	"nuAxuYAlHkecmmMkc3oBiuQZyUDiqYHSZIeS9+9PzDlSIkHLJVHAE4XvKToHIjgUZ2OBp9xHZQlds4aW",
-	"9R88eRLcwMQAFsJVcU6NGarQ1zp+P3gHb16dv8nnY5AB6AJOEjZlWpEF0zNCySVNWULmIsnTXJH9fRLP",
-	"IL6wDxX7r98inyk3/pb3uH8QhXBCgsoEV2BRgiZn9mrMX7HgGjh+pFmWspiaDexlUoxTmP+/35TZzZfK",
-	"bH+TMOkMOv9nr8T6Pfur2ju1b9lJm9g2FsmSMGVQ2p3GP8/fvonIjCqS8wsuFpxMGKSJioiQZCEFnxKz",
-	"HdXrXEWdZ4JPUhY/6LL9nO4WFzOqCXxmSiuyA71pD6H47fNzEosEzN4kTJnSYKgFTSXQZLmLi38hpZAP",
-	"ufJjviRCz0ASMFOTHWkoXMrmTEMSkZzTS8pSOk4hIoxrkJymdqk/CjlmSQL8oeEjpmkKkszpEkEkEUTP",
-	"mL37E44A85Ar+gBp2p0IOYeEjHNNmF0CYTzL9REZ4bGqETG4qgjQeGaBF9f7RugfRc4fdMFvBFG54aCG",
-	"XyIGmVMU3HKsyuEaTCNi4hf6WiRswiBpErE3dd5LFOOxHc1wdkPHzbHUGTiO+p7TXM+Aa7NZeOhT0OIC",
-	"OB6AWSr+RRbU0h0ax5BpI0eYV914ZrrjOAaljmNt0TSTIgOpmaWZF8xeJfB83hn82nFyQyfqTHMqE0Z5",
-	"J+oIOaWcKdyXYSQzKqFr6EL3ksECibgZk5oZoo5aKg3zzscGwV4ZqHEpntoYnrH21TfIRL40H8okjTUz",
-	"j4Dc6qEzkYYeuqpypV/tIZX7EePfINZmKHu0Ly7d9deP1swS2qaEWMikp/L5nMplz5DSiLgvgWvJQPVS",
-	"Q2rrX68++TkT0jwz5O4bC8tq5TFJlRkIxaZeLIHq8k8Jl+IChxhLoBfdaUqV6ilNcWBS/dLJPOZrBVoz",
-	"PlVuQvN6CRE9plSOT5Vf+Wnq3yUAc0h6QwNR8JnOM3MTocMJQQP10LwOl6qAb95JQermdXyYATITXUrN",
-	"ht3h05AYyZnpAeGG2uzoGTBJDDc3C1PmlCe5oqmKHCVRQ65nsCRzmsBuRDLgiSEzQpI4pcwQ3B3BCcpO",
-	"dLkbIaGJSCxoCio2v05EmoAhxVoQyoccl+EZrqVLdCxyXQqZFgV3I8JFN4FLFgPZ4YJkM7PikmnvRkOe",
-	"UXlhJkkgZZcgl+QCMk0mlKWMT4/IT0zPHiniUVkRKoGkQlwwPt11F+XIhDmOTtRx++tEHbc9g/6WfBR7",
-	"MkKfX1kHtZgLSILUgeLtGMZkPnWM4tLVbA4hABhTxVSVcClIJ3WqhTBeI1edqFOB6eAaDFWfCulQmGmY",
-	"qyARcV9QKemys0qqv1QA+rkk53ROTqmGlOy8mIOcGpmfzCFhMSuuSFK5S6gmPwMkirwzTNcAziuhMqZp",
-	"qsibV+fkncyVtheeWACwaGKAdClySZATTs3iA1tDImL1qsZvTqu65qZZeLCUjiENq6V4F0jkHymCz0Vk",
-	"ImSFMhAw1FSFeUCuY2Gpur92mqZigUCWAGf2g4HN0N1a9TS4LkfeHikyYalRsSPC4RKklYsNi02YilOh",
-	"rJ7eGFoCVSFaf1wlosQ+ZVWA2RK1RqtJmgmQlLQOb4j9G6HDHM3+DMnxNRBIityOVoLqyxfvyN7l/p6Q",
-	"0z1HCdXeoFDV9ixt3nNA14k2cE1mLoMaDHSc0JPt8iLreNPOYX8W01M6hSaPtcBSg9rNHMHy6wA8c/is",
-	"n+VSWdayfndu5vY1n+Gl/MxUQDSwF7b9us/8BePIzaWvrM0Pv2lxFW2ZJgmKRDQ9rax0QlMF0criuQgZ",
-	"nT4YRKny0AXlWiH7cPzMQHbN+NM0PUSdz11BM4aUYAq8C5+1pF1Npzgzqilo8uoIo+3NM72M5vTzP8xY",
-	"VmRu7tcw0NeG+Ic4P7dLRl7JFNEiRY5PkcgODC2SS/yMvJ8kMKF5qo9Q97CM95Ei41wqPeRGj2acaOBk",
-	"zniuQZkhzZPIxHcjInhqrUoTJh0hJ+Ol1bCq8i0RsipTEQVKMUc4zHgJmxqqQUlCl4Zp7H8/6PfJ+5+I",
-	"QfYeKZjMkO9UyM8uqghKWelmQZduv9SoUjHUGTzuHMX7TtTB5fo/EsrSZdcuIUhmfzBTvjQz3gy+3OHZ",
-	"+8Lz7gwODvsIPGxulmf/Ytz+tV+swWj7U1RHbgBGjP9jH4Hp4LDvMMrT9JJEvuex4CpmIldGP5SgcnVE",
-	"uCAzprSQS1LYHkLAPme8+OLmoO8xfQXy6wQAlx7C/2dWwFlWmWgCczGVNJux2EgOVSkCxRQESoVCHbfX",
-	"aP5g83nO2e/Fj+YwUm0+XaLIgtAUi5yjyRpvOYYklzhuIuJ8jhTUyFwSullKcRSamIs1ApFml2E+7rdw",
-	"7hhRg7zGlT2uI6vFWRjBzyy0QvY9LKE8ox0Ub0WsXxg565VRXDbR6WKdfvpiruDNoYYR2G3xvb/PPFNG",
-	"1THcNQUdPkSUBq+1lRZpT4ISuYyhHcutWbcpdP346uSM+NcJfKaxTpcERaEY2KXRGI1saHdTlQjdmRiU",
-	"mYqu+/I3JXjvjC5eg1JGVgiKI+6s2o83LGY45W5rEHBXFRAx5kJWZbixEClQ7oWPJo86NXIjVc5AZZ6x",
-	"RD4sJSrQocFXwc7txs3pFuXfD54NekGeGaWda0bTKmVfOSl88hNV5s6cMnQtQmek186gOY7ZxOqXn+zI",
-	"FcCXfMBATwboK1MDQXM9G9jXusVrCDGD3xa6OwYqQTbx42ZrtMu58upUY3Xu+bg8xpvOXBnfGvtEtiLL",
-	"WyPc3v8NW1C2m8UO22AulcnbrqT5fRCsnsPlqbM3Xk9EMJzw7QRdoE2UKT2cISSZ0DlLl944WGfRdyiO",
-	"WjBgl8AfZiqGIKWXP8NlSPd+bgUpI/GR06e9iqB32u9EndMn5p+n1wbH4LIEBzH5x2mfnD4hp09xdaW7",
-	"7w7ciY0rVbmFqKBm7w+GZFJcsgQFdvfCUWlEc9+gDuC/ozEy5RW15eCeBLmDkBznd9aGPJLxmGU0bdLh",
-	"FXtU48xuYvcvbPwheYI7MC9JEJ1DymjQjpOo8GV5D4Bl/NXpQwahlcPCFUTtxvrncPlOXAC/mVZCW5bM",
-	"0dFvVEYjRZPMXwnZQXNKApd7xXdqNwi/8DljEtQJPwcjYKv16Pv4u37fwaTVf77/7rBf1Ye+69+ZQvRd",
-	"H2ETZ+jYGJSCXK+TfyqEPaiUP7fW4KbLJMv+DVK1Aa1zX1zHzNVmohQxTVvcQynVlgFWrIw8kQIFSCaM",
-	"3LSAcRAJJEwkqJlfYv0Sz6DrzfFG506BKu0sDBNYkLngeqYGhDq/Xs6L0RAbDv7eN/o+qu+JFFlmbYXb",
-	"HENIEi62WT3W+g4+tt5c2KplbfzbS8kOCjZpSX7Y9uXcEKNrwFYh8U/ujDs/sVhTQltJHYF3X/5QZy2P",
-	"n9zVvI+fWGy9KSjfgIdZru9GJ0woYkZG7DfgHCaePz57Xfg/0PCFz65w3MP+0+/uiMmaoZpc1i6wclwh",
-	"SENV+DlTWUoDFofEBeJtR5SUpjpXK9wyRntH4GntFMPy2WOlZ3O6Ec/xxda9oFp/J6aTpDyVjcYEf4JG",
-	"Ek/dbRUb+7UQY7tzpuYYt/Yxur1DytsY3i1X1aS3YwXy0gs4zYsCrhjeSzPWcyYWBl5tKJKytl0bRkmt",
-	"e514v5YLoeJxmiegSDEoSaimFYmgYgwoTSoNk7WL00TXbSyyJYmNBDKRYj4glBP4bNV7NBYPPcMedsKS",
-	"M04TEDheIFtylhk9o5o4nzEkxAX1bX0peZZcj2uH2FXtCqOq5ay8oxISiwOszt6KCS2uJRuKcRdmv2t6",
-	"ltzEwfVKqm7I7mLBJ8zygvpdv86VJuPSADfsYNAImS9dEEkIeK5PgJt0168otNEfGaRJEVpY3wkGo9Xx",
-	"uBpP2kT/fJX5okb53CiUG6HPTuYGCa0Uw5Wbi2wEKPhwhBtGIGxLjFch7wYyM1jV8FYCtqN251UC2iRz",
-	"q/Fg5Q2dnX2/bRRY+dLm4InQmFkuM6FqlrqESYh1N6YSWuT8sLvfyDTVJT5SxPB6SArXv5Hkq3FVYTsu",
-	"xktd58owZutGAojX/4tInkIQsWqpJb64oMBRhEj1qtVg9cp88E4N1AMQU96M358FzWL5VeBuxcywqoLI",
-	"uD2CWRzfpKi4QVuXckO6fTt6MGf8xL6zv7L8m8jQhZN0/wC370hFu7WCkiVQSejEaL14i0dG+Z0LpcnE",
-	"yEDmZ+V+t5LFlnQnQGAKd7E7yM0EZyP6VmNS11OnGztwrQnfI3D7UXKxuKHCv4KRFYgKweoroKm1q9cB",
-	"MaS1iIuNk7vXQjOd8CkobWNRAqqIRe6wT9a7CENmFifVEmajO/IsFbQaV1UZJucuiDU8ixMeQ5NkKY0h",
-	"IeMloYTDAiS5tMYEFLxLaXm8xJCNuZDg5OnQShr+e7e7gsSVkmynuurgqWIE7rnRPJ65uBeapm8nncGv",
-	"68lG+cpV1LiMYASNVYIEj8FGj5ILgMzpQpRcwBISMqNqVseev//0+HX36enBv7q/BJm8Dax5L1tiCO3P",
-	"1luA8f9Gu5qwNMU4I8tiKfnXWVsseUMKxcDQctLmmX68ijr//PDTeSB8HpZ1srzOA964qbXcBIcO3e/b",
-	"FRoWxJrrCA+/LS42shTcvnvW3cwWLoCbCWQiUR5wNwqETUmmkF9UroxU0xJsfFut1C8y8n6HgFCySfus",
-	"3uRZxQx2TQnhhvcXsiwwrUiWj1MWG+y1EeD4N5qhd2ZaZ2q3R144VdFQNjEhblBCeYKfg1ItD+Zj3Mpb",
-	"VgOVu+PG629600W+z7wx8P6v8GEO+WY4dnMbMg5OyqGvWjx9ayQLn0bVZNw/PiNPD5/8nbj0LJKApixF",
-	"kF31ZpgfgqdsE+S2FscrtoyQzZIrTXncFtmNKkNL1H55MU3RRTPd4uDSDSsoovVgb++C6VnPfe3z19Se",
-	"Sw/sYnpgVQDNJdtsg7b2OruaTVc2YSncCUdbiQ+pvbQ5KKSZHVGN42ixgJSnkrMkbChZG6Fx+pQoAEXi",
-	"lHEW0xSNw0fk9EkRNewyj6rBmkhxfT7WETnt24cVm/Junm0f5rE+RONUAiYeCZ8j2YipwERntNe7xJQM",
-	"pEJ3DqEcmT3HsRHLqNYgzbj//9d+9+nHL/v9q7917oFDWydX7dSvw5xPczU74WPxuQmRBdYXH1Y8i9cA",
-	"1bkLV7x+9OSz1+TVu3en5HKfuEEIVYRpshB5auTuSyBjAG6zxnZc7igXmk1cSG+EQBYR57WLCM14LUbB",
-	"n8bKyWJSh1/4x+sKtvbQQq/9K2egX4lcBjwSLrpdkZ1XrwavX++SMeiF2d1ixuIZkSLXzIfaK7KgTB9h",
-	"SrDMOcmo0mTOEs6mM90bch8gz0ARpVmaklhg4Px/c5paKwViFvCEzIFyzP6z8fGrPoIVO3T/74N+vwHk",
-	"Bx8R0ge/9rtP7Me/rTXileMdHNx4vKYaXljQQmd/hqb+TSHVN7FC+TEDvK/if9pqyHN8/nzJ421jq61t",
-	"0c8T3ngCML+pTyWkFT+jCiKiMhqDpdCzZTYDrkgiMFN7jpe54uV+fHBHBqXH1jK3NkSyViEmImXEZGRL",
-	"0xRqNVUXChVqphvpO62a+11HPK4mPOD+7FQ+f7viGx/m/f7Bdy/KvMpGJsadrmSdNcGZuytLDQNgLbkr",
-	"nON2zcy2Ndz8w0wocJ495BZ0m9i6in/Nrie0k3MniQQ4YjULa+0+igevnKsMM4mOXZpna/Y25fUMqgXT",
-	"M5HrwhdvWIGmF0CgyMC12VA98paT8dKndoXd8f+tMaZ166+wsNUzbO4mqpzLuvPcUqWsn0xjOlvExQEw",
-	"UYJQg9lToTVw4hLgKHdFVSR1SfGUEzrkiqVGiLBmxyNSLBvJW3k6jnzQsc1rV5piPgemxFMZZKF3CBl3",
-	"eG/Nq6iaU+/UQXMXDlsbQHoHcZHbuW2LBO+mNEs//5vBIiC/9Qck565IT9gWv+qbCSrDTMLzOmdrLu9m",
-	"/tM2E0euIOnm2ZYOUUvtgzp5SD2xJ7nZE1qcqx+/rsmUAFCxQwaO6+M6yA57SpX/+RpSWsWPsF5Iqwy+",
-	"dml/Rc+pD/p+HUh33T+s5bsePj6oRXg/CaHPzRyiBSqXEtSPrrzQvUpS4SyWOvlwa+9Ha0gJyblmKcHT",
-	"XNbC4ouUW/tnfxuSs1porHD/DrwVhupAgMdkYlVN1CScqMzz1OYB150/m6jZphtr13JaESip5FitTaO6",
-	"XzNZTSTdVtps31Srplpjhi0J/86F6PLqjZ6vto88aOd+W2ZH1G8FE5iKvayvAlFV0VcPrczgKQt0ePZS",
-	"nknwQEutunGaKVXa/7IlKy1CVzcYJHyEZjFFaG0uY8dWeQzV2DIy/KcixLxNNPrEeNhMXqRONs3kZsxG",
-	"DucPLRmjDRNZdWG1wWprCm353wic7/yWbrXh1fq0mF8UFr/udL+VVdRG/hgyLSqIc8n08tzAuYuexGmP",
-	"c0uY7F8/evD754d3vpwp0ka7xGLkmdaZVcwZn4jmKVQCFbDyRsw0+x0MKY8NkHHDVTCwWkyc2Z1OpxKm",
-	"GMc3w+AYX11tyN/NmPJZg8enJ/g/TkCzDJUjmuuZkExBUs9nw7KFvSEf8reYVoffIX/hAEmRBaTo0lk4",
-	"LxhPlFlTpd5hrtAgPyeMD/noc/eC6VnX/q5GZMeRhKg2c1QU+KoWZHOV/HaPCC3Ka7qJpqAVOew/HvIx",
-	"TIQLP/eVi1CnpAluBF1c1me86mbDKoikKPpwREbmskbmdaUNm8TCulb1NKfG1JDbGniEcTIXY5aadXIt",
-	"aaz3rP+tN096xAaq+zKwJKbSMEMy+qXrZMbuyfPR0ZD/Nxca0NxheIAtkMP4lFC/QqubOq+ZhRE7rblW",
-	"I3b7VKFOv7ff66P0kAGnGesMOo97/d5ja6adIfzu9RaQpl2s/LqHLnFfBnJqU/SFv/STpDPovASN3t2V",
-	"grYH/f6aApPXKyxpvceBaqpYqpZ8gDH5CZbkHHTP1jNzckh41GKZe86vWUHjzuDXjxWe1nFl5VxYgWJT",
-	"bg7+ApbKxupcgmSTpfmuKGqJbgysJGiJFcqP9Tg21floJl1JsGw9YaPcVDNm1W3PetsMtzJHt6kMNS7j",
-	"OaaQutJbEfGpuCpaoR1IWHiByHhjh/3DzbdVVG9dd2HvsNJRNZlVudLgl5CKbG4rJKocSQTHGzVYSmt3",
-	"VXm4elO5mnWZ96q14YI5tsL7do84UU7SUrcXV3rHp4uFslZddOZcIIkwkhAjY6XSZKd64Eb/iAjjSgPF",
-	"GlU/Pnu9u/nALTqhHCFUQCQefRl2qBp2BmTYMfre45jTOeAnGHauRni7yl6vD/cZBTKbRz2CeiMoA7jU",
-	"A/GQ+9KEYsHJnF4YNGeKmGmL1KQB+TL0qe7mr16vd3U16pF3lhQYfiKBprgUSMg/P7zDMptUW06L9MMQ",
-	"/ZRdQMm+euRUiiTH0nNkLhJwFfYwltb6+HwI4ZAHQBu44UsJekexXDP6GM0EagHScMRD8663ataBGGMw",
-	"fcJ5p4jj+EEkyzuD3tV89hVfhFE7r+4ReeqSeZCzuAtzSZ2IRf3NWFQp4359xIs6hwcHm1/wVbfvltOd",
-	"G0pIua+z5uoz+zjVJoytR18rav6+jlC6UO17vGU3Q+B632e9jVwES37ZinM2HKXg5IXM6zaL9W3X7vUM",
-	"aMI4KPXHbNdMv0QgftJ//LBlvzWK2EtbrgRbDSi6VE4tsMVRJpSlRenvLS4E+TbIy0KQV2SHaSOMGwHf",
-	"kbjdtTd2ub+Htdr26lLZOgHsbe3JhxDAarHSWwhgtRUSIRMfw1/mgSBN2t9MLlYrxeN7jze/VzYpuCFx",
-	"Ki7c60ZF34aah3SnrPNsZIvAZQuJVsW6Wln9ufPxKirkivp1n7lZ39ZTT+6DD7ZGUW/FEPfvZR1hCuIv",
-	"4ua88KHg7rD/dPMbRduSB+K6BWCfFWVUVrz+VlQDG7vOtBNeXQ+fohaZrTR1M3hvp3x7X1yg+NU6LtbA",
-	"h3tiZJuAcTXVrffQ8HVNqe5W8PK2Vgn/nshgpTvXr8HOVWUeQXvHo1Uj68eok+UBSLIRIQ9MXF0YygPr",
-	"GdeFZBcEy8WCuBY7f3JK+yfUbwrMsYVMV+nsI4VlzyJLZwUm9upckR2Xs2G+koARFFTD7q0orfUmOnK6",
-	"IqxlwFW15vgj5Yv2EcGd7d6aUswUZIf5nmua5DwBSWLB41xKNFSUD6pdZCTWRcA0yTOihe2jV/bKsqMX",
-	"RnoVsgK8BP0a7tWA5XImWtAisz9/TTKr75bF+LRyq8VGSkDy7s4gGBU/llC0Z5XybiqmrQBlBWbX6SGX",
-	"tuFLZRlF4xeihbBAYuu32bg4IiZkMRPomVEAQ24AJSoNAEEUwhkqHYncDzi4FKl9YsixZEIh35Ru/x55",
-	"gzmWp09bALBooNBp8Kj65ssSNVhMyC0MLrHWeUan0NbmMbZ1bVoa9z0ONO6LvgQHwpCO2jgFKD2plX/v",
-	"ry//jmzz3nCu3pEiaPcyp2WAwbcyeViG8pD84cNMYO6PAuBlwaC6HbuKtRYJb4K0e1/wNE+Sqz1ZFgwI",
-	"2rR/TOl0Cok7ftvFyPoSJ0I2uxztjC7QYWtEeme667oOGiNE8iGfuJCompxhmAdIDokr9ek6p9RH2O2R",
-	"s9LZOKWMD7llLGUfCPtoCH/tqy4wfBsZ053RbbqjfrwfQTLUd+SBJclajHyYY+L5RcQ31PkmPt6OPAw7",
-	"JyQR/JFGwjDlDOMVGPqbJimdVozl2AVKzAG7OgrsG1N0jbkp9agUJF3nFMZn7hHuKjVTW8DOLZTs2KZT",
-	"FdlS7X5t0hs203GhLK6OyaqMnhb9HPzF4jebLjZqoffeHORDCLB6t5XMkeISX9S2cGOzGJwP3fryDvr9",
-	"I1vHxfbrKb7e7wVosp3tue9od0++vUpd2wemk74ub8iE6aoDI1DepfF03Zxfkdn0D7GC7qC6jTezaz3V",
-	"iIOPFOYIW0TAojg3xLsGQd37Yj+cJFcWG7HLTIO8Psfvn1c6P26QXvyotxZfaohxGKIYc3FZANRf0+h5",
-	"rkXm06G1QLqGYHGb+y/L5gX15xOEsxhch2an+lq/ItW5wqwzQ4J9tyynMC+oIilgx2Wl6VKRS6bYOIWK",
-	"ctsgw4advrTLuUdSWJYQbOHc9kS+Pq+gzYqs9uub0kuomDSqfSt9PAO1FQRupdu1MfEfpZiTEcbljMiO",
-	"2yHhYrHrUjxGwJPKL7awYBQoJrjbG/IiC4a4arqoBboUmcQVazbAOVpNmxkQQ3BGPXIOKCAM+ejEmw3j",
-	"ZfcnWI4G2LlTy2Vp2kGR4wKWeIDooq+IFpU4o/LYvepnw2jnNIGj+ki2Gwq3obg4JFPksB+08zzDXLCX",
-	"rsLsCqENgUj5yF5ldz/BsnNf+l+tAuYDCzSufGfIVIP3aE9+3d3cubzTuiT84ZuL+LZU7mfQRKxx+0mg",
-	"CYlnQgGvWFNtQLKt/ktiKuE22qdlDXtfXG/ltW7hm6HuSzty517tna2QWrC/v7zvuCjn32SKdwkgezat",
-	"uN2w+WIyAVsczbq3Gh4F+FyQrYGRwLDqYkxjo/q6Sgg9cmZmYXw65IaNYSKz26FrDFi8uaIihy2UZoCv",
-	"Gnwjfwp/aTh+Ye7S3fMOVkhtAvOurzF8U4i25v+6TriiIkgJmEqD4r25AydcpmLqPK7UwJ/rOmFTjbBU",
-	"iVESsDGBC8lezIAbSc8V+527LgYp4wagreHHJSxRvrQAbVTjHAvF4u8hgHYdFnAf9yMJ1Xo4bCUJBTRY",
-	"HOSbRWQFxrFvhdVfsL+tS+Hz6XoVyHaQek3I3qs0gg1qwOdlXgEXZIRdW0dHCNi4kJEh0SNvnOQJyQz2",
-	"MU2o8k9XmrwO+QtMULTeZVuexXbDJTuF6uE7o+wSxGqLeD2Cuc6juZA2yw6tKEOOcRAWN1zbb6cG4br8",
-	"W9gItngtjIRD7nxidi/YPF0QkSYD7E6GP2HfK5tLiawky2wlQwUFq8EKgUOOpQBIUWUtEPxtpn9WNK4N",
-	"2ZJWvMl4mm1e6YNm7YKbuKWtJ9r7pZ/8oX7pSv/iALdzR0cYt1HNf22nNPWyTOIaJxtopFlGUqo0UUse",
-	"w11Qg0qLoFb/koXcF+7JrSC32txou6svqpYYGF5Vcetttg1MRgR60x6pNL9qi+1wGetbW18b07uNY/RU",
-	"gjTHN4NAQ7Utfqvbpm/i8HZ1QNevokhj3rwAND3dwQLuKbjmyf4fEV0TbbYpTd4IDq+xgdu9Er2yf9f6",
-	"QBx7/+aQZ0ATsPXAXryj07YJ3GN7+AyO/XhLcf21SNiEeUL5lySwtfKR/nDrhmGbAzoFg/K0bFl/J/R2",
-	"7wsKdxtMKiXhXW4XOmPHvI3v6V4RYzJjMpBVVtCjMeO26MvqqoKab40p/JXx4sGNRQhHj5Q94bPD4pCj",
-	"osGeq9JMlY+PuBNZ5LMPigsixIvPNvCq0Gv/ILj7IefJ1xeRvJiJtNCBXCK8v1+7I7Jjtk9ikaaAKee7",
-	"EVFaAp3fye1WKkQF9c5nIudaYREVLz3a0OKUaqTJsCCYMInckMaz0oZii+A46dDIx0NedC/qEQPRNikU",
-	"LeYzscAIpZTKaVUx9J7aojJ8CpeQtkcl10tZXdtl9VDixWrFrSBIu7v5CxPROxQWPA5hZd6U8vgu5ALb",
-	"4WtNlYvjBraWiBoRBVTGMwU6IlpSrqitGSEkGRsQc4YVxfg0hSEv6Tm24EXzicOeartdcpymLg5ixvh0",
-	"gDRjTBNnmCpqUcwwT8CQF7sLFzSBSOl7lBgJBbOQ7buMJ/C5R46JKyFXKndMDTmuyhbddUM+UrWmEUeY",
-	"HoVoXFhhrB3WEJFHJRJHNvgZIzKxBbCwvgHb6aH6EmEK4zmNwj1q9HAehYjAe1zaNQ2tN+ZF0QYisBU3",
-	"eziHda0xXoDsfPC2cXvB3tjxFZiD9x9vTUUeWKk5TpKGzFbLLiMzkSaK7FDMEJohB0xBa5AGUcjJ6fnu",
-	"bWiZqhRPb9NpigLr9wh7xRxt7M793vtqeVA8ExhtTcci94l8TQ/B1uFMeajSKBrVG1XKBwTLuo5sAJL1",
-	"/0aVJvE2w6so+zVj2ZC7dDQ4CoVkyZxjNTUuFljF1Fv1QxT3NK/Dz917tlbq1T8w0dwWcIuK9ObQMMbj",
-	"mxOtFlaMrU1XYvZLrL+5d7isNrneZH5eVgW/T3Cp1T1vgRmLlGVahvtCz2CuIL0E7HjA4pmtRFYISBcA",
-	"2e7XSyArBCkirh2fc1b6oF6sQk9yVdduzYtGXLphDKg/cbIz+uWXX37pun9Gu4S5br5YbtTV+jQ0dEDU",
-	"TBjV1uqzo6KL68hgOR1y3waWlBGhCdUUC49iGeatYkFfYHlxFK+fkLkt2E60II/7JKFLVUalHhySmcil",
-	"2j0iI1/MfET62EVKNaqWaxvCYJlFNZZnFLXXG6+Biqs+HlNeVh8/GnK7nWaF8VFULX+NIRM0VYJMm0k6",
-	"mO4uJmRs3mstcVeW+r8njrLaAeCBa/qs9lJeQyYiBEUHpMiDv/GVKonBoyTU9ZVyfQ4Z5eiRVBiTpGLK",
-	"1a5BrGp4ZkalVu2RHFvSnCAb2vtSdKAIx9+Fgt2qML/ZrVCZ4G7TWu6BE64H7/89UXIIolwsoko+hO8V",
-	"wDQRGXC4BQwKcyx7RQn3lsKstmrVp9jQda4ZTdXI5QSQUSaxssqnC1h++m2hR40SV7705tn54+8PiZBD",
-	"/gI/jV1f9mY2exko7cLy/FCPFBkxpUaWwap8PDJC85AH4k99kbyIjGie2AAiQw2BJ5lgyFben/0ckRF8",
-	"zkZF5kbBUYeczoAmERn9ptnImaiMiOE89o7HV6tljNA2pjCLiCmUVfh0MOSjL8MOS2xZ216vN+xEZIgY",
-	"ufKVFGn1q6sR2WGapNSoUoy7q3e6FuaGW4OdjXmKaa5A7fbIsYuRpYYFSN1N2SUkrgx8tRSou5Tx0hch",
-	"uIDlkO8oADIKVwwf7bay3mpdpOuVmf3cXSwW3YmQ824uU+DmypJrBBohrD0r4fLPW4C2eQWhSg4Pzqj/",
-	"wAq1r4/P3pEfaHwBPCHnIG3euT0bj6abSq4HC120uqZeC2UTwblOl0VlBR8lUIQxlpJn2S4Y8wV9UQAj",
-	"4xZVAdA+Hk4KfCun1VoT96pDVidap0YWu7ZnBl+V8ezYrdnQLSvcVvkGqii+ZD1JWIIKcFHuoQ2WyDrj",
-	"Qa0tUw3m/ER7X4oeQVd7FbvYmqIwQpa5giKXVk+LPEtVGtUpCVT5TVVNv7bqE3NFxYa8DFqPiqJM/lnm",
-	"Khy4eDejCZDj4teFr5izYNgue8irZj0xmdg4X8NQILElzQ305xw5g5GNkajtHPYPd3vkw4ylUKmiYTRU",
-	"ZxOMCFUXRdUZIkHn0jZW2Dno95Fr1W9yJtLEtsSwWQKMY+GbGNzubck0Zlsj+6YgZIQPdxnv4rNBX88P",
-	"hR302q7eN6/OXSuoLaJrUMd9jqbHe8piLHfyZ0tlxOo1K71NCU2xcrQ3Ez9cFuOLlZVENuwR00u+ldS5",
-	"lYayesdalO0WHinCBe+qwtbl63GttMN9CKrcGiO9KqT5gBUicq1YAqHMNkeRHMnxb3S50N2pTZgdtUoD",
-	"GyKw74kARd9iu7/Fdn99sd1/pmDtb1S/YpeyQN4w27hao9cJvn4Ygr9dkHaNPC9vSZz/qKDuVbHzzxHS",
-	"/Q17tgzLZpNWtHK9fB8Kc7YJ4S4w5mFVqf9N4eJ/bmAuYv/CfOBW0en3DOCbothPbFULNaMZeIdfvfq2",
-	"G8EqNCxYBMPGK7hSS9avGKh00CNvhC//QDlxrf1t4XpbEkNw53CgQ56BVII3jDCYTI2mmrJ002H/sCXm",
-	"vcDcm4a9PwwC32eE/Dc0rkXcuL9sGbw1WG0eoI0g+jtEXHRS79kIknYT6htRxHtzgASSo0o0yWrdejIV",
-	"1lLf6M/gDKe9IT+2ntaxuQBbCaC+fY45JaEgGEQ/V3mAD/no2HZZ/t1Gz/QI1k0w+5lnrlY35sdQXGyP",
-	"HJOFFHwaebyPSqy3HschzzPnysTgf3y8HhMTVdEfzRKVbspc6K7ZaoaWiSE/1tosxRcjt0FAmK3jHLdJ",
-	"ItFgx+3XLkIHT3Tn8OAp0rshH52BlsvusVGyR7vWUesd0ylVWpH9wpuKKy/ijOxJu7bc4UI+5vLvO57H",
-	"zvIH2U6rjdWDGqg7dX+iCF9R4TIsECWxnUBv0VzmvgN1Dg+eXiPM/g79i28z4A7LKgfpfSxFWOHWsRNr",
-	"yFVynSoMCNfJw9di+Gb2+Wb2uSOzT4k9JBaXIK+VcL8WySp8yyLuBkzbzrSzinIPloX/zQbzx6e6O5tK",
-	"A2ZXDCp3A5ZNtXItMJbq1/1GVP5FtKJ70XICxCwQCeQzSW8HMnVx5UtnDFSCNBqDkV4MucBOyMGmWBq9",
-	"6mNIEkiID/LfGU0FkTknvT2aZXvxPNnDDkI4zGi3E3VymXYGnZnW2WBvb//g771+r9/bH3zf/76P6rjb",
-	"zOpsp1KMwbZCwbTOMcUMaWn1AiHjGWBzWyEV2i8q4OD8fL7VZNmsuemvwjvBSMQu4yv2FaffVYby0avh",
-	"cSqK3XQqYeqCaGxJgJc+j40sWJramG5K4hlLk0eGp0mRT8vy2UNupWoXZ2LQvLQluU82SBtHRxXGrdGl",
-	"WjaX+KHsxrYCWvaVgcvBwwL51Ui3qEh4KuJ7qkE/rrlXrVnchhIIbqlON28utd55Gs+qjHfH8PciyGox",
-	"c6YrwGfmRYyFNYgNORrQVNiCZg8ZlUNNLwAlhe5YfIYkVN22uvSQjaG5j/Myd2iwEhalcixDa347qmUA",
-	"lNEJPmDTAOGQW4MExixh/wqy/6RrtdtVDcPQkKK+ClKZBfUZPrVNePLRXPhprmauX4Jb+AxT9vPff8cA",
-	"Y7DxyD4cEVIFGAmu6mUwxJDbjWHlQ+QlCEFcFCeBWj0ONhVYks+GcORqVgcV25xhE6hUeYIloi1Bni5s",
-	"q2I7Ub3w7YYmPU6MAuF7a1dimItGahECpj0lm7/hzyGhmjaok5ChaZ4bpBHZ3JzT3LAHwdNljxyPlfkG",
-	"o94MmGdSJHm8QvWS8t3O1cer/wkAAP//",
+	"7L15cxs3+iD8VVB8f1WW3m1SlCw5MVVTW4qPWBMfGsmeZCr0hmA3SCJqAj0AWjTH5ar9DvsN95Ns4XmA",
+	"PthokjoT5+d/bIrsxvnc5+dOLOeZFEwY3Rl87swYTZiCjy/e06n9P2E6VjwzXIrOoHPBREK4IWMaXxKq",
+	"yemk+1YK1n1DTTwjRpIpM+Rx/5AsZkwQIc2MiymJZ1RMWdLrRB0dz9ic2oHNMmOdQUcbxcW08+XLl6iT",
+	"UUXnzLgV/MCVmT2nhjWX8X7GSEYNZ8I80iShhhE5IWP7Atn517/+9a/umzfd5893j4li/865YoldkGLE",
+	"zBhJWJbK5ZwJQzQzmvx0+v7Vb+/Of/zt9bt3P304++38xT8+nJ6/uPjth9Pz969+e37y/oVdObcT/ztn",
+	"atmJOoLO7eLHxRKrO5vTT6+ZmJpZZ7DfjxobjTovhFHLCxPcWpwrxYQZkMWMGlivzudzqpYk5dposkNj",
+	"w68YoWnK1JQzHZE5S3jMBdOEioRkSo5TNtfH5IqmPCGK6Tw1utfr7R6TjGozgFEV04bsKKZlesWSiGgj",
+	"s8x+UGySG/uBCcPsyXFBmFJS7badgjarJ/Bfik06g87/t1eC1x7+qvcqm7dn8aOiwpwm9i0YO6NmVg49",
+	"db9GHX+RnYFROWs57ieHoeM+Tdg8k4aJePkTWzaP/IRcsiUcSpxakCJzesk0yTOSMQUQBGdFyYcPpxam",
+	"KFHMqCXRTCQar4jOGZGCFSeEiFTuo7KErl1Dy/oPjo6CG5hYJAMcK86pMUMVE1vH7wfh8e2ri7f5fMxU",
+	"ANOYIAmfcqPJgpsZoQ6q5jLJ01yT/X0Sz1h8iQ8V+6/fophpN/6W97h/EFrmBYtxVauLtCDFmbY0QIoS",
+	"YTQ+3wq2brhtAddPD6RKMZ1JoRlSKpqcI5TYv2IpDBPwkWZZymNqX9tzePk/fte4he0mPcO3cNImERzL",
+	"ZEm4tpTWXczfL969jciMapKLSyEXgkw4SxMdEanIQkkxJfZkda/zJeo8k2KS8vhBl+3ndAAFZI59QtrG",
+	"etMeINS75xcklgmze1NsyjWSIpoqRpPlLiz+hSVKD7nyE7Ek0syYQnpIdpRlPCmfc6CXuaBXlKd0nLKI",
+	"cEs8BU1xqS+lGvMkYeKh4SMGNkHmdAkgkkhiZhzv/lQAwDzkin5madqdSDVnCRnnhnBcAuEiy80xGcGx",
+	"6hGxCKoJo/EMgRfW+1aalzIXD7rgt5Lo3Ao2VowBDLKnaGmMqR+uxTQiJ36hb2TCJ5wlTVL1ti4SEc1F",
+	"jKNZgcuyFHssdbkKRv0gaG5mTBi7WfbQp2DkJRNwAHap8BdZUKQ7NI5ZZqx4Z19149npTuKYaX0SG0TT",
+	"TMmMKcORZl5yvEom8nln8GvHiXOdqDPNqUo4tYRZqikVXFNPp2dUsa6lC90rzhbAT+yY1M4QdfRSGzbv",
+	"fGzwjpWBGpfiqY3lFGtffQuc43PzoUxZscw+wtRWD53LNPTQlyqD/BUPqdyPHP/OYmOHwqN9ceWuv360",
+	"tIVNKhZLlfQce+xZUmrFPfiSIQvtWSGT1b9effJTJpV9ZijcNwjLeuUxRbUdCCS4XqwYNeWfil3JSxhi",
+	"rBi97E5TqnVPGwoDk+qXTvwCEZUZw8VUuwnt6yVE9LjWOTxVfuWnqX+XMDZnSW9oIYp9ovPM3kTocELQ",
+	"QD00r8OlKuDbd1KmTPM6fp4xYCamVGYsu4OnWWKFGW4GRFhqs2NmjCtiubldmEYpXdNUR46S6KEwM7Yk",
+	"c5qw3YhkTCSWzEhF4pRyS3B3pCAgxtHlbgSEJiKxpCnTsf11ItMEhH0jCRVDAcvwDBfpEh3L3JTyLqLg",
+	"bkSE7CbsiseM7AhJspldccm0d6OhyKi6tJMkLOVXTC3JJcsMmVCecjE9Jj9xM3ukiUdlTahiJJXykovp",
+	"rrsoRybscXSijttfJ+q47Vn0R/JR7MlKen5lHVAuL1kSpA4UbscyJvupY/XJruFzFgKAMdVcVwmXZumk",
+	"TrUAxmvkqhN1KjAdXIOl6lOpHApzw+Y6SETcF1QpuuyskurPFYB+rsgFnZMzalhKdl7MmZpa9aPQFt0V",
+	"Kap2CTXkNWOJJu8t07WA80rqjBuaavL21QV5r3Jt8MKTmk4qJ2Qpc1Vqo6EjAyKCKl7jN6fgXXPTPDxY",
+	"SscsDVsL4C6AyD/SBJ6LyESqCmUgzFJTHeYBuYklUnV/7TRN5QKALGGC4wcLm6G7RcUjuC5H3h5pMuGp",
+	"YUpHRLArplAutiw24TpOpUbzSWNoxagO0fqTKhEl+BSqALMlKLCo1NoJgJS0Dm+J/VtpwhwNf2bJyTUQ",
+	"SMkcRytB9ccX78ne1f6eVNM9Rwn13qDQGveQNu85oOtEG7gmt5dBLQZSr+Eh2S4vso437Rz2tZye0Slr",
+	"8lgElhrUbuYIyK8D8CzYJ/MsVxpZy/rduZnb13wOl/Ka64BogBe2/brP/QXDyM2lr6zND79pcRVtmSYJ",
+	"iEQ0PausdEJTzaKVxQsZMpj97O1knocuqDAa2IfjZxayaza5phUk6nzqSppxoARTJrrsk1G0a+gUZgY1",
+	"Bcx1HWm1vXlmltGcfvqbHQtF5uZ+LQN9Y4l/iPMLXDLwSq6JkSlwfApEdmBpkVrCZ+D9JGETmqfmGHQP",
+	"ZLyPNBnnSpuhsHo0F8QwQeZc5IZpO6R9Epj4bkSkSNHANeHKEXIyXqKGVZVviVRVmYpopjV3hMOOl/Cp",
+	"pRqUJHRpmcb+94N+n3z4iVhk75GCyQzFToX87IKKoDVKNwu6dPulVpWKWZ3Bw85BvO9EHViu/yOhPF12",
+	"cQlBMvuDnfJHO+PN4MsdHt4XnHdncHDYB+Dhc7s8/IsL/Gu/WIPV9qegjtwAjLj42z4A08Fh32GUp+kl",
+	"ifwgYil0zGWurX6omM71MRGSzLg2Ui1JYXsIAfuci+KLm4O+x/QVyK8TAFh6CP+foYCzrDLRhM3lVNFs",
+	"xmMrOVSlCBBTACg1CHUCr9H+wefzXPD/FD86C3cn6lyByALQFMtcgCcBbjlmSa5g3ETG+RwoqJW5FOtm",
+	"KYVRaGIv1gpEhl+F+bjfwoVjRA3yGlf2uI6sFmdhBT+70IBNEygAiE6WMKC9Ad9y9nuaOOODZiwizm/g",
+	"bBQVZu5hE+Qj47CiKYgItrCoPeFXLALhA6QQ1Du0oSYHyWgrpgEW/ldWgdrEL4rz8sdQrDEIQaDpBE69",
+	"+N7DVZ5pq3JZLp8yE75MONprbaVF6lRMy1zFrJ3aoKW7eeYvX52eE/86YZ9obNIlAZEsZhzcMlZGxd1U",
+	"JVN3JhZ1p7LrvvxdS9E7p4s3TGsrswTFIndW7ccbFneckrm13OCuKiDqzKWqypJjKVNGhReCmrB5ZuVX",
+	"qp2hzD6DzCYsrWpmQoOvgp3bjZvTLcq/HzwbcAw9UyxhwnCaVjnMyknBk79Rbe/MKWXXIrhWiu4MmuPY",
+	"Tax++RuOXAF8JQacmckAXKl6IGluZgN8rVu8BhAz+H1humNGFVNN/LjZGnE5X7xa11idez4uj/GmM1fG",
+	"R6OjzFZ0CjQG7v3/YUvOdrPgsA0mV5m87Uqa3wfB6jm7OnN2z+uJKpYjv5uAh7yJMqUDPIQkEzrn6dIb",
+	"Keuiwh2KxQgG/IqJh5mKA0iZ5Wt2FbIBPEeBzkqe5OxpryJwnvU7UefsyP7z9NrgGFyWFExO/nbWJ2dH",
+	"5OwprK70gN6Bh7VxpTpHiAoydn8wJFPyiiegOLgXjktjnvsGdBH/HY2BKa+oTwf3JFAehORJv7M25FFc",
+	"xDyjaZMOr9jFGmd2E/9D4WsIyRPCgXlJguicpZwG7UmJDl+W90Qg469OHzJMrRwWrCBqdxo8Z1fv5SUT",
+	"N9OOaMuSBcQ+WNXVSvMk81dCdsCsk7CrveI7vRuEX/Yp44rpU3HBrKCv16Pv4yf9voNJ1MO+f3LYr+pl",
+	"T/p3ppg96QNswgwdDFEqyPU6+adC2IPGgedolW66brLsn0zpNqB1bpTrmNvaTKUypmmLmyqlBhlgxdop",
+	"EiVBgOTSyk0LNg4igWITxfTML7F+iees690CVvdPGdXGWTombEHmUpiZHhDq/Iu5KEYDbDj4rk8SugQz",
+	"QqIgWsmCwTbHEJKEi21Wj7W+g4+tNxe2rqGvYXsp2UHBJi3JD9u+nBtidA3YKiT+6M648xFiTQltJXVk",
+	"ovvjD3XW8vjoruZ9fITYelNQvgEPQ67vRidcamJHBuy34Bwmni+fvSn8MGCAg2dXOO5h/+mTO2Kydqgm",
+	"l8UFVo4rBGmgCj9LueAxTdeYYYvoq5lcQEgWFc6MMWaaJwyckIZ9MhHYMMhEyTl85xXhXmcVUGPFjZ2V",
+	"m1D0njcaDciMT2cRSeWCWK1Z0HHKukaC3qOBf5bQZx8NkUtnRmlO8xoc42S8rG5yYDdXC8hcluGYdhEu",
+	"FuO4kOrQVlXhghUFOJHaKd/lOveJsdswduK5zM2MmAWPGZpgg/ReGKYyxQxtugRftWxaMXSUXMcv4Fwr",
+	"AQ1fsQlTTMTsvDDLFCt43Dv6v//7/xz1HpP5XKZ7r4PSbBnmt1U4XmShPV+Z6Kh3uGaKK6b4xJkX10BU",
+	"LZ4Ww2arbzq7WORii7nxkXixFBOu5sifyjXlovghyKLCKPec6yylAWNj0hoajVZ+LrShwnjrIURJA+yi",
+	"uWlKr9gAUdD+dKZYzC0vIGM2kYoB/nIxJahzbCds1AZqru2VXJB5Hs/sksLLsZOSYeeg3z8cdoDrLxlV",
+	"ERl23lBFKl+DsOB9pcPOPvk7Fe73HjkZawihhtGoRmSp6nx2UDD7CAhTdahkNxUSavCaV2R7QPrQGRhn",
+	"xiqfPdFmNqcbpRJ4sZXyghHybgzOFRq+0fZZEHx7uyUkbnzPQ+2XqDNJHVOqA4PXS7tzrufUxDNEMGQV",
+	"sVUquLDkNc9SSRMXfKLlnEnBCLPiDEaRSOG92cd44dx4RXpBleBiWsPCX5sT20O/deyB517vl6uWqHdj",
+	"zdSV1yED5E5oDsDUzLaYyYUVCTDqVKMbD4kNxUgq4kMYXLSsiNM8YZoUg1o8o2F2U1qtG95JlykB5xvL",
+	"zN2H5dTA8dgntKCCX3DodaJhJ2ycgGl0m4fDob+x4oMLD2KJIzrbX0qeJddTjEIaQe0Ko6pzoryjEguK",
+	"A6zO3oq+LVEEGHW3Ndtd41m5ZhCBm7h1vUV2SmG7dYKRVYFb/K8vFNU3VEUcY2wCyZtcGzIunSPDDgQW",
+	"kvnSBRqGoO76wnFTJvYrCp3QS87SpAg/r+8EApbrBKCa/tCkG/mqYgTWvud8ys1GsMXJ3CChlUJ2TXOR",
+	"jSA2H7J2wyi1bVnPKsjewJ7B0Gx3K+OHI5MXVcrbpI+rMcPlDZ2ff79tpHD50uYAu9CYWa4yqWuYmHDF",
+	"YtONqWItNphwSJiVDKtLfKRBgGVJER5mBatq7G1YV4CY2utcGcT1XutxL25522wR7VmIXWgyRKoNCwoc",
+	"RYjGr1p0V6/MB3jWQD0AMeXN+P0haBbLrwJ3K2aGzUiAjNsjGOL4JiOSG7R1KTek27ejB3MuTvGd/ZXl",
+	"38S+UQTS7B/A9h2paLckU9AuCJ0YBkEOyhwTashcukAI+Fm736+jB4UITBFS5A5yM8HZiL7VvIX11OnG",
+	"QT7oXvUI3H6UQi5uaIxdwcgKRIVg9RWjKfo864AY0tHk5cbJ3WuhmU7FlGmD8YoBxQuRu8I5KnE2Pnwj",
+	"ZAJ34rBVbqyIjdpNOFwnFy7RITyLkzpDk2QpjdFYRSGwR5ErNPSCxF6K2eMlhPXNQd8vjG+rUzVivNzu",
+	"ChJXisCd6qqDpwpZGhdWZXnmYiNpmr6bdAa/bjD3FK98iRqXEYyyRO1JiphhhgG5ZCxzShQll2zJEjKj",
+	"elbHnu9+evym+/Ts4B/dX4JMHoMvP6iWOHP8GRVQiNmyatmEpynEoiKLpeQf5235Rg0pFJIHykmbZ/rx",
+	"S9T5+88/XQRSrNiyTpbXRSc1bmotN4GhQ/f7boWGBbHmOsLD74vLjSwFtu+edTezhXv2ZgKZTLQH3I0C",
+	"YVOSKeQXnWsr1bQkpNxWnfWLjLxPOCCUbFJbqzd5XnFRXFNCuOH9hUwS3GiS5eOUxxZ7MUsI/gYX4c7M",
+	"mEzv9sgLpypayiYnxA0Ktlz7OSjVimDO3q0iGWqgcnfceP1Nb7rID5m3Gt//FT7MId8Mx27u30NnTzn0",
+	"l5YojDWShU+1bTLul8/I08Oj77zPgSTMUJ7qpkcMfwieMiZRby2OV2wZIWMn+BDituwfUBlaMrvKi2mK",
+	"LoabluAD0zCfAloP9vYuuZn13Nc+x1nvuRTyLqSQVwXQXPHNFnc09OFqNl3ZhKfsTjjaSuxe7aXNAXvN",
+	"DLpqjF2LBaQ8lZwnYUPJ2ui5s6dEM6aJdx2AVfmYnB0VmSUuO7Ua0A8U1+fsHpOzPj6s+VR082z7ELz1",
+	"4XNnikFyqvR59I14NyiGAYZ+l7yYMaXB1U6oAGYvYGzAMmoMU3bc//Vrv/v04+f9/pf/6twDh8YAhNqp",
+	"X4c5n+V6dirG8lMTIgusLz6sRH1cA1TnLpT8+pHtz96QV+/fn5GrfeIGIVSDa0bmqZW7rxgZMyYws3jH",
+	"1RcQ0hTe1QiALCIuoiIiNBO1+DF/GisnC4l/fuEfryvY4qGFXvtHzpl5JXMVcGW4DChNdl69Grx5s0vG",
+	"zCzs7hYzHs+IkrnhPh1LkwXl5hgyN1QuoCQTmfNE8OnM9IbCJ1Fxpok2PE1JLCG56t85TdFKAZjFRELm",
+	"jArIEMccqlXnwooduv/doN9vAPnBR4D0wa/97hF+/K+1RrxyvIODG4/XVMMLC1ro7ItwgwY0z6ngE6YN",
+	"LeIXKp6+E0Gz2TK178bEBzlcz9un2RVTLu6kElxuv2XbOfHPwU2xKWUoFLXaOWOqSPqJXKSc849CdlNS",
+	"JupY2diHI1joMPWUnh75CTLurfaZZZosFDeGlb5+jKXQzmXu/4QQAobmiWvZ9vxugwdahpoE/YH4e4RZ",
+	"btRVMbBkfKdID8MAh11X1yEptW2XFFXmQG21ahdJsm7RpQ9zuxHh+YuliLdNgUIzs5+nckxhdEgYm9/U",
+	"0xaylTyjmkVEZzR2US+zZTZjQpNEQkTLHFB8JS7t8cEdmRkfo712bVJDreRfRMochwhrDRbGFqovNQA6",
+	"N43E31Z7zl3nKKymSsL+cCpf+aUSHzLM+/2DJy/KigyNHM47Xck6G5NzglSWGgbAWlp4ODv+mjnxa2S8",
+	"n2dSM+fvBRmCbhMNX/G64npCO2mtKYcmhyJ20apBSWG1LeRgXy7GV1kkM5kmUGBCQqbAcij8L1b4PSay",
+	"DAbBTAssKPau+vWOljGnqU/tjYjO1RVb6mgoLNBwgdFnEw5eMTB50HjmKSdJOZqXpaikjO54jYlwMRRl",
+	"Om1UX5FLLU6Njggk03atuA7fY27tSjmW9oxdP9/mfF2cohN1qitZTdutJfTW8nbLhN6Q5rBC2+8mgKot",
+	"RhTi26hYFsm4wCwigkWV1qbmFmxlhS7XB/LOKUsRAHrgL8VSdkWFcXF/FT45XpJK7Cy8IkqxwPLQu0jq",
+	"LZM6V2I3rGhROwpiZlS44xiQzGoFZsbmyMA9/ILaaKhhf3PvhsOXIAyl/QpArMZJQ1VOG8VNB7Cstcux",
+	"Q4Zv7/ohqyi5NNcPPHtQq2cxc3XWnLBjZlwXi1uVfHY0XZJh523x+LCzGzktxAWnlulduijQi6SVJWQH",
+	"3yrTyfsDGE6w4plhZzd0IasSfVFcsxpGhZv2EBetBhU5QArTabQjBPTZap2NtfymePCLC3SBWhEnrpBP",
+	"a30uKuo1MuyZy9wUIXhWkTP0khFW1FjCehc98k5YFHSe3zAY/7umVq5bf0UBXT3t5m6iyrmsO88tDcL1",
+	"k2lMh2U6naBBtCTUSmBTCTqGK3FCHaYRRV3ZMyoIHQrNUwto6DQ8JsWyAfHK03FiHh1j5TJtKGTKQ9Ez",
+	"qoIK8B1Cxh3eW/Mqqs7QOw2vuItwK0zNu4OMs+2CrooSXk1bFP30T84WASbZH5BcuDKsYfq8GlkRNGVz",
+	"xZ7XNZDm8m4W/dTmoMg1S7p5tmU4E0rlQYt6yLiIJ7k5jqk4Vz9+3Q5ZAkDFixg4ro/rIDsc56T9z9dQ",
+	"rCtRAOv16srga5f2V4x78um0bwIFjfYPaxWNDh8f1HJnj4LC6Y3CmQpULjXdl66A7L1qvOH6AHXy4dbe",
+	"j9aQEpILw1MCp7msJRwXRZXwz/42JGe1lHQRvDXwPhRqAuGZkwkaisHi40waIk+x0lM9dGMTNdt0Y+2G",
+	"qVYESirVK9YWqLhfJ1fNdLCtVaB9U63KYo0ZtpR0cwFArnIaYSLR28cNtnO/LfPO67cCpSGKvazP56sa",
+	"qVcPrayNUJZg9OylPJPggZaG0MZpplQb/8uWrLTIWNngTvCJGcUUobW5WghYxz9URdnK8L8VybttotFv",
+	"XISd3EVRmqaTwY7ZqI7zQ0stnoaDq7qw2mC1NYW2/E8Azvd+S7fa8GpjGKjcEBa/7nS/lVXURv4Ycgxq",
+	"FueKm+WFhXOX+wDTnuRImPCvlx78/v7ze98PAmgjLrEYeWZMhgZULiayeQqVMEOorRhzw//DLCmPLZCB",
+	"ywbyqTAnkytCp1PFphCFP4PQVl8/eyjeW0Xf1WM5OTuF/2ECmmWgHNHczKTiGkxLlUohUJi+NxRD8Q4K",
+	"ljhbIzVEMJYU9RU0XTrLwCUXCaRqVyra59rZZrgYitGn7iU3sy7+rkdkx5GEqDZzVJRwrpbcdrXad48J",
+	"LRoouImmzGhy2H88FM4RZcqSuKhT0gQ2AgEqGPG1GiQDde5JYQU8JiN7WSP7uobcaejigqqnPTWuh8IZ",
+	"5LggcznmqV2nMIrGZg+jZ3rzpEfQH+UbfZCYKmgyMvql62TG7unz0fFQ/DuXBrJ/QUHFEqhcTAn1K0Td",
+	"1MW8IIzgtPZaO5CNrJ340dvv9UF6yJigGYeM6X7vMTpZZwC/e70FS9Mu9PbYg4A2X+h/isXPpL/006Qz",
+	"6PzIDMRmrbQsOej317QQuF7rAIz9CvTLgGYk5Gc2Jj+xJblgpocVq50cEh61WOaei0qqoHFn8OvHCk/r",
+	"uMLhLihQ86mwB3/JlhojbSFbe2m/K9oWaMzT1jlDYgXyYz0KXXc+2klXSte0nrBVbqq1iPRtz3rb2iFl",
+	"9aOmMtS4jOdQnMcVV46IL3KkoxXaAYRFFIgMN3bYP9x8W0V/jnUX9h5q2VbLBGnXk+uKpTKbYw18nQOJ",
+	"EHCjkAZcu6vKw9WbyvWsy31MTBsu2GMrYmfuESfKSVo6s8BK7/h0oQbHaoCNPReWRDWzP9mpHrjVPyLv",
+	"67ds4OWzN7ubDxzRCeQIGTLFjz4PO1QPOwMy7Fh973Es6JzBJzbsfBmRwrVEtQ/WHQVqRo16BPRGpi3g",
+	"Ug/EQ+GLz8uFIHN6CcUKNLHTFhnJA/J56IuI2b96vd6XL6MeeY+kwPITxWgKS2EJ+fvP76GRAjXIabHa",
+	"A9Mk5ZesZF89cqZkkqMJfi4T5mqoQyYMRuh4w/xQBECbQWmSxEdqWEYnc2Mn0AumLEc8tO96q2YdiCGD",
+	"wpfy6hRRmD/IZHln0LtaKWzFZ2zVzi/3iDx1yTzIWdyFuXI5gEX9zVhUadR1fcSLOocHB5tf8H2V7pbT",
+	"XVhKCMVmoJK268DjvT9NGFuPvihq/mcdoXSJVvd4y26GwPV+yHobuQh4h7GmOAaTFpy8kHndZqGDydq9",
+	"nkOcEdP6j9munX4JQHzUf/ywjZ0MiNhLLAQJzeQ0XWqnFmDZyQnladHcaYsLAb7N1FUhyGuyg9FpUhUk",
+	"bnftjV3t70E17r26VLZOAHtXe/IhBLBaptMWAlhthRjShhl4ZRYn0KT9zeRitRcYvPd483tlG7obEqfi",
+	"wr1uVHTmq3lId8pOPla2CFy2VGBVrKuV1Z87H79EhVxRv+5zN+u7euLoffDB1hyorRji/r2sI0xB/EXc",
+	"nBc+FNwd9p9ufqNoTPlAXLcA7POiQOWK198H1ULmGTdOeHUNY4sqz1jD92bw3k759j67NK8v67hYAx/u",
+	"iZFtAsbVRPXeQ8PXNaW6W8HLu1qvs3sig5W22L8G2ySXWYDt7XVXjawfo06WByAJI0IemLi6MJQH1jOu",
+	"C8kuhUXIBXFNVP/klPZPqN8UmIMtIlbp7CMNBaUjpLPS9x4hOy7j0n6FmRxX1LDdW1Fa9CY6croirGXM",
+	"xeeWbeZdOXQihbPdoynFTkF2uG/wbUguEqZILIWLbhuK8kG9C4wEXQTckDwjRmItxLIbMo5eGOl1yArw",
+	"IzNv2L0asFzGYwtaZPjz1ySz+n7IXEwrt1pspAQk7+4MglHxYwlFe6iUd1M5bQUoFJhdL79cYUvPyjKK",
+	"1p7ESIlAgvk+GBdH5IQsZtK3+xkKCyhRaQAIohDMUOk5636AwZVM8YmhgIJHhXxTuv175C1USDh72gKA",
+	"RYu8ToNH1TdfVqbDar+4MHYF3awyOmVtLdpjLGfX0iX+cahL/OfgQBDSURunAKWjWoOv/voGX8A27w3n",
+	"6j0Hg3YviJmWk6JZ5cMylIfkDz/PJIQ+a8ZEWe6vbseuYi0i4U2Qdu8znOZp8mVPleV+gjbtlymdTlni",
+	"jh/71KIvcSJVs4/tzugSHLZWpHemu67rkTgCJB+KiQuJqskZlnkwJVjimii43pj1EXZ75Lx0Nk4pF0OB",
+	"jKXs9IePhvAXX3UJPNvImO6M1sqYFeR8chiFRM77ECRDnSUfWJKs5TKFOSacX0R8y9Rv4uPtyMOwc0oS",
+	"KR4ZIAxTwSFegYO/aZLSacVYDn1+XeFgI6EzaNEX9KbUo9LqYZ1TmGM2573BXaUbRQvYuYWSHVFp6Ieu",
+	"u92vTXqDdqkulMVVIVuV0dOiU56/WPhm08VGLfTem4N8CAEkzqBkDhSX+HYhhRsbivODDx19eQf9/jFW",
+	"YcOOrMXX+70ATcbZnvue5ffk26t0DHlgOuk7noRMmK7vCgDlXRpP1835FZlN/xAr6A6o23Azu+ipBhx8",
+	"pKHCByICFBW4Id41COreZ/xwmnxBbIT+nQ3y+hy+f17p7b9BevGj3lp8qSHGYYhizOVVAVB/TaPnhZGZ",
+	"L2ZiJNA1AIvb3H9Z9DaoP58CnMXMJdE61bda9UJLIMG+H7JTmBdUk5QZwqFbx1KTK675OGUV5bZBhi07",
+	"/RGXc4+ksCwA3MK58US+Pq8gZkVWM1in9IpVTBqVEtNFPAPF+j+30u3amPhLJedkBHE5I7LjdkiEXOy6",
+	"FI8RE0nlF+qajjRLAe/2hqLIgiGuiD5ogS5FJnE9GixwjlbTZgbEEpxRj1wwEBCGYnTqzYbxsvsTW44G",
+	"hBLFjFqWph0QOS7ZEg4QXPQV0aISZ1Qeu1f9MIx2ThN2XB8J22MIDMWFIbkmh/2gnecZ5IL96OrDrxDa",
+	"EIiUj+xVdvcTW3buS/+r1a9+YIHGFd8OmWrgHvHk193Nncs7rUuCH765iG9L5V4zQ+Qatx+0VIpnUjNR",
+	"saZiQDLW7icxVew22ieyhr3P8L8TldrcwjdD3R9x5M692jtbIbVgf39533HRxafJFO8SQPYwrbjdsPli",
+	"MmFY2hTdWw2PAvtUkK1BUTciprFVfV0lhB45t7NwMR0Ky8Ygkdnt0LVcL95cUZHDFko7wFcNvpE/hb80",
+	"HL+wd+nueQfqmzeBedd3CLgpRKP5v64TrqgISjFIpQHx3t6BEy5TOXUeV2rhzzWbwlQjKClllQRoK+RC",
+	"shczJqyk50r1z10PopQLC9Bo+HEJS1QsEaCtapxDmXf4PQTQrj8S7ON+JKFaB6atJKGABguDfLOIrMA4",
+	"dJ2qlmB0bRVdul4Fsh2kXhOy9xyFbNWAL8q8AiHJSHMRs9ExADYsZGRJ9MgbJ0VCMot93BCq/dNIxQ2f",
+	"s95QQM0w513G8ix5ppkyZKdSVAgzaXcJYDUiXo9ArvNoLhVm2YEVZSggDgJxg7pyvKgGwbr8W4ppZorX",
+	"wkg4FM4nhnvh4BMnMk0G0PcZfoKOwphLCawky7AOsWYFq4H6vkMBpQBIUSM1EPxtp3/mTj9sS1rxJsNp",
+	"tnmlD5q1C27ilkZPtPdLH/2hfmk8nDantDs6KDmnEqb+2k5p6mWZhAAYADTSLCMp1YbopYjZXVCDSmfA",
+	"Vv8SQu4L9+RWkFstxrXd1RdVSywMb5C6yvpmGx+tNBm0T6/qzi9fnZ4X5IdYYI8I60171UKJbUEjLhV+",
+	"a7NuY3p3ohCWlQAx8z2iwALu+uq2Td8kDtuVB1+/iiI/evMCwKZ1Bwu4p6ido/0/ImxnM0SeTt5Kwd5A",
+	"Q9h7paZlP9D1ET54//aQZ1DcDxby4j2dtk3gHtuDZ2Dsx1vqAW9kwifcU+C/JOWu1Q/2h1u3OGNy6ZRZ",
+	"lKcoJt0ZId/7DFLjBltNSdGX28Xk4Ji3cWrdK2JMZlwF0tUKejTmAqvJrK4qqFLXmMJfGS8e3AoFcPRI",
+	"4wmfHxaHHBV9d13zBqp94MWdCDmffLRdECFefMKIrkJh/oPg7odcJF9fqPNiJtNCuXIZ9v5+cUdkx26f",
+	"xDJNUXDbjYg2itH5ndwuz9qV2ZNiKb5wi1+TntGMJZhwbyWOV6+/I6fCMIVVr2lKXHUr4qpVDQgdimf2",
+	"ZDTHtJvX707fPiNP+kdP97tHu/YgdNnioFoe+fD7754cdQ8iAqWruWCa7Pf3n/S7/WgoioLZ+/uHR/3u",
+	"YURqdazJ/v7jJ0+7T6Ki9Pfj/tOjQzsaVLV2CWLff7f/pPsYh3PVrMnhd0f7T+2AWUoFlt1RjOx//913",
+	"T+x6Y26YKx9UqZ3s7A1D4W6Z7Hj348TFpDb62hMI+dp1ZZ/tYfqj24GRXELDI11pghOVIeJjrswMxM9q",
+	"PHohlMdQbpOcDEWtGHGjpDAkFGuJv4Iyfg7thskoF/SKcihlNzom1F/RUFQKGs/pEosfM29OsP/OWJqM",
+	"euQkT6BQHwCLXx5UDGpX9E8zfSe0ZPt+OCeraGdv0iKeB/1QT5sgITo9u1jFl68uhK8QwTwcU7A9rUXx",
+	"+kndjipVCuKFzWwOmMdFK5JQ4xGXm1HFzx3XGq54OBqKkq6AQc5RlGMCIm1Zab9GWCJS1rrv9Xq7Lkdo",
+	"v2+J0hY13+WEzPh0Vi38TlJGk10XM2MpS4GzUJksFwarf7ntOOOhK58OHmzfubTZO6YYSkd+qNX+M2xR",
+	"hEpklY42PXLOaFLqllAgIBkK/6wUBU6DdRlCfLghNF0AScFCBWjJh7oFPqbHE8KhSNkVS9sTWOpVD68d",
+	"3fBQCuNqccYgbfCdKP66YvEd0p7V/h1RQ+xYS4/ugAxh3+c11ZMaXGOnlNMiohlV8UwzExGjqNDY2gr8",
+	"yBYencFeczFNGbQgceL8JcucD8Fx8UqtpB45SVMXX2dZ+ABExjFNnMOjqHE0g/wzK13iLiqEpehcaaUI",
+	"qG6B73KRsE9kx4D/weKsa0YAhHAoPrx/2f3eqt9vP7zGpad2bp0rJafUMKwFaKdPID+uR06KOykEEq5x",
+	"e1QjncTFPdLNpoQYCl/4CdBT6EQhTzx65ES4IWC3upSeoBuELgKoSuEJzr+QmrDC/cro2t4GbgQO7fDg",
+	"gIxyJQYWdgbu9AYNUW4EcpmPQp9wliYYBz8UCZ9MmKrH91/RNGd699iJTJeMZW/cSCz5G0ShYRk8OLGo",
+	"FO9KWLEMAR/x8uUotCoNTbYxoIwsqBLeuZ+yiRkKmRvvKCv4veMOp2cXPfLMN6Khqb1gppiAZIXRWSVv",
+	"8X/ixBPO1N96vd5oN7KUfUpTDLbjgtAqFkSurBf2/LC8s+rLQm4BQi428xkKvGXinE4+z0wqwlLNPEwB",
+	"TE6BaBQLJTujc/+5Vy5ytNsbigJ6SJwbe0zKIIfTTjMr2Vy6PCaaQTMf4G/gQ5twwSGvgAfTtz7A2IVu",
+	"vDb98ifGMvTvwXro2N6KT4ixe4z8HdeqwAGc4praLL11wAobatuqTW8dDHhjZT7awHO3Mgc8XCjhqaVG",
+	"BtPYQlz+Zx+14OEK3VBfgaN+//HWTPuBrcInSdIweul69x1o6LVDIXd7RtWUkZQZYzVlq7acXezeRhrQ",
+	"lbY2bUbhovXNPcJeMUebdOl+/3rVzXgmIQ8OqR+yyWbsxtaB5nmoBjww20b/mAEBEjhCboWRea4+MtT9",
+	"QpmkKMg645ll6lAogB2HguVVLoDNCrmA+vI+3iLEJ87yOvzcfczRSiehByaa2wJu0SvIHhpE334Lb6ol",
+	"fGUpjVezKUusv3ncXlkHfH0ww0XZr+U+waXWkaYFZhApS4HafWFmbK5ZesW076gGNWITiWGtEIm1+xXb",
+	"40qCFBFvy3KWIKfhQX8gkuu6e8C+aMWlG2bn+BMnO6Nffvnll677Z7RLuOu3Ccqfq8JuaajrUsyd4jLC",
+	"+vIfVDoCOX0o/nGOBRVJmauTUEOhJDw20dsmS+cFNH4Ble2IzLGVjtUmHvdJQpe6zBc6OCQzmSurb418",
+	"m5kR6UN3bt3oJ2MwuBSZRTXKehS1d4KpgYrrCxNTUfaFOR4K3E6z98soqjYmgWBWmmpJps30aVBb5QSV",
+	"2Nbiw2UTpnviKKu9mR642iJsMqm0mmonE14BBiAFHvyNr1RJDBwloa4zs7O7cSrAAaIhWlzHVOhdi1jV",
+	"xJmMKjRKh2Nst6Q5QTa097noDRbOjAilIVRhfnNcRmWCu004vgdOuB68//vkLwCICrmoWMOKLk7cEJkx",
+	"wW4Bg9Iey17RXKelZD7WE/0ttnRdGE5TPfLGtVGmoObdb5ds+dvvCzNqFB/1RdHPLx5/f0ikGooX8Gm8",
+	"JBTyPht1hsoUNpcw4Yd6pMmIaz1CBqvz8cgKzWhXXWFNvnxxREY0TzC021JDJpJMcmArH85fR2TEPmWj",
+	"Iqe24KhDQWeMJhEZ/W74yJlmwT6K/iXH46t1zEZgvgM7GkSux1ZIHQzF6POwwxNsONDr9YadiAwBI1e+",
+	"UjKtfvVlRHa4Ialv8I1X73QtqNqDZkKMRo9prpne7ZETl71E0bjXTfkVS1yDnmqRdncp46UvD3XJlkOx",
+	"oxkjo3Avl9FuK+utVqy8XgOAT93FYtGdSDXv5iplwl5Zco0QcIC1ZyVc/nlbAzSvIFRj68EZ9R/YO+DN",
+	"yfl78gONL5lIyAVTWBEIz8aj6aZmOMESZK1e9Dfoo46ZMOmyqHnlwyyLBJNS8qxGoGhZWKetjFvUawIP",
+	"U7hcwzs1rVYBu1cdsjrROjWy2DWeGfuqjGcnbs2WbqFwW+UboKL4ZkIk4QkowEUhrjZYIuuMB7WGmTWY",
+	"8xPtfS66N37Zq9jF1pTrk6qs4iBzhXpa5FkqOPISK3dqv6mq6RfrcXJX7hXipVw6YVR4sfyz3NWecgkD",
+	"VhMgJ8WvC1/LcMHBUzIUVbOenEwwA8syFO+EttCfC+AMVjYGorZz2D/c7ZGfZzxllfpm4FREm2BEqL4s",
+	"6gESxUyusOXVzkG/D1yrfpMzmSbYrAzzN7mAkoQxc7vHYrYcg0J8uzYygoe7XHTh2VGIX/1Q2EGvHVnx",
+	"9tWFa9K5RXgy6LjPwfR4T/Ulyp382YpMQF3Bla7zhKbQ08ObiR+uvsSLlZVEGNsDib/fih3eSkNZvWMj",
+	"y0ZYjzQRUnR1YevyHmxL5WRuivT8B6DKrdlrq0KaDwIjMjeaJyxUc8BRJEdy/BtdIU13iqVMRq3SwIbc",
+	"uHsiQNG3rLtvWXffsu4eJCn5uml039hJxeCFQN6wB7ny8tdJi3sYTrJd+lyN7i9vSfX/qHS7VXn2z5Fs",
+	"9w17tkyY45NWtHKBdA+FOdsk1xUY87A62n+nRL4/NzAXQYVhPnCrvMF7BvBv+YXf8gv/TPmFBS3FFMOv",
+	"iJz+98xl/IoJsz122syljG6cTHnPpHpT0uUpkg+gzT7oo94bq9ihRU8eLFGJMWuuEDLGlgTqEPbIW+mL",
+	"M1JB2KeMYwXXomClFM7pTIciY8qSklVDPJQ6A3N9WVj5sH+4iTDcNNPwYYjDfSYlfkPsWtSl57FQpP4a",
+	"eN4MhLol4kKg0h5GEba70d7KovmhYCxhyXElonC1qxyZSvTWNronOudZbyhOMNpmbC8A6/TVty8gjzcU",
+	"CAno5+oCiqEYneRmJpUTmkY9AlUN7X7mmeukhSnJsNgeOSELJcU08ngflViPUSdDkWcunAXyEOHxelxk",
+	"VEV/ME2XwWVgnLZbzcA6PRQnxtil+FZhGAgKWdAueCdJFDhtBH7tojThRHcOD54CvRuK0Tkzatk9mRhI",
+	"LyMY2o7BSSnVRpP9IqIGVl7EmuJJ43Z1uMyuvfz7junEWf4g/9k/4VAxXiZoLHSn7k8U4CsqwkYKRLEA",
+	"bk/45u6s+w7WPDx4eo1UqzuMMXmXMeGwrHKQ3s9ehJZvHT+3hlwl16mRCHCd/IUqJX4z/X8z/d+R6b9E",
+	"SxLLK6auVQ5vLfZWGCJShA0ovJ15fxWXH6xG3jc7/B9fiM7Z1Rswu2JUvxuw/GZa/GZa/DOZFquU71sB",
+	"s6+HpBVGvCbZqldFubnl7m4IXtNAtxYGS0PW/eYn/UXsS/diLwpIb4G4+qKc0a1Apq74fe6MGVVMneRW",
+	"YPr1o5WPNFNX4eozBmJUxyyxFNWnzO6MppKoXJDeHs2yvXie7EGndBhmtNuJOrlKO4POzJhssLe3f/Bd",
+	"r9/r9/YH3/e/74Nh021mdbYzJccMWz5DkZQxTamIIU9HJESqeMa0we7sYAmugIMLbnNiYwH/OhAqB3cC",
+	"eT1dLlYs1Y41VYbyuWDhcSomsulUsakLSQdDH/nRV4UgC56mmCFJSTzjafLICvFK5tOyTeBQoH3CRW1b",
+	"NC+t8u4TpjzC6MBr3Bpd4ZLmEn+eycIaWQctfGXgKlpAI9Bq3khUlA8oouWrIfSgoAHfc7UucsVWC/iR",
+	"ev0+t1Rn5WwutZocpfGsyuxRoLhFysJi5pwADJ6ZFxHLviYUyHI67IvAQwYzm6FW1uNz1h3LTywJdfGq",
+	"Lj1krW3u46LMxB+sJBnoHNpt2d+Oa/m0ZayvT3+yQDgUaNqFDAAo4Ej2j7poJ1y11VgaUpR7BiqzoD5f",
+	"vrYJTz6aCz/L9cz1hXULn0EJufw//4F0PYbZfdXSU5BXqatZvuStHIqiQJ/jJVi2TRYnAZIeDDaV0HoE",
+	"A6JzPauDCjah3QQqVZ6ARLQlZcolQVSs0LoXvt3QpCfJnAsO5MdVGHUZgUhrJJDwmXQ5kJgN7c8hoYY2",
+	"qJNUoWmeW6SRGchYc8sepEiXPXIy1iA/H/YPdy2YZ0omebxC9ZLy3c6Xj1/+XwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -23,7 +23,8 @@ func adminCommand(env envconfig.Lookuper, stdout io.Writer) *cobra.Command {
 		Use:   "admin",
 		Short: "Operators' tasks against the configured store",
 	}
-	admin.AddCommand(verifyAuditCommand(env, stdout), accessReportsCommand(env, stdout), parkedAlertsCommand(env, stdout))
+	admin.AddCommand(verifyAuditCommand(env, stdout), accessReportsCommand(env, stdout), parkedAlertsCommand(env, stdout),
+		rebuildSummariesCommand(env, stdout))
 	return admin
 }
 
@@ -137,4 +138,35 @@ func parkedAlertsCommand(env envconfig.Lookuper, stdout io.Writer) *cobra.Comman
 			})
 		},
 	}
+}
+
+func rebuildSummariesCommand(env envconfig.Lookuper, stdout io.Writer) *cobra.Command {
+	var patientID string
+	cmd := &cobra.Command{
+		Use:   "rebuild-summaries",
+		Short: "Read every entry's resource again with this version's rules",
+		Long: "The summary is read from what each entry says of its resource (section, whether it\n" +
+			"is current, allergy criticality, dose, result value...). This reads every live\n" +
+			"entry again, for one patient (--patient) or all, and writes back each whose\n" +
+			"reading changed: run it after an upgrade that improves the rules, or after\n" +
+			"restoring entries written by an older version. Idempotent; safe beside traffic.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			patients, entries, changed := 0, 0, 0
+			err := withApp(cmd.Context(), env, func(a *app.App) error {
+				return a.RebuildSummaries(cmd.Context(), patientID, func(r app.RebuildReport) error {
+					patients, entries, changed = patients+1, entries+r.Entries, changed+r.Changed
+					fmt.Fprintf(stdout, "patient %s: %d entries, %d read anew\n", r.PatientID, r.Entries, r.Changed)
+					return nil
+				})
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%d patients, %d entries, %d read anew\n", patients, entries, changed)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&patientID, "patient", "", "only this patient's record (an account id)")
+	return cmd
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/spf13/cobra"
 
 	"github.com/kith-health/kith/app/config"
+	"github.com/kith-health/kith/migrations"
 )
 
 func migrateCommand(env envconfig.Lookuper, stdout io.Writer) *cobra.Command {
@@ -36,6 +38,9 @@ func migrateCommand(env envconfig.Lookuper, stdout io.Writer) *cobra.Command {
 				return nil
 			}
 			fmt.Fprintf(stdout, "%s: applied schema steps %v\n", where, applied)
+			if slices.Contains(applied, migrations.SummaryFromEntries) {
+				fmt.Fprintln(stdout, "entries stored before this step are in no summary section: run `kith admin rebuild-summaries`")
+			}
 			return nil
 		},
 	}

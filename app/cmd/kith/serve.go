@@ -6,13 +6,16 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/spf13/cobra"
 
 	"github.com/kith-health/kith/adapters/logging"
+	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/app/compose"
 	"github.com/kith-health/kith/app/config"
+	"github.com/kith-health/kith/migrations"
 )
 
 func serveCommand(env envconfig.Lookuper, stderr io.Writer) *cobra.Command {
@@ -57,6 +60,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	srv, err := compose.Build(ctx, cfg, store, log)
 	if err != nil {
 		return err
+	}
+	if slices.Contains(applied, migrations.SummaryFromEntries) {
+		// A development store from before summaries were read from the entries.
+		if err := srv.App.RebuildSummaries(ctx, "", func(app.RebuildReport) error { return nil }); err != nil {
+			return err
+		}
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)

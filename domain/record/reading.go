@@ -1,0 +1,16 @@
+package record
+
+import "slices"
+
+// Read is everything Kith reads of a resource beside its bytes: what lists show
+// and what the summary needs. One function for ingest and for rebuilding, so an
+// entry read again says exactly what a fresh delivery would. A resource kept with
+// the identity-mismatch flag is in no section: another person's allergies must
+// never appear in this patient's summary.
+func Read(resourceType string, raw []byte, flags []string) (Display, Clinical) {
+	d, c := DisplayOf(resourceType, raw), ClinicalOf(resourceType, raw)
+	if slices.Contains(flags, IdentityMismatch) {
+		c.Section, c.Current = "", false
+	}
+	return d, c
+}
