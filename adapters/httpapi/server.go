@@ -38,7 +38,10 @@ type Config struct {
 	}
 	// Pages adds routes served outside the spec (the clinician viewer's web pages),
 	// behind the same request ids, metrics and logs.
-	Pages        func(fiber.Router)
+	Pages func(fiber.Router)
+	// InFlight, when set, is what every request runs under, so shutdown can stop
+	// the requests that outlive its grace.
+	InFlight     *InFlight
 	BodyLimit    int
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
@@ -74,6 +77,9 @@ func New(cfg Config) (*fiber.App, error) {
 		ErrorHandler:   errorHandler(cfg.Logger),
 		JSONDecoder:    decodeStrict,
 	})
+	if cfg.InFlight != nil {
+		f.Use(cfg.InFlight.track)
+	}
 	f.Use(withRequestID)
 	f.Use(observe(m, cfg.Logger))
 	f.Use(recover.New())

@@ -24,6 +24,8 @@ import (
 type Server struct {
 	App  *app.App
 	HTTP *fiber.App
+	// InFlight stops the requests still running when shutdown's grace ends.
+	InFlight *httpapi.InFlight
 	// DevIssuer is on in development only.
 	DevIssuer bool
 }
@@ -72,8 +74,10 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	inFlight := httpapi.NewInFlight()
 	hc := httpapi.Config{
 		App: a, Verifier: viewerSessions{tokens: id.authenticator, app: a}, Keys: id.kith, Logger: log, Metrics: registry,
+		InFlight:  inFlight,
 		BodyLimit: cfg.BodyLimitBytes, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
 	}
 	if id.dev != nil {
@@ -91,7 +95,7 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	return &Server{App: a, HTTP: srv, DevIssuer: id.dev != nil}, nil
+	return &Server{App: a, HTTP: srv, InFlight: inFlight, DevIssuer: id.dev != nil}, nil
 }
 
 // seedDemoRecords gives each demo patient a believable record from the synthetic

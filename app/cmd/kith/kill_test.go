@@ -32,10 +32,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// kithClient calls a running kith at base.
+type kithClient struct {
+	base string
+}
+
 // kithProcess is `kith serve` in a process of its own on dataDir.
 type kithProcess struct {
+	kithClient
 	cmd  *exec.Cmd
-	base string
 	done chan struct{} // closed when the process has ended
 }
 
@@ -88,7 +93,7 @@ func (k *kithProcess) kill9(t *testing.T) {
 	<-k.done
 }
 
-func (k *kithProcess) do(t *testing.T, method, path, token string, body []byte) (int, []byte) {
+func (k *kithClient) do(t *testing.T, method, path, token string, body []byte) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, k.base+path, bytes.NewReader(body))
 	if err != nil {
@@ -105,7 +110,7 @@ func (k *kithProcess) do(t *testing.T, method, path, token string, body []byte) 
 	return res.StatusCode, out
 }
 
-func (k *kithProcess) token(t *testing.T, subject, nhs, dob string) string {
+func (k *kithClient) token(t *testing.T, subject, nhs, dob string) string {
 	t.Helper()
 	res, err := http.Post(k.base+"/dev/tokens", "application/json", strings.NewReader(fmt.Sprintf(
 		`{"patient":{"subject":%q,"nhsNumber":%q,"dateOfBirth":%q}}`, subject, nhs, dob)))
@@ -136,7 +141,7 @@ type summaryCounts struct {
 	} `json:"categories"`
 }
 
-func (k *kithProcess) summary(t *testing.T, token string) summaryCounts {
+func (k *kithClient) summary(t *testing.T, token string) summaryCounts {
 	t.Helper()
 	status, body := k.do(t, "GET", "/v1/me/record/summary", token, nil)
 	if status != 200 {
@@ -150,7 +155,7 @@ func (k *kithProcess) summary(t *testing.T, token string) summaryCounts {
 }
 
 // count pages through the entries a query lists and counts them.
-func (k *kithProcess) count(t *testing.T, token, query string) int {
+func (k *kithClient) count(t *testing.T, token, query string) int {
 	t.Helper()
 	n, cursor := 0, ""
 	for {
@@ -179,7 +184,7 @@ func (k *kithProcess) count(t *testing.T, token, query string) int {
 
 // checkSummaryIsTheEntries fails unless every count the summary gives is what
 // listing the stored entries finds.
-func (k *kithProcess) checkSummaryIsTheEntries(t *testing.T, token string) summaryCounts {
+func (k *kithClient) checkSummaryIsTheEntries(t *testing.T, token string) summaryCounts {
 	t.Helper()
 	s := k.summary(t, token)
 	for _, sec := range s.Sections {
@@ -197,25 +202,22 @@ func (k *kithProcess) checkSummaryIsTheEntries(t *testing.T, token string) summa
 	return s
 }
 
-// kill -9 in the middle of a large upload, then a restart: the summary is what
-// the stored entries say, and uploading the same bundle again finishes the record
-// exactly as an uninterrupted upload makes it.
-func TestKillDuringAnUploadLeavesARecordTheSummaryTellsTruly(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts kith three times and uploads about 4,000 resources")
-	}
-	const nhs, dob = "9990000042", "1958-07-21"
-	bundle, err := synthetic.Record(synthetic.Person{NHSNumber: nhs, GivenName: "Kill", FamilyName: "Nine", BirthDate: dob, Gender: "male"},
+// largeUpload is a synthetic record of about 4,000 resources for the patient with
+// this NHS number and birth date, and how many resources it holds.
+func largeUpload(t *testing.T, nhs, dob string) ([]byte, int) {
+	t.Helper()
+	bundle, err := synthetic.Record(synthetic.Person{NHSNumber: nhs, GivenName: "Cut", FamilyName: "Short", BirthDate: dob, Gender: "male"},
 		synthetic.Options{Seed: 9, Scale: 40, Now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := bytes.Count(bundle, []byte(`"fullUrl"`))
-	dataDir := t.TempDir()
+	return bundle, bytes.Count(bundle, []byte(`"fullUrl"`))
+}
 
-	k := startKith(t, dataDir)
-	token := k.token(t, "killed-upload", nhs, dob)
-	go func() { // its answer never comes: the server dies under it
+// uploadInBackground sends the upload and does not wait for its answer, which may
+// never come.
+func (k *kithClient) uploadInBackground(token string, bundle []byte) {
+	go func() {
 		req, _ := http.NewRequest("POST", k.base+"/v1/me/record/uploads", bytes.NewReader(bundle))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/fhir+json")
@@ -223,43 +225,106 @@ func TestKillDuringAnUploadLeavesARecordTheSummaryTellsTruly(t *testing.T) {
 			res.Body.Close()
 		}
 	}()
+}
+
+// storedEntries counts the entries in the SQLite store under dataDir, read from
+// outside kith while it writes.
+func storedEntries(t *testing.T, dataDir string) int {
+	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, "kith.db")+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	var n int
+	db.QueryRowContext(context.Background(), `SELECT count(*) FROM entries`).Scan(&n)
+	return n
+}
+
+// waitForEntries waits until the store under dataDir holds at least n entries.
+func waitForEntries(t *testing.T, dataDir string, n int) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
-	for stored := 0; stored < total/10; {
+	for storedEntries(t, dataDir) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("the upload stored only %d of %d entries in two minutes", stored, total)
+			t.Fatalf("fewer than %d entries stored in two minutes", n)
 		}
-		db.QueryRowContext(context.Background(), `SELECT count(*) FROM entries`).Scan(&stored)
 		time.Sleep(2 * time.Millisecond)
 	}
-	k.kill9(t)
-	var stored int
-	if err := db.QueryRow(`SELECT count(*) FROM entries`).Scan(&stored); err != nil {
-		t.Fatal(err)
+}
+
+// finishesLikeACleanUpload checks the record a cut-short upload left, then sends the
+// upload again and compares the summary with that of an uninterrupted upload.
+func (k *kithClient) finishesLikeACleanUpload(t *testing.T, token, clean string, bundle []byte) {
+	t.Helper()
+	k.checkSummaryIsTheEntries(t, token)
+	if status, body := k.do(t, "POST", "/v1/me/record/uploads", token, bundle); status != 200 {
+		t.Fatalf("upload again = %d %s", status, body)
 	}
+	repaired := k.checkSummaryIsTheEntries(t, token)
+	if status, body := k.do(t, "POST", "/v1/me/record/uploads", clean, bundle); status != 200 {
+		t.Fatalf("clean upload = %d %s", status, body)
+	}
+	if want := k.summary(t, clean); fmt.Sprint(repaired) != fmt.Sprint(want) {
+		t.Fatalf("after the cut and a second upload the summary is\n %+v\nan uninterrupted upload gives\n %+v", repaired, want)
+	}
+}
+
+// kill -9 in the middle of a large upload, then a restart: the summary is what
+// the stored entries say, and uploading the same bundle again finishes the record
+// exactly as an uninterrupted upload makes it.
+func TestKillDuringAnUploadLeavesARecordTheSummaryTellsTruly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts kith twice and uploads about 4,000 resources three times")
+	}
+	const nhs, dob = "9990000042", "1958-07-21"
+	bundle, total := largeUpload(t, nhs, dob)
+	dataDir := t.TempDir()
+
+	k := startKith(t, dataDir)
+	k.uploadInBackground(k.token(t, "killed-upload", nhs, dob), bundle)
+	waitForEntries(t, dataDir, total/10)
+	k.kill9(t)
+	stored := storedEntries(t, dataDir)
 	if stored >= total {
 		t.Fatalf("the upload finished (%d entries) before the kill: nothing was interrupted", stored)
 	}
 	t.Logf("killed with %d of %d entries stored", stored, total)
 
 	k = startKith(t, dataDir)
-	token = k.token(t, "killed-upload", nhs, dob)
-	k.checkSummaryIsTheEntries(t, token)
+	k.finishesLikeACleanUpload(t, k.token(t, "killed-upload", nhs, dob), k.token(t, "clean-upload", nhs, dob), bundle)
+}
 
-	if status, body := k.do(t, "POST", "/v1/me/record/uploads", token, bundle); status != 200 {
-		t.Fatalf("upload again = %d %s", status, body)
+// SIGTERM during a large upload, with a shutdown timeout far shorter than the
+// upload: the upload is told to stop, stops between two entries, and serve says
+// so; after a restart the record is as the kill test wants it.
+func TestAnUploadOutlivingTheShutdownTimeoutStopsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uploads about 4,000 resources three times")
 	}
-	repaired := k.checkSummaryIsTheEntries(t, token)
+	const nhs, dob = "9990000042", "1958-07-21"
+	bundle, total := largeUpload(t, nhs, dob)
+	k := newKith(t, map[string]string{"KITH_SHUTDOWN_TIMEOUT": "50ms", "KITH_DEMO_DATA": "false", "KITH_BODY_LIMIT_BYTES": "67108864"})
+	dataDir := k.env["KITH_DATA_DIR"]
+	ctx, stop := context.WithCancel(context.Background())
+	base, done := k.serve(ctx)
+	c := &kithClient{base: base}
+	c.uploadInBackground(c.token(t, "stopped-upload", nhs, dob), bundle)
+	waitForEntries(t, dataDir, total/10)
+	stop()
+	err := <-done
+	if stored := storedEntries(t, dataDir); stored < total && (err == nil || !strings.Contains(err.Error(), "stopped cleanly: true")) {
+		t.Fatalf("serve stopped with %d of %d entries stored and said %v; want the upload stopped cleanly", stored, total, err)
+	}
+	t.Logf("stopped with %d of %d entries stored: %v", storedEntries(t, dataDir), total, err)
 
-	clean := k.token(t, "clean-upload", nhs, dob)
-	if status, body := k.do(t, "POST", "/v1/me/record/uploads", clean, bundle); status != 200 {
-		t.Fatalf("clean upload = %d %s", status, body)
-	}
-	if want := k.summary(t, clean); fmt.Sprint(repaired) != fmt.Sprint(want) {
-		t.Fatalf("after the kill and a second upload the summary is\n %+v\nan uninterrupted upload gives\n %+v", repaired, want)
-	}
+	ctx, stop = context.WithCancel(context.Background())
+	k.stderr.Reset() // else serve would find the first start's listening line
+	base, done = k.serve(ctx)
+	t.Cleanup(func() {
+		stop()
+		<-done
+	})
+	c = &kithClient{base: base}
+	c.finishesLikeACleanUpload(t, c.token(t, "stopped-upload", nhs, dob), c.token(t, "clean-upload", nhs, dob), bundle)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"time"
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/spf13/cobra"
@@ -35,6 +36,9 @@ func serveCommand(env envconfig.Lookuper, stderr io.Writer) *cobra.Command {
 		},
 	}
 }
+
+// abortGrace is how long shutdown waits for requests it told to stop.
+const abortGrace = 5 * time.Second
 
 // serve opens and migrates the store, has compose wire everything on it, and runs
 // the HTTP server until ctx ends.
@@ -85,7 +89,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
 	if err := srv.HTTP.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
-		return fmt.Errorf("requests still running after KITH_SHUTDOWN_TIMEOUT=%s: %w", cfg.ShutdownTimeout, err)
+		// What still runs is told to stop at its next clean point (an upload between
+		// two entries), so the store is closed under no write.
+		stopped := srv.InFlight.Abort(abortGrace)
+		return fmt.Errorf("requests still running after KITH_SHUTDOWN_TIMEOUT=%s (stopped cleanly: %v): %w", cfg.ShutdownTimeout, stopped, err)
 	}
 	<-served
 	log.Info("stopped")
