@@ -42,7 +42,7 @@ func (a *App) summaryFor(ctx context.Context, r *reading) (record.Summary, error
 		if !r.decision.Permits(sec.Category(), false) || !tallied(t, func(row record.TallyRow) bool { return row.Section == sec && row.Current }) {
 			continue
 		}
-		heads, _, err := a.store.EntryHeads(ctx, r.ownerID, EntryQuery{Section: sec, State: StateCurrent, Limit: record.MaxListed, Within: within})
+		heads, _, err := a.store.EntryHeads(ctx, r.ownerID, EntryQuery{Section: sec, State: StateCurrent, Limit: sec.Listed(), Within: within})
 		if err != nil {
 			return record.Summary{}, err
 		}

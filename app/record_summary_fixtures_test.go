@@ -119,7 +119,7 @@ func TestTheSummaryListsEveryActiveAllergyMedicineAndProblem(t *testing.T) {
 					t.Fatalf("the patient's own %s section is not shared with them", sec.Section)
 				}
 				if n, ok := want[sec.Section]; ok || sec.Section.IsCurrentState() && sec.Section != record.SectionCarePlans {
-					if sec.Current != n || len(sec.Items) != min(n, record.MaxListed) {
+					if sec.Current != n || len(sec.Items) != min(n, sec.Section.Listed()) {
 						t.Errorf("%s: %d current, %d listed; the bundle holds %d active", sec.Section, sec.Current, len(sec.Items), n)
 					}
 				}
@@ -228,7 +228,7 @@ func checkIPS(t *testing.T, doc []byte, want map[record.Section]int) {
 			continue
 		}
 		seen++
-		if n := min(want[s], record.MaxListed); len(sec.Entry) != n {
+		if n := min(want[s], s.Listed()); len(sec.Entry) != n {
 			t.Errorf("IPS %s cites %d resources, want %d", s, len(sec.Entry), n)
 		}
 		if len(sec.Entry) == 0 && (sec.EmptyReason == nil || sec.EmptyReason.Coding[0].Code != "unavailable") {

@@ -36,15 +36,21 @@ func (s *Store) PutEntry(ctx context.Context, e record.Entry, expect int64) (rec
 		return record.Entry{}, fmt.Errorf("put entry: %w", err)
 	}
 	resource := keptResource(e)
+	columns := []any{string(raw), resource, doc.PatientID, doc.Date, doc.Category, doc.ResourceType, doc.ChangeSeq,
+		doc.Deleted, doc.Revision, doc.Section, doc.Current, doc.Sensitive, e.Source(), doc.UpdatedAt}
 	if expect == 0 {
 		// The primary key turns a second creation into ErrConflict.
-		_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, doc, resource) VALUES (?, ?, ?)`, e.ID, string(raw), resource)
+		_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, doc, resource, patient_id, date, category, resource_type,
+			change_seq, deleted, revision, section, current, sensitive, source, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{e.ID}, columns...)...)
 		if err != nil {
 			return record.Entry{}, translate("put entry", err)
 		}
 	} else {
-		res, err := tx.ExecContext(ctx, `UPDATE entries SET doc = ?, resource = ? WHERE id = ? AND patient_id = ? AND revision = ?`,
-			string(raw), resource, e.ID, e.PatientID, expect)
+		res, err := tx.ExecContext(ctx, `UPDATE entries SET doc = ?, resource = ?, patient_id = ?, date = ?, category = ?,
+			resource_type = ?, change_seq = ?, deleted = ?, revision = ?, section = ?, current = ?, sensitive = ?,
+			source = ?, updated = ? WHERE id = ? AND patient_id = ? AND revision = ?`,
+			append(columns, e.ID, e.PatientID, expect)...)
 		if err != nil {
 			return record.Entry{}, translate("put entry", err)
 		}

@@ -4,12 +4,15 @@ package record
 // counts as current there, its rank and the detail a list shows beside it. A
 // resource no section shows, or one that is not JSON, gives the zero Clinical.
 func ClinicalOf(resourceType string, raw []byte) Clinical {
-	read, ok := clinicalReaders[resourceType]
-	if !ok {
+	if _, ok := clinicalReaders[resourceType]; !ok {
 		return Clinical{} // not parsed: most of a record (claims, patients) is in no section
 	}
-	res := jsonObject(raw)
-	if res == nil {
+	return clinicalOf(resourceType, jsonObject(raw))
+}
+
+func clinicalOf(resourceType string, res map[string]any) Clinical {
+	read, ok := clinicalReaders[resourceType]
+	if !ok || res == nil {
 		return Clinical{}
 	}
 	return read(res)

@@ -32,7 +32,10 @@ var displayDates = []string{
 // (clinical status, else status) and its clinically relevant date with its
 // precision (zero when none parses).
 func DisplayOf(resourceType string, raw []byte) Display {
-	res := jsonObject(raw)
+	return displayOf(resourceType, jsonObject(raw))
+}
+
+func displayOf(resourceType string, res map[string]any) Display {
 	d := Display{Text: displayText(resourceType, res)}
 	d.Date, d.DatePrecision = displayDate(res)
 	if cs := codingsOf(jsonObj(res, "clinicalStatus")); len(cs) > 0 {

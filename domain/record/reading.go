@@ -8,7 +8,8 @@ import "slices"
 // the identity-mismatch flag is in no section: another person's allergies must
 // never appear in this patient's summary.
 func Read(resourceType string, raw []byte, flags []string) (Display, Clinical) {
-	d, c := DisplayOf(resourceType, raw), ClinicalOf(resourceType, raw)
+	res := jsonObject(raw) // once: parsing is most of what reading costs
+	d, c := displayOf(resourceType, res), clinicalOf(resourceType, res)
 	if slices.Contains(flags, IdentityMismatch) {
 		c.Section, c.Current = "", false
 	}

@@ -6,9 +6,22 @@ import (
 	"time"
 )
 
-// MaxListed bounds the items one section of a summary lists. The section's counts
-// stay true beyond it, and the entry list pages through the rest.
-const MaxListed = 100
+// MaxListed bounds the current items a section of current state (allergies,
+// medicines, problems, care plans) lists; RecentListed bounds a section of
+// history (results, immunizations, encounters...), which lists its newest. The
+// section's counts stay true beyond either, and the entry list pages the rest.
+const (
+	MaxListed    = 100
+	RecentListed = 20
+)
+
+// Listed is how many current items a summary lists of the section at most.
+func (s Section) Listed() int {
+	if s.IsCurrentState() {
+		return MaxListed
+	}
+	return RecentListed
+}
 
 // LatestPerCategory is how many newest entries of each category a summary carries
 // besides its sections, for apps written before the sections existed.
@@ -38,7 +51,7 @@ type SectionSummary struct {
 	// shared is not the same as one with nothing recorded.
 	Shared bool
 	// Items are the section's current items (entries without resources), most
-	// relevant first (see orderItems), at most MaxListed.
+	// relevant first (see orderItems), at most Section.Listed().
 	Items []Entry
 	// Current and Past count the section's current and other items the reader may see.
 	Current, Past int
@@ -91,7 +104,7 @@ func Summarise(patientID string, t Tally, items map[Section][]Entry, latest map[
 	for _, sec := range Sections {
 		ss := SectionSummary{Section: sec, Shared: permits(sec.Category(), false)}
 		if ss.Shared {
-			ss.Items = orderItems(visible(items[sec], permits))
+			ss.Items = orderItems(visible(items[sec], permits), sec.Listed())
 			ss.Current, ss.Past = current[sec], past[sec]
 		}
 		s.Sections = append(s.Sections, ss)
@@ -141,11 +154,11 @@ func visible(es []Entry, permits Permits) []Entry {
 	return out
 }
 
-// orderItems keeps a section's MaxListed newest items and puts them in order of
-// clinical relevance: rank first (an allergy of high criticality before a low
-// one), then newest first.
-func orderItems(es []Entry) []Entry {
-	kept := newest(es, MaxListed)
+// orderItems keeps a section's n newest items and puts them in order of clinical
+// relevance: rank first (an allergy of high criticality before a low one), then
+// newest first.
+func orderItems(es []Entry, n int) []Entry {
+	kept := newest(es, n)
 	slices.SortStableFunc(kept, func(a, b Entry) int { return cmp.Compare(a.Clinical.Rank, b.Clinical.Rank) })
 	return kept
 }
