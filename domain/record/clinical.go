@@ -80,7 +80,7 @@ type Detail struct {
 	Criticality  string     // allergies: high, low, unable-to-assess
 	Verification string     // allergies, problems: the verification status where it is not confirmed
 	Reactions    []Reaction // allergies
-	Dosage       string     // medicines: "1 tablet by mouth twice daily, as needed"
+	Dosage       string     // medicines: the dosage text, or "1 tablet, Oral, twice a day, as needed"
 	// MedicationRef is the reference a medicine is named by ("Medication/12",
 	// "urn:uuid:...") when the resource does not name it itself; ingest resolves it
 	// within the delivery or the patient's record and sets the entry's text.

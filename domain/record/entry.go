@@ -49,7 +49,7 @@ type Version struct {
 
 // Display is what a list or summary shows of an entry without opening the resource.
 type Display struct {
-	Text   string    // the code's display text, or the resource type when there is none
+	Text   string    // the code's display text, or a readable label of its type when there is none
 	Status string    // clinicalStatus, status...
 	Date   time.Time // the clinically relevant date: effective, onset, occurrence, period start...
 	// DatePrecision is how much of Date the source gave ("2004" is a year), so it
