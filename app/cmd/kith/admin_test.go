@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -98,5 +99,67 @@ func TestAdminVerifiesAuditChainsAndListsReports(t *testing.T) {
 	if !errors.Is(err, errChainBroken) || !strings.Contains(k.stdout.String(), "BROKEN  patient "+patientID) ||
 		!strings.Contains(k.stdout.String(), "first break at seq "+strconv.FormatInt(seq, 10)) {
 		t.Fatalf("verify-audit after tampering: %v\n%s", err, k.stdout.String())
+	}
+}
+
+// Entries stored before their reading existed (an older version, a restored
+// backup) are in no section; rebuild-summaries reads them again, and the summary
+// is whole once more.
+func TestRebuildSummariesReadsOldEntriesAgain(t *testing.T) {
+	k := newKith(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	base, done := k.serve(ctx)
+	amelia := demoToken(t, base, "amelia")
+	sections := func() map[string]float64 {
+		status, s := call(t, "GET", base+"/v1/me/record/summary", amelia, "")
+		if status != 200 {
+			t.Fatalf("summary = %d", status)
+		}
+		out := map[string]float64{}
+		for _, sec := range s["sections"].([]any) {
+			m := sec.(map[string]any)
+			out[m["section"].(string)] = m["current"].(float64) + m["past"].(float64)
+		}
+		return out
+	}
+	before := sections()
+	if before["allergies"] == 0 || before["results"] == 0 {
+		t.Fatalf("the demo record should have allergies and results: %v", before)
+	}
+
+	// Make every entry as an older version left it: no reading of its resource.
+	db, err := sql.Open("sqlite", filepath.Join(k.env["KITH_DATA_DIR"], "kith.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE entries SET section = '', current = 0,
+		doc = json_remove(doc, '$.section', '$.current', '$.rank', '$.detail', '$.datePrecision')`); err != nil {
+		t.Fatal(err)
+	}
+	for sec, n := range sections() {
+		if n != 0 {
+			t.Fatalf("after wiping the readings %s still counts %v", sec, n)
+		}
+	}
+	cancel()
+	<-done
+
+	k.stdout.Reset()
+	if err := k.run(context.Background(), "admin", "rebuild-summaries"); err != nil || !strings.Contains(k.stdout.String(), " read anew") {
+		t.Fatalf("rebuild-summaries: %v\n%s", err, k.stdout.String())
+	}
+	k.stdout.Reset()
+	if err := k.run(context.Background(), "admin", "rebuild-summaries"); err != nil || !strings.Contains(k.stdout.String(), "entries, 0 read anew") {
+		t.Fatalf("rebuild-summaries again should change nothing: %v\n%s", err, k.stdout.String())
+	}
+
+	k.stderr.Reset() // else serve would find the first start's listening line
+	ctx, cancel = context.WithCancel(context.Background())
+	base, done = k.serve(ctx)
+	defer func() { cancel(); <-done }()
+	amelia = demoToken(t, base, "amelia")
+	if after := sections(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("after the rebuild the sections count %v, before %v", after, before)
 	}
 }
