@@ -24,30 +24,13 @@ type RebuildReport struct {
 // date. One patient (patientID) or all; idempotent, and safe beside live traffic:
 // an entry changed meanwhile is read again.
 func (a *App) RebuildSummaries(ctx context.Context, patientID string, report func(RebuildReport) error) error {
-	if patientID != "" {
-		r, err := a.rebuildRecord(ctx, patientID)
+	return a.eachPatient(ctx, patientID, func(id string) error {
+		r, err := a.rebuildRecord(ctx, id)
 		if err != nil {
 			return err
 		}
 		return report(r)
-	}
-	after := ""
-	for {
-		ids, err := a.store.PatientIDs(ctx, after, verifyPage)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		for _, id := range ids {
-			r, err := a.rebuildRecord(ctx, id)
-			if err != nil {
-				return err
-			}
-			if err := report(r); err != nil {
-				return err
-			}
-		}
-		after = ids[len(ids)-1]
-	}
+	})
 }
 
 func (a *App) rebuildRecord(ctx context.Context, patientID string) (RebuildReport, error) {

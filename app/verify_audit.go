@@ -21,12 +21,21 @@ const verifyPage = 500
 // patient's when patientID is "", calling report for each as it finishes so a long
 // run shows progress. Memory stays flat for any log length.
 func (a *App) VerifyAudit(ctx context.Context, patientID string, report func(ChainCheck) error) error {
-	if patientID != "" {
-		c, err := a.verifyChain(ctx, patientID)
+	return a.eachPatient(ctx, patientID, func(id string) error {
+		c, err := a.verifyChain(ctx, id)
 		if err != nil {
 			return err
 		}
 		return report(c)
+	})
+}
+
+// eachPatient calls fn for one patient (patientID), or for every account in id
+// order when patientID is "", reading ids a page at a time: operators' jobs that
+// walk the whole store. fn's error stops the walk.
+func (a *App) eachPatient(ctx context.Context, patientID string, fn func(id string) error) error {
+	if patientID != "" {
+		return fn(patientID)
 	}
 	after := ""
 	for {
@@ -35,11 +44,7 @@ func (a *App) VerifyAudit(ctx context.Context, patientID string, report func(Cha
 			return err
 		}
 		for _, id := range ids {
-			c, err := a.verifyChain(ctx, id)
-			if err != nil {
-				return err
-			}
-			if err := report(c); err != nil {
+			if err := fn(id); err != nil {
 				return err
 			}
 		}

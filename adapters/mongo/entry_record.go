@@ -1,10 +1,9 @@
 package mongo
 
 import (
-	"reflect"
-
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/kith-health/kith/adapters/internal/entries"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -33,57 +32,16 @@ type entryRecord struct {
 	Date           bson.DateTime `bson:"date"`
 	DatePrecision  string        `bson:"date_precision,omitempty"`
 	// Section and current are always written: the summary's indexes match on them.
-	Section   string        `bson:"section"`
-	Current   bool          `bson:"current"`
-	Rank      int           `bson:"rank,omitempty"`
-	Detail    *detailRecord `bson:"detail,omitempty"`
-	Flags     []string      `bson:"flags,omitempty"`
-	Deleted   bool          `bson:"deleted"`
-	ChangeSeq int64         `bson:"change_seq"`
-	CreatedAt bson.DateTime `bson:"created_at"`
-	UpdatedAt bson.DateTime `bson:"updated_at"`
-	Revision  int64         `bson:"revision"`
-}
-
-// detailRecord is record.Detail; absent when the entry has none.
-type detailRecord struct {
-	Criticality    string           `bson:"criticality,omitempty"`
-	Verification   string           `bson:"verification,omitempty"`
-	Reactions      []reactionRecord `bson:"reactions,omitempty"`
-	Dosage         string           `bson:"dosage,omitempty"`
-	MedicationRef  string           `bson:"medication_ref,omitempty"`
-	Value          string           `bson:"value,omitempty"`
-	ReferenceRange string           `bson:"reference_range,omitempty"`
-	Interpretation string           `bson:"interpretation,omitempty"`
-}
-
-type reactionRecord struct {
-	Manifestations []string `bson:"manifestations,omitempty"`
-	Severity       string   `bson:"severity,omitempty"`
-}
-
-func toDetailRecord(d record.Detail) *detailRecord {
-	r := &detailRecord{Criticality: d.Criticality, Verification: d.Verification, Dosage: d.Dosage,
-		MedicationRef: d.MedicationRef, Value: d.Value, ReferenceRange: d.ReferenceRange, Interpretation: d.Interpretation}
-	for _, x := range d.Reactions {
-		r.Reactions = append(r.Reactions, reactionRecord{Manifestations: x.Manifestations, Severity: x.Severity})
-	}
-	if reflect.ValueOf(*r).IsZero() {
-		return nil
-	}
-	return r
-}
-
-func (r *detailRecord) detail() record.Detail {
-	if r == nil {
-		return record.Detail{}
-	}
-	out := record.Detail{Criticality: r.Criticality, Verification: r.Verification, Dosage: r.Dosage,
-		MedicationRef: r.MedicationRef, Value: r.Value, ReferenceRange: r.ReferenceRange, Interpretation: r.Interpretation}
-	for _, x := range r.Reactions {
-		out.Reactions = append(out.Reactions, record.Reaction{Manifestations: x.Manifestations, Severity: x.Severity})
-	}
-	return out
+	Section   string          `bson:"section"`
+	Current   bool            `bson:"current"`
+	Rank      int             `bson:"rank,omitempty"`
+	Detail    *entries.Detail `bson:"detail,omitempty"`
+	Flags     []string        `bson:"flags,omitempty"`
+	Deleted   bool            `bson:"deleted"`
+	ChangeSeq int64           `bson:"change_seq"`
+	CreatedAt bson.DateTime   `bson:"created_at"`
+	UpdatedAt bson.DateTime   `bson:"updated_at"`
+	Revision  int64           `bson:"revision"`
 }
 
 type provenanceRecord struct {
@@ -107,7 +65,7 @@ func toEntryRecord(e record.Entry) entryRecord {
 		Text: e.Display.Text, Status: e.Display.Status, Date: bson.NewDateTimeFromTime(e.Display.Date),
 		DatePrecision: string(e.Display.DatePrecision),
 		Section:       string(e.Clinical.Section), Current: e.Clinical.Current, Rank: e.Clinical.Rank,
-		Detail: toDetailRecord(e.Clinical.Detail),
+		Detail: entries.DetailOf(e.Clinical.Detail),
 		Flags:  e.Flags, Deleted: e.Deleted, ChangeSeq: e.ChangeSeq,
 		CreatedAt: bson.NewDateTimeFromTime(e.CreatedAt), UpdatedAt: bson.NewDateTimeFromTime(e.UpdatedAt),
 		Revision: e.Revision,
@@ -132,7 +90,7 @@ func (r entryRecord) entry() record.Entry {
 		Display: record.Display{Text: r.Text, Status: r.Status, Date: r.Date.Time().UTC(),
 			DatePrecision: record.DatePrecision(r.DatePrecision)},
 		Clinical: record.Clinical{Section: record.Section(r.Section), Current: r.Current, Rank: r.Rank,
-			Detail: r.Detail.detail()},
+			Detail: r.Detail.Detail()},
 		Flags: r.Flags, Deleted: r.Deleted, ChangeSeq: r.ChangeSeq,
 		CreatedAt: r.CreatedAt.Time().UTC(), UpdatedAt: r.UpdatedAt.Time().UTC(), Revision: r.Revision,
 	}

@@ -3,9 +3,9 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"time"
 
+	"github.com/kith-health/kith/adapters/internal/entries"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -30,57 +30,16 @@ type entryDoc struct {
 	Date           int64           `json:"date"`
 	DatePrecision  string          `json:"datePrecision,omitempty"`
 	// Section and Current are always written: the summary's indexes match on them.
-	Section   string     `json:"section"`
-	Current   bool       `json:"current"`
-	Rank      int        `json:"rank,omitempty"`
-	Detail    *detailDoc `json:"detail,omitempty"`
-	Flags     []string   `json:"flags,omitempty"`
-	Deleted   bool       `json:"deleted"`
-	ChangeSeq int64      `json:"changeSeq"`
-	CreatedAt int64      `json:"createdAt"`
-	UpdatedAt int64      `json:"updatedAt"`
-	Revision  int64      `json:"revision"`
-}
-
-// detailDoc is record.Detail; absent when the entry has none.
-type detailDoc struct {
-	Criticality    string        `json:"criticality,omitempty"`
-	Verification   string        `json:"verification,omitempty"`
-	Reactions      []reactionDoc `json:"reactions,omitempty"`
-	Dosage         string        `json:"dosage,omitempty"`
-	MedicationRef  string        `json:"medicationRef,omitempty"`
-	Value          string        `json:"value,omitempty"`
-	ReferenceRange string        `json:"referenceRange,omitempty"`
-	Interpretation string        `json:"interpretation,omitempty"`
-}
-
-type reactionDoc struct {
-	Manifestations []string `json:"manifestations,omitempty"`
-	Severity       string   `json:"severity,omitempty"`
-}
-
-func toDetailDoc(d record.Detail) *detailDoc {
-	doc := &detailDoc{Criticality: d.Criticality, Verification: d.Verification, Dosage: d.Dosage,
-		MedicationRef: d.MedicationRef, Value: d.Value, ReferenceRange: d.ReferenceRange, Interpretation: d.Interpretation}
-	for _, r := range d.Reactions {
-		doc.Reactions = append(doc.Reactions, reactionDoc{Manifestations: r.Manifestations, Severity: r.Severity})
-	}
-	if reflect.ValueOf(*doc).IsZero() {
-		return nil
-	}
-	return doc
-}
-
-func (d *detailDoc) detail() record.Detail {
-	if d == nil {
-		return record.Detail{}
-	}
-	out := record.Detail{Criticality: d.Criticality, Verification: d.Verification, Dosage: d.Dosage,
-		MedicationRef: d.MedicationRef, Value: d.Value, ReferenceRange: d.ReferenceRange, Interpretation: d.Interpretation}
-	for _, r := range d.Reactions {
-		out.Reactions = append(out.Reactions, record.Reaction{Manifestations: r.Manifestations, Severity: r.Severity})
-	}
-	return out
+	Section   string          `json:"section"`
+	Current   bool            `json:"current"`
+	Rank      int             `json:"rank,omitempty"`
+	Detail    *entries.Detail `json:"detail,omitempty"`
+	Flags     []string        `json:"flags,omitempty"`
+	Deleted   bool            `json:"deleted"`
+	ChangeSeq int64           `json:"changeSeq"`
+	CreatedAt int64           `json:"createdAt"`
+	UpdatedAt int64           `json:"updatedAt"`
+	Revision  int64           `json:"revision"`
 }
 
 type provenanceDoc struct {
@@ -98,7 +57,7 @@ func toEntryDoc(e record.Entry) entryDoc {
 		Text: e.Display.Text, Status: e.Display.Status, Date: e.Display.Date.UnixMilli(),
 		DatePrecision: string(e.Display.DatePrecision),
 		Section:       string(e.Clinical.Section), Current: e.Clinical.Current, Rank: e.Clinical.Rank,
-		Detail: toDetailDoc(e.Clinical.Detail),
+		Detail: entries.DetailOf(e.Clinical.Detail),
 		Flags:  e.Flags, Deleted: e.Deleted, ChangeSeq: e.ChangeSeq,
 		CreatedAt: e.CreatedAt.UnixMilli(), UpdatedAt: e.UpdatedAt.UnixMilli(), Revision: e.Revision,
 	}
@@ -118,7 +77,7 @@ func (d entryDoc) entry(resource []byte) record.Entry {
 		Display: record.Display{Text: d.Text, Status: d.Status, Date: fromMilli(d.Date),
 			DatePrecision: record.DatePrecision(d.DatePrecision)},
 		Clinical: record.Clinical{Section: record.Section(d.Section), Current: d.Current, Rank: d.Rank,
-			Detail: d.Detail.detail()},
+			Detail: d.Detail.Detail()},
 		Flags: d.Flags, Deleted: d.Deleted, ChangeSeq: d.ChangeSeq,
 		CreatedAt: fromMilli(d.CreatedAt), UpdatedAt: fromMilli(d.UpdatedAt), Revision: d.Revision,
 	}

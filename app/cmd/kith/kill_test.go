@@ -112,19 +112,7 @@ func (k *kithClient) do(t *testing.T, method, path, token string, body []byte) (
 
 func (k *kithClient) token(t *testing.T, subject, nhs, dob string) string {
 	t.Helper()
-	res, err := http.Post(k.base+"/dev/tokens", "application/json", strings.NewReader(fmt.Sprintf(
-		`{"patient":{"subject":%q,"nhsNumber":%q,"dateOfBirth":%q}}`, subject, nhs, dob)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("POST /dev/tokens: %d %v", res.StatusCode, err)
-	}
-	return tok.AccessToken
+	return devPatientToken(t, k.base, map[string]string{"subject": subject, "nhsNumber": nhs, "dateOfBirth": dob})
 }
 
 type sectionCounts struct {

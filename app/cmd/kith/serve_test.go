@@ -285,8 +285,15 @@ func get(t *testing.T, url, token string) (int, string) {
 
 func devToken(t *testing.T, base, subject string) string {
 	t.Helper()
-	res, err := http.Post(base+"/dev/tokens", "application/json",
-		strings.NewReader(`{"patient":{"subject":"`+subject+`","nhsNumber":"9434765919"}}`))
+	return devPatientToken(t, base, map[string]string{"subject": subject, "nhsNumber": "9434765919"})
+}
+
+// devPatientToken signs in, through the development issuer, as the patient the
+// claims describe (subject, nhsNumber, dateOfBirth...).
+func devPatientToken(t *testing.T, base string, claims map[string]string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"patient": claims})
+	res, err := http.Post(base+"/dev/tokens", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
