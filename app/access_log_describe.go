@@ -24,6 +24,8 @@ func DescribeEvent(e audit.Event) string {
 		return denied(e, who+" opened an item in "+what)
 	case "record.exported":
 		return denied(e, who+" downloaded "+what)
+	case "record.ips.read":
+		return denied(e, who+" took a patient summary document of "+what)
 	case "record.changes.read":
 		return "You synced your record to your phone"
 	case "record.erased":
