@@ -50,12 +50,18 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 		flags = []string{record.IdentityMismatch}
 	}
 	var lookupErr error
+	found := map[[3]string]string{} // a Synthea bundle names the same practitioner hundreds of times
 	incoming = record.ResolveConditionalReferences(incoming, func(resourceType, system, value string) (string, bool) {
-		ref, found, err := a.referenceInRecord(ctx, p.ID, resourceType, system, value)
+		key := [3]string{resourceType, system, value}
+		if ref, seen := found[key]; seen {
+			return ref, ref != ""
+		}
+		ref, err := a.referenceInRecord(ctx, p.ID, resourceType, system, value)
 		if err != nil && lookupErr == nil {
 			lookupErr = err
 		}
-		return ref, found
+		found[key] = ref
+		return ref, ref != ""
 	})
 	if lookupErr != nil {
 		return IngestReport{}, lookupErr

@@ -57,26 +57,26 @@ func (a *App) nameMedicine(ctx context.Context, e *record.Entry, inDelivery map[
 // referenceInRecord finds the resource a conditional reference names by
 // identifier among the patient's entries: the entry an identifier-keyed delivery
 // of it would have landed on. Its reference is the fullUrl it was delivered with,
-// else Type/id as its source named it.
-func (a *App) referenceInRecord(ctx context.Context, patientID, resourceType, system, value string) (string, bool, error) {
+// else Type/id as its source named it; "" when there is none.
+func (a *App) referenceInRecord(ctx context.Context, patientID, resourceType, system, value string) (string, error) {
 	if system == "" {
-		return "", false, nil // entries are keyed by system|value: a bare value names nothing certain
+		return "", nil // entries are keyed by system|value: a bare value names nothing certain
 	}
 	e, err := a.store.EntryState(ctx, patientID, record.EntryID(patientID, resourceType, system+"|"+value, "", ""))
 	switch {
 	case errors.Is(err, fault.ErrNotFound):
-		return "", false, nil
+		return "", nil
 	case err != nil:
-		return "", false, err
+		return "", err
 	case e.Deleted || len(e.Provenances) == 0:
-		return "", false, nil
+		return "", nil
 	}
 	p := e.Provenances[0]
 	if p.FullURL != "" {
-		return p.FullURL, true, nil
+		return p.FullURL, nil
 	}
 	if strings.Contains(p.SourceID, "://") {
-		return p.SourceID, true, nil
+		return p.SourceID, nil
 	}
-	return resourceType + "/" + p.SourceID, true, nil
+	return resourceType + "/" + p.SourceID, nil
 }
