@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/kith-health/kith/domain/audit"
-	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/patient"
 	"github.com/kith-health/kith/domain/record"
@@ -40,18 +39,4 @@ func (a *App) SharedRecordOverview(ctx context.Context, caller identity.Principa
 	}
 	return SharedOverview{Patient: p, Summary: s, Label: caller.Viewer.Label,
 		ExpiresAt: caller.Viewer.ExpiresAt}, nil
-}
-
-// SharedPatient is who the record belongs to, for the banner on each page of a
-// viewer's session, so the clinician can confirm the right patient. It is shown
-// only beside an audited read, and only while the session's code still holds.
-func (a *App) SharedPatient(ctx context.Context, caller identity.Principal) (patient.Patient, error) {
-	if caller.Kind != identity.KindViewer {
-		return patient.Patient{}, fault.ErrForbidden
-	}
-	r, err := a.openRead(ctx, caller, RecordRef{}, "record.summary.read")
-	if err != nil {
-		return patient.Patient{}, err
-	}
-	return a.store.Patient(ctx, r.ownerID)
 }
