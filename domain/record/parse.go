@@ -11,7 +11,9 @@ import (
 // Incoming is one resource of an ingest request, as sent.
 type Incoming struct {
 	// Index is the resource's bundle entry index, or 0 for a lone resource.
-	Index        int
+	Index int
+	// Lone is true when the input was this one resource, not a Bundle.
+	Lone         bool
 	ResourceType string
 	// ID is resource.id ("" when the sender gave none, as in transactions).
 	ID string
@@ -74,7 +76,7 @@ func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 		if rule != "" {
 			return nil, fault.Invalid("resource", rule)
 		}
-		in.Raw = bytes.Clone(body)
+		in.Raw, in.Lone = bytes.Clone(body), true
 		return []Incoming{in}, nil
 	}
 
@@ -144,6 +146,15 @@ func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 		return nil, problems
 	}
 	return out, nil
+}
+
+// Field names the resource in a problem about it, as ParseInput's own problems
+// do: "resource" for a lone resource, else "entry[i]".
+func (in Incoming) Field() string {
+	if in.Lone {
+		return "resource"
+	}
+	return fmt.Sprintf("entry[%d]", in.Index)
 }
 
 // sizeRule is the maxBytes rule raw breaks, or "". It is checked before decoding

@@ -21,13 +21,13 @@ func TestParseInputAccepts(t *testing.T) {
 		{
 			name: "a lone resource keeps its exact bytes without surrounding space",
 			body: "\n  {\"resourceType\":\"Condition\", \"id\":\"c1\",\"code\":{\"text\":\"Asthma\"}}\n",
-			want: []record.Incoming{{Index: 0, ResourceType: "Condition", ID: "c1",
+			want: []record.Incoming{{Lone: true, ResourceType: "Condition", ID: "c1",
 				Raw: []byte(`{"resourceType":"Condition", "id":"c1","code":{"text":"Asthma"}}`)}},
 		},
 		{
 			name: "a lone resource without an id is fine",
 			body: `{"resourceType":"Observation"}`,
-			want: []record.Incoming{{ResourceType: "Observation", Raw: []byte(`{"resourceType":"Observation"}`)}},
+			want: []record.Incoming{{Lone: true, ResourceType: "Observation", Raw: []byte(`{"resourceType":"Observation"}`)}},
 		},
 		{
 			name: "a transaction gives one resource per entry with its fullUrl, ignoring request",
@@ -74,14 +74,14 @@ func TestParseInputAccepts(t *testing.T) {
 		{
 			name: "an escaped backslash before u0000 is text, not a NUL",
 			body: `{"resourceType":"Basic","id":"b","code":{"text":"C:\\u0000 \ud83d\ude00"}}`,
-			want: []record.Incoming{{ResourceType: "Basic", ID: "b",
+			want: []record.Incoming{{Lone: true, ResourceType: "Basic", ID: "b",
 				Raw: []byte(`{"resourceType":"Basic","id":"b","code":{"text":"C:\\u0000 \ud83d\ude00"}}`)}},
 		},
 		{
 			name: "a resource exactly at the size limit passes",
 			body: `{"resourceType":"Basic"}`,
 			max:  24,
-			want: []record.Incoming{{ResourceType: "Basic", Raw: []byte(`{"resourceType":"Basic"}`)}},
+			want: []record.Incoming{{Lone: true, ResourceType: "Basic", Raw: []byte(`{"resourceType":"Basic"}`)}},
 		},
 	}
 	for _, tc := range cases {
@@ -247,7 +247,7 @@ func fe(field, rule string) []fault.FieldError {
 func show(ins []record.Incoming) string {
 	var b strings.Builder
 	for _, in := range ins {
-		fmt.Fprintf(&b, "  {%d %s id=%q url=%q raw=%s}\n", in.Index, in.ResourceType, in.ID, in.FullURL, in.Raw)
+		fmt.Fprintf(&b, "  {%d lone=%v %s id=%q url=%q raw=%s}\n", in.Index, in.Lone, in.ResourceType, in.ID, in.FullURL, in.Raw)
 	}
 	return b.String()
 }

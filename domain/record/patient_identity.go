@@ -2,7 +2,6 @@ package record
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/kith-health/kith/domain/fault"
@@ -49,10 +48,10 @@ func IdentityConflicts(ins []Incoming, nhsNumber, birthDate string) error {
 		}
 		nhs, dob := PatientIdentity(in.Raw)
 		if nhs = strings.ReplaceAll(nhs, " ", ""); nhs != "" && nhs != nhsNumber {
-			problems.Fields = append(problems.Fields, fault.FieldError{Field: fmt.Sprintf("entry[%d].nhsNumber", in.Index), Rule: "account"})
+			problems.Fields = append(problems.Fields, fault.FieldError{Field: in.Field() + ".nhsNumber", Rule: "account"})
 		}
 		if dob != "" && dob != birthDate {
-			problems.Fields = append(problems.Fields, fault.FieldError{Field: fmt.Sprintf("entry[%d].birthDate", in.Index), Rule: "account"})
+			problems.Fields = append(problems.Fields, fault.FieldError{Field: in.Field() + ".birthDate", Rule: "account"})
 		}
 	}
 	if len(problems.Fields) > 0 {
