@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/kith-health/kith/adapters/httpapi/api"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/fault"
@@ -33,15 +35,15 @@ func (h *handlers) GetRecordSummary(ctx context.Context, req api.GetRecordSummar
 	if err != nil {
 		return nil, err
 	}
-	view := summaryView(s)
-	etag, err := contentETag(view)
+	body, err := json.Marshal(summaryView(s))
 	if err != nil {
 		return nil, err
 	}
+	etag := contentETag(body)
 	if matches(req.Params.IfNoneMatch, etag) {
 		return api.GetRecordSummary304Response{}, nil
 	}
-	return api.GetRecordSummary200JSONResponse{Body: view, Headers: api.GetRecordSummary200ResponseHeaders{ETag: &etag}}, nil
+	return encodedSummary{body: body, etag: etag}, nil
 }
 
 func (h *handlers) ListRecordEntries(ctx context.Context, req api.ListRecordEntriesRequestObject) (api.ListRecordEntriesResponseObject, error) {
@@ -306,15 +308,24 @@ func entryHeads(entries []record.Entry) []api.EntryHead {
 	return out
 }
 
-// contentETag names a response by its content: it changes exactly when what the
-// reader would see changes.
-func contentETag(v any) (string, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(raw)
-	return `W/"` + hex.EncodeToString(sum[:16]) + `"`, nil
+// contentETag names a response by its encoded body: it changes exactly when what
+// the reader would see changes.
+func contentETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `W/"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// encodedSummary answers the summary with the bytes its ETag was computed from,
+// so the summary is encoded once, not once for the tag and again for the body.
+type encodedSummary struct {
+	body []byte
+	etag string
+}
+
+func (r encodedSummary) VisitGetRecordSummaryResponse(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderETag, r.etag)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(fiber.StatusOK).Send(r.body)
 }
 
 func (h *handlers) GetRecordIps(ctx context.Context, _ api.GetRecordIpsRequestObject) (api.GetRecordIpsResponseObject, error) {
