@@ -32,7 +32,7 @@ func (a *App) RecordIPS(ctx context.Context, caller identity.Principal, ref Reco
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.summaryFor(ctx, r)
+	s, err := a.summaryFor(ctx, r, false)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ func (a *App) RecordSummary(ctx context.Context, caller identity.Principal, ref 
 	if err != nil {
 		return record.Summary{}, err
 	}
-	s, err := a.summaryFor(ctx, r)
+	s, err := a.summaryFor(ctx, r, true)
 	if err != nil {
 		return record.Summary{}, err
 	}
@@ -26,9 +26,10 @@ func (a *App) RecordSummary(ctx context.Context, caller identity.Principal, ref 
 }
 
 // summaryFor builds the summary one reading may see from the store's tally and
-// lists: the current items of each section it may see and each category's newest
-// entries, all within its scope, so nothing it may not see is read.
-func (a *App) summaryFor(ctx context.Context, r *reading) (record.Summary, error) {
+// lists: the current items of each section it may see and, withLatest, each
+// category's newest entries (the older summary shape, which the IPS does not
+// need), all within its scope, so nothing it may not see is read.
+func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (record.Summary, error) {
 	t, err := a.store.RecordTally(ctx, r.ownerID)
 	if err != nil {
 		return record.Summary{}, err
@@ -50,7 +51,7 @@ func (a *App) summaryFor(ctx context.Context, r *reading) (record.Summary, error
 	}
 	latest := map[record.Category][]record.Entry{}
 	for _, c := range record.Categories {
-		if !r.decision.Permits(c, false) || !tallied(t, func(row record.TallyRow) bool { return row.Category == c }) {
+		if !withLatest || !r.decision.Permits(c, false) || !tallied(t, func(row record.TallyRow) bool { return row.Category == c }) {
 			continue
 		}
 		heads, _, err := a.store.EntryHeads(ctx, r.ownerID, EntryQuery{Category: c, Limit: record.LatestPerCategory, Within: within})

@@ -30,7 +30,7 @@ func (a *App) SharedRecordOverview(ctx context.Context, caller identity.Principa
 	if err != nil {
 		return SharedOverview{}, err
 	}
-	s, err := a.summaryFor(ctx, r)
+	s, err := a.summaryFor(ctx, r, true)
 	if err != nil {
 		return SharedOverview{}, err
 	}
