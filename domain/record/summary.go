@@ -167,16 +167,16 @@ func orderItems(es []Entry, n int) []Entry {
 // total and every store computes the same list.
 func newest(es []Entry, n int) []Entry {
 	out := slices.Clone(es)
-	slices.SortFunc(out, NewestFirst)
+	slices.SortFunc(out, newestFirst)
 	if len(out) > n {
 		out = out[:n]
 	}
 	return out
 }
 
-// NewestFirst orders entries as lists show them: by Display.Date, newest first,
+// newestFirst orders entries as lists show them: by Display.Date, newest first,
 // then by id descending.
-func NewestFirst(a, b Entry) int {
+func newestFirst(a, b Entry) int {
 	if c := b.Display.Date.Compare(a.Display.Date); c != 0 {
 		return c
 	}
