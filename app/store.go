@@ -31,6 +31,7 @@ type Store interface {
 	ShareCodeStore
 	AttemptStore
 	AlertStore
+	ExchangeStore
 
 	// Ping reports whether the store can serve requests now (fault.ErrUnavailable if not).
 	Ping(ctx context.Context) error

@@ -40,6 +40,11 @@ func Run(t *testing.T, open Open) {
 	t.Run("ShareCodeRaces", func(t *testing.T) { testShareCodeRaces(t, open) })
 	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open) })
 	t.Run("Devices", func(t *testing.T) { testDevices(t, open) })
+	t.Run("Exchanges", func(t *testing.T) { testExchanges(t, open) })
+	t.Run("ExchangeLinks", func(t *testing.T) { testExchangeLinks(t, open) })
+	t.Run("LinkClaims", func(t *testing.T) { testLinkClaims(t, open) })
+	t.Run("LinkRaces", func(t *testing.T) { testLinkRaces(t, open) })
+	t.Run("Leases", func(t *testing.T) { testLeases(t, open) })
 }
 
 func openStore(t *testing.T, open Open) app.Store {

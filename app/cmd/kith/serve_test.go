@@ -191,7 +191,7 @@ func TestServeRefusesDataItDidNotWrite(t *testing.T) {
 func TestMigrateIsRecordedAndNewerSchemasAreRefused(t *testing.T) {
 	k := newKith(t, nil)
 	ctx := context.Background()
-	if err := k.run(ctx, "migrate"); err != nil || !strings.Contains(k.stdout.String(), "applied schema steps [1 2 3 4 5 6 7]") {
+	if err := k.run(ctx, "migrate"); err != nil || !strings.Contains(k.stdout.String(), "applied schema steps [1 2 3 4 5 6 7 8]") {
 		t.Fatalf("first migrate: %v %q", err, k.stdout.String())
 	}
 	if err := k.run(ctx, "migrate"); err != nil || !strings.Contains(k.stdout.String(), "schema up to date") {
