@@ -29,6 +29,10 @@ type App struct {
 	shares           ShareCodeSettings
 	pusher           Pusher
 	alerts           AlertSettings
+	exchanges        ExchangeClient
+	pulls            ExchangeSettings
+	// syncWake nudges this node's scheduler when a link becomes due now.
+	syncWake chan struct{}
 }
 
 // Limits bound what one request may make Kith do.
@@ -72,7 +76,8 @@ func New(store Store, clock Clock, opts ...Option) (*App, error) {
 		return nil, errors.New("app: no clock")
 	}
 	a := &App{store: store, now: clock, newID: NewID, sensitivity: record.DefaultSensitivity(),
-		limits: DefaultLimits, publicURL: "urn:kith", alerts: DefaultAlertSettings}
+		limits: DefaultLimits, publicURL: "urn:kith", alerts: DefaultAlertSettings,
+		pulls: DefaultExchangeSettings, syncWake: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(a)
 	}

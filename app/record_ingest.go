@@ -20,6 +20,10 @@ type Delivery struct {
 	// number or birth date, every resource of it flagged identity-mismatch, instead
 	// of refusing it.
 	KeepMismatched bool
+	// Base is the FHIR base URL of an exchange the delivery was pulled from: the
+	// resources' absolute fullUrls under it are kept relative ("Observation/42"),
+	// so an exchange that moves host still names its resources the same.
+	Base string
 }
 
 // IngestReport says what one delivery changed.
@@ -28,6 +32,10 @@ type IngestReport struct {
 	Created   int
 	Updated   int
 	Unchanged int
+	// Created, by summary section, so a pull can tell the patient of new results.
+	CreatedIn map[record.Section]int
+	// SourceIDs lists how the source names each resource delivered, in order.
+	SourceIDs []string
 }
 
 // Ingest is the one path every source's resources take into a patient's record: an
@@ -70,13 +78,14 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 	now := a.now()
 	keys := record.DeliveryIdentifierKeys(incoming)
 	medicines := medicinesIn(incoming)
-	report := IngestReport{Received: len(incoming)}
+	report := IngestReport{Received: len(incoming), CreatedIn: map[record.Section]int{}}
 	for i, in := range incoming {
 		// Between entries is a clean point to stop: what is stored is whole.
 		if err := ctx.Err(); err != nil {
 			return report, fmt.Errorf("delivery stopped after %d of %d entries: %w", i, len(incoming), err)
 		}
-		e := a.newEntry(p, d.Source, in, keys[i], flags, now)
+		e := a.newEntry(p, d, in, keys[i], flags, now)
+		report.SourceIDs = append(report.SourceIDs, e.Provenances[0].SourceID)
 		if err := a.nameMedicine(ctx, &e, medicines); err != nil {
 			return report, fmt.Errorf("entry %d: %w", in.Index, err)
 		}
@@ -87,6 +96,7 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 		switch change {
 		case record.Created:
 			report.Created++
+			report.CreatedIn[e.Clinical.Section]++
 		case record.Unchanged:
 			report.Unchanged++
 		default:
@@ -97,8 +107,8 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 }
 
 // newEntry builds the entry one delivered resource would be, before merging.
-func (a *App) newEntry(p patient.Patient, source string, in record.Incoming, idKey string, flags []string, now time.Time) record.Entry {
-	sourceID := sourceIDOf(in)
+func (a *App) newEntry(p patient.Patient, d Delivery, in record.Incoming, idKey string, flags []string, now time.Time) record.Entry {
+	source, sourceID := d.Source, sourceIDOf(in, d.Base)
 	sensitive, labels := a.sensitivity.Classify(in.Raw)
 	display, clinical := record.Read(in.ResourceType, in.Raw, flags)
 	return record.Entry{
@@ -123,9 +133,12 @@ func (a *App) newEntry(p patient.Patient, source string, in record.Incoming, idK
 
 // sourceIDOf is how the source names a resource: its absolute fullUrl when it has
 // one (one delivery may hold Observation/14 from two servers), else its id, else its
-// urn:uuid fullUrl, else, for an anonymous resource, its content.
-func sourceIDOf(in record.Incoming) string {
+// urn:uuid fullUrl, else, for an anonymous resource, its content. A fullUrl under
+// base (the exchange's FHIR base) is kept relative to it.
+func sourceIDOf(in record.Incoming, base string) string {
 	switch {
+	case base != "" && strings.HasPrefix(in.FullURL, base+"/"):
+		return strings.TrimPrefix(in.FullURL, base+"/")
 	case strings.HasPrefix(in.FullURL, "https://") || strings.HasPrefix(in.FullURL, "http://"):
 		return in.FullURL
 	case in.ID != "":

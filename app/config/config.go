@@ -74,13 +74,27 @@ type Config struct {
 	AlertWindow        time.Duration `env:"KITH_ALERT_WINDOW, default=10m"`
 	AlertPoll          time.Duration `env:"KITH_ALERT_POLL_INTERVAL, default=250ms"`
 	TokenCacheSize     int           `env:"KITH_TOKEN_CACHE_SIZE, default=10000"`
-	LogLevel           string        `env:"KITH_LOG_LEVEL, default=info"`
-	LogFormat          string        `env:"KITH_LOG_FORMAT"`
-	ShutdownTimeout    time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
-	StartupTimeout     time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
-	BodyLimitBytes     int           `env:"KITH_BODY_LIMIT_BYTES, default=8388608"`
-	ReadTimeout        time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
-	WriteTimeout       time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
+	// Pulls from regional exchanges: whether this node runs the scheduler, how
+	// often each link is pulled, and how many pulls it runs at once.
+	Sync         bool          `env:"KITH_SYNC, default=true"`
+	SyncInterval time.Duration `env:"KITH_SYNC_INTERVAL, default=6h"`
+	SyncWorkers  int           `env:"KITH_SYNC_WORKERS, default=4"`
+	SyncPoll     time.Duration `env:"KITH_SYNC_POLL_INTERVAL, default=2s"`
+	// SyncLease is how long a node that died mid-pull keeps others off its links.
+	SyncLease time.Duration `env:"KITH_SYNC_LEASE, default=2m"`
+	// Sandbox runs a sandbox exchange in-process (development only, on by
+	// default there) over the demo data or KITH_SANDBOX_FIXTURES, with
+	// KITH_SANDBOX_FAULTS (e.g. "500=0.1,429=0.05,truncate=0.02,drop=0.01,latency=20ms").
+	Sandbox         *bool         `env:"KITH_SANDBOX, noinit"`
+	SandboxFixtures string        `env:"KITH_SANDBOX_FIXTURES"`
+	SandboxFaults   string        `env:"KITH_SANDBOX_FAULTS"`
+	LogLevel        string        `env:"KITH_LOG_LEVEL, default=info"`
+	LogFormat       string        `env:"KITH_LOG_FORMAT"`
+	ShutdownTimeout time.Duration `env:"KITH_SHUTDOWN_TIMEOUT, default=20s"`
+	StartupTimeout  time.Duration `env:"KITH_STARTUP_TIMEOUT, default=10s"`
+	BodyLimitBytes  int           `env:"KITH_BODY_LIMIT_BYTES, default=8388608"`
+	ReadTimeout     time.Duration `env:"KITH_HTTP_READ_TIMEOUT, default=30s"`
+	WriteTimeout    time.Duration `env:"KITH_HTTP_WRITE_TIMEOUT, default=30s"`
 }
 
 // Secret is a setting that must never be printed (a URI with a password in it).
@@ -126,6 +140,9 @@ func (c Config) DevPushInboxOn() bool { return orModeDefault(c.DevPushInbox, c.M
 
 // DemoDataOn says whether the demo patients get synthetic records on first start.
 func (c Config) DemoDataOn() bool { return orModeDefault(c.DemoData, c.Mode) }
+
+// SandboxOn says whether the in-process sandbox exchange runs.
+func (c Config) SandboxOn() bool { return orModeDefault(c.Sandbox, c.Mode) }
 
 // JSONLogs says whether logs are JSON (production's default) or text.
 func (c Config) JSONLogs() bool {
@@ -236,6 +253,24 @@ func (c Config) Validate() error {
 	}
 	if c.TokenCacheSize < 0 {
 		bad("KITH_TOKEN_CACHE_SIZE=%d: must not be negative", c.TokenCacheSize)
+	}
+	if c.Mode == Production && (c.SandboxOn() || c.SandboxFixtures != "" || c.SandboxFaults != "") {
+		bad("KITH_SANDBOX, KITH_SANDBOX_FIXTURES, KITH_SANDBOX_FAULTS: the sandbox exchange is refused in production")
+	}
+	if _, err := ParseFaults(c.SandboxFaults); err != nil {
+		bad("KITH_SANDBOX_FAULTS=%q: %v", c.SandboxFaults, err)
+	}
+	if c.SyncInterval < time.Minute {
+		bad("KITH_SYNC_INTERVAL=%s: must be at least 1m", c.SyncInterval)
+	}
+	if c.SyncLease < time.Second || c.SyncLease > time.Hour {
+		bad("KITH_SYNC_LEASE=%s: must be between 1s and 1h", c.SyncLease)
+	}
+	if c.SyncWorkers < 1 || c.SyncWorkers > 64 {
+		bad("KITH_SYNC_WORKERS=%d: must be between 1 and 64", c.SyncWorkers)
+	}
+	if c.SyncPoll < 10*time.Millisecond || c.SyncPoll > 10*time.Minute {
+		bad("KITH_SYNC_POLL_INTERVAL=%s: must be between 10ms and 10m", c.SyncPoll)
 	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -6,12 +6,17 @@ import "slices"
 // and what the summary needs. One function for ingest and for rebuilding, so an
 // entry read again says exactly what a fresh delivery would. A resource kept with
 // the identity-mismatch flag is in no section: another person's allergies must
-// never appear in this patient's summary.
+// never appear in this patient's summary. One withdrawn by its source keeps its
+// section but is never current: the summary must not show a retracted allergy as
+// active, and the history still shows it was there.
 func Read(resourceType string, raw []byte, flags []string) (Display, Clinical) {
 	res := jsonObject(raw) // once: parsing is most of what reading costs
 	d, c := displayOf(resourceType, res), clinicalOf(resourceType, res)
 	if slices.Contains(flags, IdentityMismatch) {
 		c.Section, c.Current = "", false
+	}
+	if slices.Contains(flags, WithdrawnBySource) {
+		c.Current = false
 	}
 	return d, c
 }

@@ -379,6 +379,132 @@ func (e EntryState) Valid() bool {
 	}
 }
 
+// Defines values for ExchangeStatus.
+const (
+	ExchangeStatusActive    ExchangeStatus = "active"
+	ExchangeStatusSuspended ExchangeStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the ExchangeStatus enum.
+func (e ExchangeStatus) Valid() bool {
+	switch e {
+	case ExchangeStatusActive:
+		return true
+	case ExchangeStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExchangeDetailStatus.
+const (
+	ExchangeDetailStatusActive    ExchangeDetailStatus = "active"
+	ExchangeDetailStatusSuspended ExchangeDetailStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the ExchangeDetailStatus enum.
+func (e ExchangeDetailStatus) Valid() bool {
+	switch e {
+	case ExchangeDetailStatusActive:
+		return true
+	case ExchangeDetailStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExchangeLinkLastErrorReason.
+const (
+	ExchangeLinkLastErrorReasonExchangeAuthFailed  ExchangeLinkLastErrorReason = "exchange-auth-failed"
+	ExchangeLinkLastErrorReasonExchangeCircuitOpen ExchangeLinkLastErrorReason = "exchange-circuit-open"
+	ExchangeLinkLastErrorReasonExchangeMalformed   ExchangeLinkLastErrorReason = "exchange-malformed"
+	ExchangeLinkLastErrorReasonExchangeRateLimited ExchangeLinkLastErrorReason = "exchange-rate-limited"
+	ExchangeLinkLastErrorReasonExchangeRejected    ExchangeLinkLastErrorReason = "exchange-rejected"
+	ExchangeLinkLastErrorReasonExchangeUnreachable ExchangeLinkLastErrorReason = "exchange-unreachable"
+	ExchangeLinkLastErrorReasonIdentityMismatch    ExchangeLinkLastErrorReason = "identity-mismatch"
+	ExchangeLinkLastErrorReasonKithUnavailable     ExchangeLinkLastErrorReason = "kith-unavailable"
+	ExchangeLinkLastErrorReasonNotMatched          ExchangeLinkLastErrorReason = "not-matched"
+	ExchangeLinkLastErrorReasonSeveralMatched      ExchangeLinkLastErrorReason = "several-matched"
+)
+
+// Valid indicates whether the value is a known member of the ExchangeLinkLastErrorReason enum.
+func (e ExchangeLinkLastErrorReason) Valid() bool {
+	switch e {
+	case ExchangeLinkLastErrorReasonExchangeAuthFailed:
+		return true
+	case ExchangeLinkLastErrorReasonExchangeCircuitOpen:
+		return true
+	case ExchangeLinkLastErrorReasonExchangeMalformed:
+		return true
+	case ExchangeLinkLastErrorReasonExchangeRateLimited:
+		return true
+	case ExchangeLinkLastErrorReasonExchangeRejected:
+		return true
+	case ExchangeLinkLastErrorReasonExchangeUnreachable:
+		return true
+	case ExchangeLinkLastErrorReasonIdentityMismatch:
+		return true
+	case ExchangeLinkLastErrorReasonKithUnavailable:
+		return true
+	case ExchangeLinkLastErrorReasonNotMatched:
+		return true
+	case ExchangeLinkLastErrorReasonSeveralMatched:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExchangeLinkStatus.
+const (
+	ExchangeLinkStatusFailing    ExchangeLinkStatus = "failing"
+	ExchangeLinkStatusNotMatched ExchangeLinkStatus = "not-matched"
+	ExchangeLinkStatusPaused     ExchangeLinkStatus = "paused"
+	ExchangeLinkStatusPending    ExchangeLinkStatus = "pending"
+	ExchangeLinkStatusSyncing    ExchangeLinkStatus = "syncing"
+	ExchangeLinkStatusUpToDate   ExchangeLinkStatus = "up-to-date"
+)
+
+// Valid indicates whether the value is a known member of the ExchangeLinkStatus enum.
+func (e ExchangeLinkStatus) Valid() bool {
+	switch e {
+	case ExchangeLinkStatusFailing:
+		return true
+	case ExchangeLinkStatusNotMatched:
+		return true
+	case ExchangeLinkStatusPaused:
+		return true
+	case ExchangeLinkStatusPending:
+		return true
+	case ExchangeLinkStatusSyncing:
+		return true
+	case ExchangeLinkStatusUpToDate:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExchangeStatusUpdateStatus.
+const (
+	ExchangeStatusUpdateStatusActive    ExchangeStatusUpdateStatus = "active"
+	ExchangeStatusUpdateStatusSuspended ExchangeStatusUpdateStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the ExchangeStatusUpdateStatus enum.
+func (e ExchangeStatusUpdateStatus) Valid() bool {
+	switch e {
+	case ExchangeStatusUpdateStatusActive:
+		return true
+	case ExchangeStatusUpdateStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GrantBasis.
 const (
 	GrantBasisBreakGlass GrantBasis = "break-glass"
@@ -945,6 +1071,140 @@ type EraseRequest struct {
 	Confirm string `json:"confirm" validate:"required"`
 }
 
+// Exchange defines model for Exchange.
+type Exchange struct {
+	// Id Example: london-care-record
+	Id string `json:"id"`
+
+	// Name Example: London Care Record
+	Name   string         `json:"name"`
+	Status ExchangeStatus `json:"status"`
+}
+
+// ExchangeStatus defines model for Exchange.Status.
+type ExchangeStatus string
+
+// ExchangeDetail defines model for ExchangeDetail.
+type ExchangeDetail struct {
+	BaseUrl     string    `json:"baseUrl"`
+	ClientId    string    `json:"clientId"`
+	Concurrency int       `json:"concurrency"`
+	CreatedAt   time.Time `json:"createdAt"`
+
+	// Everything The exchange has Patient/$everything.
+	Everything bool   `json:"everything"`
+	Id         string `json:"id"`
+
+	// KeyFile Where Kith's private key for the exchange is; the key itself is never shown.
+	KeyFile       *string              `json:"keyFile,omitempty"`
+	Name          string               `json:"name"`
+	PageSize      int                  `json:"pageSize"`
+	RatePerSecond int                  `json:"ratePerSecond"`
+	Scopes        []string             `json:"scopes"`
+	Status        ExchangeDetailStatus `json:"status"`
+	TokenUrl      string               `json:"tokenUrl"`
+	Types         []struct {
+		// LastUpdated Searches accept _lastUpdated, so pulls are incremental; otherwise each pull sweeps the type.
+		LastUpdated  bool   `json:"lastUpdated"`
+		MaxCount     *int   `json:"maxCount,omitempty"`
+		PatientParam string `json:"patientParam"`
+		ResourceType string `json:"resourceType"`
+	} `json:"types"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// ExchangeDetailStatus defines model for ExchangeDetail.Status.
+type ExchangeDetailStatus string
+
+// ExchangeLink defines model for ExchangeLink.
+type ExchangeLink struct {
+	AlertNewResults bool       `json:"alertNewResults"`
+	CreatedAt       time.Time  `json:"createdAt"`
+	Exchange        string     `json:"exchange"`
+	ExchangeName    string     `json:"exchangeName"`
+	Id              string     `json:"id"`
+	LastAttemptAt   *time.Time `json:"lastAttemptAt,omitempty"`
+
+	// LastError The last failure in plain words, safe to show. Absent after a success.
+	LastError *string `json:"lastError,omitempty"`
+
+	// LastErrorReason A stable slug for lastError (see mobile-contract/README.md).
+	LastErrorReason *ExchangeLinkLastErrorReason `json:"lastErrorReason,omitempty"`
+	LastSuccessAt   *time.Time                   `json:"lastSuccessAt,omitempty"`
+	NextDueAt       time.Time                    `json:"nextDueAt"`
+
+	// ResourcesLastPull Resources the last finished pull received.
+	ResourcesLastPull *int               `json:"resourcesLastPull,omitempty"`
+	Status            ExchangeLinkStatus `json:"status"`
+}
+
+// ExchangeLinkLastErrorReason A stable slug for lastError (see mobile-contract/README.md).
+type ExchangeLinkLastErrorReason string
+
+// ExchangeLinkStatus defines model for ExchangeLink.Status.
+type ExchangeLinkStatus string
+
+// ExchangeLinkList defines model for ExchangeLinkList.
+type ExchangeLinkList struct {
+	Links []ExchangeLink `json:"links"`
+}
+
+// ExchangeLinkRequest defines model for ExchangeLinkRequest.
+type ExchangeLinkRequest struct {
+	// AlertNewResults Push when a pull brings new results (no clinical detail in the push). Default false.
+	AlertNewResults *bool `json:"alertNewResults,omitempty"`
+
+	// Exchange The exchange's id.
+	Exchange string `json:"exchange" validate:"required,max=63"`
+}
+
+// ExchangeList defines model for ExchangeList.
+type ExchangeList struct {
+	Exchanges []Exchange `json:"exchanges"`
+}
+
+// ExchangeRegistration defines model for ExchangeRegistration.
+type ExchangeRegistration struct {
+	// BaseUrl The FHIR R4 base, tenant included (https).
+	BaseUrl  string `json:"baseUrl" validate:"required,max=2000"`
+	ClientId string `json:"clientId" validate:"required,max=200"`
+
+	// Concurrency Pulls at once across every Kith node. Default 4.
+	Concurrency *int `json:"concurrency,omitempty"`
+
+	// Id Lowercase letters, digits and hyphens.
+	//
+	// Example: london-care-record
+	Id string `json:"id" validate:"required,max=63"`
+
+	// KeyFile Path on the Kith nodes of the private key (JWK or PEM; ES384 or RS384) Kith signs client assertions with.
+	KeyFile *string `json:"keyFile,omitempty" validate:"omitempty,max=1000"`
+	Name    string  `json:"name" validate:"required,max=200"`
+
+	// PageSize The _count asked for, within each type's cap. Default 100.
+	PageSize *int `json:"pageSize,omitempty"`
+
+	// RatePerSecond Requests a second across every Kith node. Default 20.
+	RatePerSecond *int `json:"ratePerSecond,omitempty"`
+
+	// Replace Bring an exchange registered under this id up to date instead of answering 409.
+	Replace *bool `json:"replace,omitempty"`
+
+	// Scopes Defaults to system/*.read.
+	Scopes *[]string `json:"scopes,omitempty"`
+
+	// TokenUrl Defaults to the token_endpoint of the exchange's .well-known/smart-configuration.
+	TokenUrl *string `json:"tokenUrl,omitempty" validate:"omitempty,max=2000"`
+}
+
+// ExchangeStatusUpdate defines model for ExchangeStatusUpdate.
+type ExchangeStatusUpdate struct {
+	Status ExchangeStatusUpdateStatus `json:"status" validate:"required,oneof=active suspended"`
+}
+
+// ExchangeStatusUpdateStatus defines model for ExchangeStatusUpdate.Status.
+type ExchangeStatusUpdateStatus string
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field Example: nhsNumber
@@ -1355,6 +1615,9 @@ type IdempotencyKey = string
 // IfNoneMatch defines model for IfNoneMatch.
 type IfNoneMatch = string
 
+// LinkId defines model for LinkId.
+type LinkId = string
+
 // NHSNumber defines model for NHSNumber.
 type NHSNumber = string
 
@@ -1517,6 +1780,12 @@ type ListSharedRecordEntriesParams struct {
 // IssueDevTokenJSONRequestBody defines body for IssueDevToken for application/json ContentType.
 type IssueDevTokenJSONRequestBody = DevTokenRequest
 
+// RegisterExchangeJSONRequestBody defines body for RegisterExchange for application/json ContentType.
+type RegisterExchangeJSONRequestBody = ExchangeRegistration
+
+// SetExchangeStatusJSONRequestBody defines body for SetExchangeStatus for application/json ContentType.
+type SetExchangeStatusJSONRequestBody = ExchangeStatusUpdate
+
 // RegisterOrganisationJSONRequestBody defines body for RegisterOrganisation for application/json ContentType.
 type RegisterOrganisationJSONRequestBody = OrganisationRegistration
 
@@ -1528,6 +1797,9 @@ type ReportAccessJSONRequestBody = AccessReportRequest
 
 // RegisterDeviceJSONRequestBody defines body for RegisterDevice for application/json ContentType.
 type RegisterDeviceJSONRequestBody = DeviceRequest
+
+// CreateExchangeLinkJSONRequestBody defines body for CreateExchangeLink for application/json ContentType.
+type CreateExchangeLinkJSONRequestBody = ExchangeLinkRequest
 
 // CreateGrantJSONRequestBody defines body for CreateGrant for application/json ContentType.
 type CreateGrantJSONRequestBody = GrantRequest
@@ -1576,6 +1848,15 @@ type ServerInterface interface {
 	// GetReadiness The process can serve requests (its store answers).
 	// (GET /readyz)
 	GetReadiness(c *fiber.Ctx) error
+	// ListExchangesAdmin Every registered exchange with what it supports (operators only).
+	// (GET /v1/admin/exchanges)
+	ListExchangesAdmin(c *fiber.Ctx) error
+	// RegisterExchange Register a regional exchange (operators only).
+	// (POST /v1/admin/exchanges)
+	RegisterExchange(c *fiber.Ctx) error
+	// SetExchangeStatus Suspend an exchange (its links pause) or make it active again.
+	// (PUT /v1/admin/exchanges/{exchangeId})
+	SetExchangeStatus(c *fiber.Ctx, exchangeId string) error
 	// ListOrganisations Every registered organisation (operators only).
 	// (GET /v1/admin/organisations)
 	ListOrganisations(c *fiber.Ctx) error
@@ -1588,6 +1869,9 @@ type ServerInterface interface {
 	// UpdateOrganisation Change an organisation's name, keys or status (suspend or reactivate).
 	// (PUT /v1/admin/organisations/{odsCode})
 	UpdateOrganisation(c *fiber.Ctx, odsCode string) error
+	// ListExchanges The regional exchanges a patient could link, ordered by id.
+	// (GET /v1/exchanges)
+	ListExchanges(c *fiber.Ctx) error
 	// GetMe The calling patient's profile.
 	// (GET /v1/me)
 	GetMe(c *fiber.Ctx) error
@@ -1606,6 +1890,21 @@ type ServerInterface interface {
 	// DeleteDevice Stop alerts to one phone.
 	// (DELETE /v1/me/devices/{deviceId})
 	DeleteDevice(c *fiber.Ctx, deviceId string) error
+	// ListExchangeLinks The patient's links to exchanges, oldest first, each with its sync status.
+	// (GET /v1/me/exchange-links)
+	ListExchangeLinks(c *fiber.Ctx) error
+	// CreateExchangeLink Link an exchange, the patient's consent that Kith pulls their record from it.
+	// (POST /v1/me/exchange-links)
+	CreateExchangeLink(c *fiber.Ctx) error
+	// DeleteExchangeLink Unlink an exchange.
+	// (DELETE /v1/me/exchange-links/{linkId})
+	DeleteExchangeLink(c *fiber.Ctx, linkId LinkId) error
+	// GetExchangeLink One link and its sync status.
+	// (GET /v1/me/exchange-links/{linkId})
+	GetExchangeLink(c *fiber.Ctx, linkId LinkId) error
+	// SyncExchangeLink Ask for a pull of this link now.
+	// (POST /v1/me/exchange-links/{linkId}/sync)
+	SyncExchangeLink(c *fiber.Ctx, linkId LinkId) error
 	// ListGrants Every grant the patient gave and every break-glass access taken, newest first.
 	// (GET /v1/me/grants)
 	ListGrants(c *fiber.Ctx) error
@@ -1815,6 +2114,71 @@ func (siw *ServerInterfaceWrapper) GetReadiness(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListExchangesAdmin operation middleware
+func (siw *ServerInterfaceWrapper) ListExchangesAdmin(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListExchangesAdmin(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RegisterExchange operation middleware
+func (siw *ServerInterfaceWrapper) RegisterExchange(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RegisterExchange(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SetExchangeStatus operation middleware
+func (siw *ServerInterfaceWrapper) SetExchangeStatus(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "exchangeId" -------------
+	var exchangeId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "exchangeId", c.Params("exchangeId"), &exchangeId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter exchangeId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SetExchangeStatus(c, exchangeId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListOrganisations operation middleware
 func (siw *ServerInterfaceWrapper) ListOrganisations(c *fiber.Ctx) error {
 
@@ -1896,6 +2260,24 @@ func (siw *ServerInterfaceWrapper) UpdateOrganisation(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.UpdateOrganisation(c, odsCode)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListExchanges operation middleware
+func (siw *ServerInterfaceWrapper) ListExchanges(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListExchanges(c)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2052,6 +2434,129 @@ func (siw *ServerInterfaceWrapper) DeleteDevice(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.DeleteDevice(c, deviceId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListExchangeLinks operation middleware
+func (siw *ServerInterfaceWrapper) ListExchangeLinks(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListExchangeLinks(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateExchangeLink operation middleware
+func (siw *ServerInterfaceWrapper) CreateExchangeLink(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateExchangeLink(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// DeleteExchangeLink operation middleware
+func (siw *ServerInterfaceWrapper) DeleteExchangeLink(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "linkId" -------------
+	var linkId LinkId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "linkId", c.Params("linkId"), &linkId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter linkId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeleteExchangeLink(c, linkId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetExchangeLink operation middleware
+func (siw *ServerInterfaceWrapper) GetExchangeLink(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "linkId" -------------
+	var linkId LinkId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "linkId", c.Params("linkId"), &linkId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter linkId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetExchangeLink(c, linkId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SyncExchangeLink operation middleware
+func (siw *ServerInterfaceWrapper) SyncExchangeLink(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "linkId" -------------
+	var linkId LinkId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "linkId", c.Params("linkId"), &linkId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter linkId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SyncExchangeLink(c, linkId)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -3252,6 +3757,24 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Put(options.BaseURL+"/v1/admin/organisations/:odsCode", wrapper.UpdateOrganisation)
 
+	router.Get(options.BaseURL+"/v1/exchanges", wrapper.ListExchanges)
+
+	router.Get(options.BaseURL+"/v1/me/exchange-links", wrapper.ListExchangeLinks)
+
+	router.Post(options.BaseURL+"/v1/me/exchange-links", wrapper.CreateExchangeLink)
+
+	router.Delete(options.BaseURL+"/v1/me/exchange-links/:linkId", wrapper.DeleteExchangeLink)
+
+	router.Get(options.BaseURL+"/v1/me/exchange-links/:linkId", wrapper.GetExchangeLink)
+
+	router.Post(options.BaseURL+"/v1/me/exchange-links/:linkId/sync", wrapper.SyncExchangeLink)
+
+	router.Get(options.BaseURL+"/v1/admin/exchanges", wrapper.ListExchangesAdmin)
+
+	router.Post(options.BaseURL+"/v1/admin/exchanges", wrapper.RegisterExchange)
+
+	router.Put(options.BaseURL+"/v1/admin/exchanges/:exchangeId", wrapper.SetExchangeStatus)
+
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -3454,6 +3977,225 @@ func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadin
 	ctx.Status(503)
 
 	return ctx.JSON(&response)
+}
+
+type ListExchangesAdminRequestObject struct {
+}
+
+type ListExchangesAdminResponseObject interface {
+	VisitListExchangesAdminResponse(ctx *fiber.Ctx) error
+}
+
+type ListExchangesAdmin200JSONResponse []ExchangeDetail
+
+func (response ListExchangesAdmin200JSONResponse) VisitListExchangesAdminResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListExchangesAdmin401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListExchangesAdmin401ApplicationProblemPlusJSONResponse) VisitListExchangesAdminResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListExchangesAdmin403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListExchangesAdmin403ApplicationProblemPlusJSONResponse) VisitListExchangesAdminResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListExchangesAdmindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListExchangesAdmindefaultApplicationProblemPlusJSONResponse) VisitListExchangesAdminResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RegisterExchangeRequestObject struct {
+	Body *RegisterExchangeJSONRequestBody
+}
+
+type RegisterExchangeResponseObject interface {
+	VisitRegisterExchangeResponse(ctx *fiber.Ctx) error
+}
+
+type RegisterExchange201JSONResponse ExchangeDetail
+
+func (response RegisterExchange201JSONResponse) VisitRegisterExchangeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterExchange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterExchange400ApplicationProblemPlusJSONResponse) VisitRegisterExchangeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterExchange401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterExchange401ApplicationProblemPlusJSONResponse) VisitRegisterExchangeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterExchange403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterExchange403ApplicationProblemPlusJSONResponse) VisitRegisterExchangeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterExchange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterExchange409ApplicationProblemPlusJSONResponse) VisitRegisterExchangeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterExchange422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterExchange422ApplicationProblemPlusJSONResponse) VisitRegisterExchangeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterExchangedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegisterExchangedefaultApplicationProblemPlusJSONResponse) VisitRegisterExchangeResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SetExchangeStatusRequestObject struct {
+	ExchangeId string `json:"exchangeId"`
+	Body       *SetExchangeStatusJSONRequestBody
+}
+
+type SetExchangeStatusResponseObject interface {
+	VisitSetExchangeStatusResponse(ctx *fiber.Ctx) error
+}
+
+type SetExchangeStatus200JSONResponse ExchangeDetail
+
+func (response SetExchangeStatus200JSONResponse) VisitSetExchangeStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type SetExchangeStatus400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetExchangeStatus400ApplicationProblemPlusJSONResponse) VisitSetExchangeStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SetExchangeStatus401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response SetExchangeStatus401ApplicationProblemPlusJSONResponse) VisitSetExchangeStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type SetExchangeStatus403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetExchangeStatus403ApplicationProblemPlusJSONResponse) VisitSetExchangeStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SetExchangeStatus404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetExchangeStatus404ApplicationProblemPlusJSONResponse) VisitSetExchangeStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SetExchangeStatus422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SetExchangeStatus422ApplicationProblemPlusJSONResponse) VisitSetExchangeStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type SetExchangeStatusdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetExchangeStatusdefaultApplicationProblemPlusJSONResponse) VisitSetExchangeStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
 }
 
 type ListOrganisationsRequestObject struct {
@@ -3731,6 +4473,56 @@ type UpdateOrganisationdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateOrganisationdefaultApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListExchangesRequestObject struct {
+}
+
+type ListExchangesResponseObject interface {
+	VisitListExchangesResponse(ctx *fiber.Ctx) error
+}
+
+type ListExchanges200JSONResponse ExchangeList
+
+func (response ListExchanges200JSONResponse) VisitListExchangesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListExchanges401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListExchanges401ApplicationProblemPlusJSONResponse) VisitListExchangesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListExchanges403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListExchanges403ApplicationProblemPlusJSONResponse) VisitListExchangesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListExchangesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListExchangesdefaultApplicationProblemPlusJSONResponse) VisitListExchangesResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(response.StatusCode)
 
@@ -4121,6 +4913,332 @@ type DeleteDevicedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DeleteDevicedefaultApplicationProblemPlusJSONResponse) VisitDeleteDeviceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListExchangeLinksRequestObject struct {
+}
+
+type ListExchangeLinksResponseObject interface {
+	VisitListExchangeLinksResponse(ctx *fiber.Ctx) error
+}
+
+type ListExchangeLinks200JSONResponse ExchangeLinkList
+
+func (response ListExchangeLinks200JSONResponse) VisitListExchangeLinksResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListExchangeLinks401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListExchangeLinks401ApplicationProblemPlusJSONResponse) VisitListExchangeLinksResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListExchangeLinks403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListExchangeLinks403ApplicationProblemPlusJSONResponse) VisitListExchangeLinksResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListExchangeLinksdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListExchangeLinksdefaultApplicationProblemPlusJSONResponse) VisitListExchangeLinksResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateExchangeLinkRequestObject struct {
+	Body *CreateExchangeLinkJSONRequestBody
+}
+
+type CreateExchangeLinkResponseObject interface {
+	VisitCreateExchangeLinkResponse(ctx *fiber.Ctx) error
+}
+
+type CreateExchangeLink200JSONResponse ExchangeLink
+
+func (response CreateExchangeLink200JSONResponse) VisitCreateExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExchangeLink201JSONResponse ExchangeLink
+
+func (response CreateExchangeLink201JSONResponse) VisitCreateExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExchangeLink400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExchangeLink400ApplicationProblemPlusJSONResponse) VisitCreateExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExchangeLink401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExchangeLink401ApplicationProblemPlusJSONResponse) VisitCreateExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExchangeLink403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExchangeLink403ApplicationProblemPlusJSONResponse) VisitCreateExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExchangeLink422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExchangeLink422ApplicationProblemPlusJSONResponse) VisitCreateExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExchangeLinkdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateExchangeLinkdefaultApplicationProblemPlusJSONResponse) VisitCreateExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteExchangeLinkRequestObject struct {
+	LinkId LinkId `json:"linkId"`
+}
+
+type DeleteExchangeLinkResponseObject interface {
+	VisitDeleteExchangeLinkResponse(ctx *fiber.Ctx) error
+}
+
+type DeleteExchangeLink204Response struct {
+}
+
+func (response DeleteExchangeLink204Response) VisitDeleteExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type DeleteExchangeLink401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteExchangeLink401ApplicationProblemPlusJSONResponse) VisitDeleteExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteExchangeLink403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteExchangeLink403ApplicationProblemPlusJSONResponse) VisitDeleteExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteExchangeLink404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteExchangeLink404ApplicationProblemPlusJSONResponse) VisitDeleteExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteExchangeLinkdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteExchangeLinkdefaultApplicationProblemPlusJSONResponse) VisitDeleteExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetExchangeLinkRequestObject struct {
+	LinkId LinkId `json:"linkId"`
+}
+
+type GetExchangeLinkResponseObject interface {
+	VisitGetExchangeLinkResponse(ctx *fiber.Ctx) error
+}
+
+type GetExchangeLink200JSONResponse ExchangeLink
+
+func (response GetExchangeLink200JSONResponse) VisitGetExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetExchangeLink401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetExchangeLink401ApplicationProblemPlusJSONResponse) VisitGetExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetExchangeLink403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetExchangeLink403ApplicationProblemPlusJSONResponse) VisitGetExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetExchangeLink404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetExchangeLink404ApplicationProblemPlusJSONResponse) VisitGetExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetExchangeLinkdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetExchangeLinkdefaultApplicationProblemPlusJSONResponse) VisitGetExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SyncExchangeLinkRequestObject struct {
+	LinkId LinkId `json:"linkId"`
+}
+
+type SyncExchangeLinkResponseObject interface {
+	VisitSyncExchangeLinkResponse(ctx *fiber.Ctx) error
+}
+
+type SyncExchangeLink202JSONResponse ExchangeLink
+
+func (response SyncExchangeLink202JSONResponse) VisitSyncExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type SyncExchangeLink401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response SyncExchangeLink401ApplicationProblemPlusJSONResponse) VisitSyncExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type SyncExchangeLink403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SyncExchangeLink403ApplicationProblemPlusJSONResponse) VisitSyncExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SyncExchangeLink404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SyncExchangeLink404ApplicationProblemPlusJSONResponse) VisitSyncExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SyncExchangeLink429ApplicationProblemPlusJSONResponse Problem
+
+func (response SyncExchangeLink429ApplicationProblemPlusJSONResponse) VisitSyncExchangeLinkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response)
+}
+
+type SyncExchangeLinkdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SyncExchangeLinkdefaultApplicationProblemPlusJSONResponse) VisitSyncExchangeLinkResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(response.StatusCode)
 
@@ -6178,6 +7296,15 @@ type StrictServerInterface interface {
 	// GetReadiness The process can serve requests (its store answers).
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// ListExchangesAdmin Every registered exchange with what it supports (operators only).
+	// (GET /v1/admin/exchanges)
+	ListExchangesAdmin(ctx context.Context, request ListExchangesAdminRequestObject) (ListExchangesAdminResponseObject, error)
+	// RegisterExchange Register a regional exchange (operators only).
+	// (POST /v1/admin/exchanges)
+	RegisterExchange(ctx context.Context, request RegisterExchangeRequestObject) (RegisterExchangeResponseObject, error)
+	// SetExchangeStatus Suspend an exchange (its links pause) or make it active again.
+	// (PUT /v1/admin/exchanges/{exchangeId})
+	SetExchangeStatus(ctx context.Context, request SetExchangeStatusRequestObject) (SetExchangeStatusResponseObject, error)
 	// ListOrganisations Every registered organisation (operators only).
 	// (GET /v1/admin/organisations)
 	ListOrganisations(ctx context.Context, request ListOrganisationsRequestObject) (ListOrganisationsResponseObject, error)
@@ -6190,6 +7317,9 @@ type StrictServerInterface interface {
 	// UpdateOrganisation Change an organisation's name, keys or status (suspend or reactivate).
 	// (PUT /v1/admin/organisations/{odsCode})
 	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
+	// ListExchanges The regional exchanges a patient could link, ordered by id.
+	// (GET /v1/exchanges)
+	ListExchanges(ctx context.Context, request ListExchangesRequestObject) (ListExchangesResponseObject, error)
 	// GetMe The calling patient's profile.
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -6208,6 +7338,21 @@ type StrictServerInterface interface {
 	// DeleteDevice Stop alerts to one phone.
 	// (DELETE /v1/me/devices/{deviceId})
 	DeleteDevice(ctx context.Context, request DeleteDeviceRequestObject) (DeleteDeviceResponseObject, error)
+	// ListExchangeLinks The patient's links to exchanges, oldest first, each with its sync status.
+	// (GET /v1/me/exchange-links)
+	ListExchangeLinks(ctx context.Context, request ListExchangeLinksRequestObject) (ListExchangeLinksResponseObject, error)
+	// CreateExchangeLink Link an exchange, the patient's consent that Kith pulls their record from it.
+	// (POST /v1/me/exchange-links)
+	CreateExchangeLink(ctx context.Context, request CreateExchangeLinkRequestObject) (CreateExchangeLinkResponseObject, error)
+	// DeleteExchangeLink Unlink an exchange.
+	// (DELETE /v1/me/exchange-links/{linkId})
+	DeleteExchangeLink(ctx context.Context, request DeleteExchangeLinkRequestObject) (DeleteExchangeLinkResponseObject, error)
+	// GetExchangeLink One link and its sync status.
+	// (GET /v1/me/exchange-links/{linkId})
+	GetExchangeLink(ctx context.Context, request GetExchangeLinkRequestObject) (GetExchangeLinkResponseObject, error)
+	// SyncExchangeLink Ask for a pull of this link now.
+	// (POST /v1/me/exchange-links/{linkId}/sync)
+	SyncExchangeLink(ctx context.Context, request SyncExchangeLinkRequestObject) (SyncExchangeLinkResponseObject, error)
 	// ListGrants Every grant the patient gave and every break-glass access taken, newest first.
 	// (GET /v1/me/grants)
 	ListGrants(ctx context.Context, request ListGrantsRequestObject) (ListGrantsResponseObject, error)
@@ -6482,6 +7627,111 @@ func (sh *strictHandler) GetReadiness(ctx *fiber.Ctx) error {
 	return nil
 }
 
+// ListExchangesAdmin operation middleware
+func (sh *strictHandler) ListExchangesAdmin(ctx *fiber.Ctx) error {
+	var request ListExchangesAdminRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListExchangesAdmin(ctx.UserContext(), request.(ListExchangesAdminRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListExchangesAdmin")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListExchangesAdminResponseObject); ok {
+		if err := validResponse.VisitListExchangesAdminResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RegisterExchange operation middleware
+func (sh *strictHandler) RegisterExchange(ctx *fiber.Ctx) error {
+	var request RegisterExchangeRequestObject
+
+	var body RegisterExchangeJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterExchange(ctx.UserContext(), request.(RegisterExchangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterExchange")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RegisterExchangeResponseObject); ok {
+		if err := validResponse.VisitRegisterExchangeResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetExchangeStatus operation middleware
+func (sh *strictHandler) SetExchangeStatus(ctx *fiber.Ctx, exchangeId string) error {
+	var request SetExchangeStatusRequestObject
+
+	request.ExchangeId = exchangeId
+
+	var body SetExchangeStatusJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SetExchangeStatus(ctx.UserContext(), request.(SetExchangeStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetExchangeStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetExchangeStatusResponseObject); ok {
+		if err := validResponse.VisitSetExchangeStatusResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListOrganisations operation middleware
 func (sh *strictHandler) ListOrganisations(ctx *fiber.Ctx) error {
 	var request ListOrganisationsRequestObject
@@ -6606,6 +7856,31 @@ func (sh *strictHandler) UpdateOrganisation(ctx *fiber.Ctx, odsCode string) erro
 		return err
 	} else if validResponse, ok := response.(UpdateOrganisationResponseObject); ok {
 		if err := validResponse.VisitUpdateOrganisationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListExchanges operation middleware
+func (sh *strictHandler) ListExchanges(ctx *fiber.Ctx) error {
+	var request ListExchangesRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListExchanges(ctx.UserContext(), request.(ListExchangesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListExchanges")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListExchangesResponseObject); ok {
+		if err := validResponse.VisitListExchangesResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -6790,6 +8065,151 @@ func (sh *strictHandler) DeleteDevice(ctx *fiber.Ctx, deviceId string) error {
 		return err
 	} else if validResponse, ok := response.(DeleteDeviceResponseObject); ok {
 		if err := validResponse.VisitDeleteDeviceResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListExchangeLinks operation middleware
+func (sh *strictHandler) ListExchangeLinks(ctx *fiber.Ctx) error {
+	var request ListExchangeLinksRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListExchangeLinks(ctx.UserContext(), request.(ListExchangeLinksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListExchangeLinks")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListExchangeLinksResponseObject); ok {
+		if err := validResponse.VisitListExchangeLinksResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateExchangeLink operation middleware
+func (sh *strictHandler) CreateExchangeLink(ctx *fiber.Ctx) error {
+	var request CreateExchangeLinkRequestObject
+
+	var body CreateExchangeLinkJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateExchangeLink(ctx.UserContext(), request.(CreateExchangeLinkRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateExchangeLink")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateExchangeLinkResponseObject); ok {
+		if err := validResponse.VisitCreateExchangeLinkResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteExchangeLink operation middleware
+func (sh *strictHandler) DeleteExchangeLink(ctx *fiber.Ctx, linkId LinkId) error {
+	var request DeleteExchangeLinkRequestObject
+
+	request.LinkId = linkId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteExchangeLink(ctx.UserContext(), request.(DeleteExchangeLinkRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteExchangeLink")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteExchangeLinkResponseObject); ok {
+		if err := validResponse.VisitDeleteExchangeLinkResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetExchangeLink operation middleware
+func (sh *strictHandler) GetExchangeLink(ctx *fiber.Ctx, linkId LinkId) error {
+	var request GetExchangeLinkRequestObject
+
+	request.LinkId = linkId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExchangeLink(ctx.UserContext(), request.(GetExchangeLinkRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExchangeLink")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetExchangeLinkResponseObject); ok {
+		if err := validResponse.VisitGetExchangeLinkResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SyncExchangeLink operation middleware
+func (sh *strictHandler) SyncExchangeLink(ctx *fiber.Ctx, linkId LinkId) error {
+	var request SyncExchangeLinkRequestObject
+
+	request.LinkId = linkId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SyncExchangeLink(ctx.UserContext(), request.(SyncExchangeLinkRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SyncExchangeLink")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SyncExchangeLinkResponseObject); ok {
+		if err := validResponse.VisitSyncExchangeLinkResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -7719,222 +9139,255 @@ func (sh *strictHandler) GetSharedRecordSummary(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39chs31id8Kyi+T5Wld5sUJUtOTNXUlmI7sSb+0Ej2ZKZCbwh1gyRGTaAHQEvmuFy197B3uFeyhXMA",
-	"dDcbTVGypMR5/E8ik000Pg7O9/mdT71ULgopmDC6N/rUmzOaMQV/vnhHZ/b/GdOp4oXhUvRGvTMmMsIN",
-	"OafpBaGaHE/7b6Rg/dfUpHNiJJkxQx4P98nVnAkipJlzMSPpnIoZywa9pKfTOVtQO7BZFqw36mmjuJj1",
-	"Pn/+nPQKquiCGTeDH7gy8+fUsPY03s0ZKajhTJhHmmTUMCKn5Nz+gGz985///Gf/9ev+8+fbh0Sxf5dc",
-	"scxOSDFi5oxkrMjlcsGEIZoZTX4+fvfyt7enP/326u3bn9+f/Hb64m/vj09fnP32w/Hpu5e/PT9698LO",
-	"nNsX/7tkatlLeoIu7OTPwxTrK1vQj6+YmJl5b7Q7TFoLTXovhFHLMxNdWloqxYQZkas5NTBfXS4WVC1J",
-	"zrXRZIumhl8yQvOcqRlnOiELlvGUC6YJFRkplDzP2UIfkkua84wopsvc6MFgsH1ICqrNCEZVTBuypZiW",
-	"+SXLEqKNLAr7h2LT0tg/mDDM7hwXhCkl1XbXLmizugP/pdi0N+r9fzsVee3gt3qntni7Fz8pKsxxZn8F",
-	"YxfUzKuhZ+7bpOcPsjcyqmQd2/1kP7bdxxlbFNIwkS5/Zsv2lh+RC7aETUlzS1JkQS+YJmVBCqaAgmCv",
-	"KHn//tjSFCWKGbUkmolM4xHRBSNSsLBDeJGqddSm0Ldz6Jj/3sFBdAFTe8ngjoV9ar2hfhM7xx9G6fHN",
-	"y7M35eKcqchNY4JkfMaNJlfczAl1VLWQWZmXmuzuknTO0gt8KKy/eYpirt34G57j7l5smmcsxVmtTtKS",
-	"FGfa8gApqguj8flOsnXDbUq4/vXAqhTThRSaIaei2SlSif1XKoVhAv6kRZHzlNqf7bh7+T/+pXEJm730",
-	"BH+FL20zwXOZLQnXltO6g/nr2ds3CZlTTUpxIeSVIFPO8kwnRCpypaSYEbuzetD7nPSeSTHNefqg0/bv",
-	"dAQFbI59RN7GBrMBXKi3z89IKjNm16bYjGtkRTRXjGbLbZj8C8uUHnLmR2JJpJkzhfyQbCkreHK+4MAv",
-	"S0EvKc/pec4Swi3zFDTHqf4o1TnPMiYemj5SEBNkQZdAIpkkZs7x7I8FEMxDzugXluf9qVQLlpHz0hCO",
-	"UyBcFKU5JBPYVj0h9oJqwmg6R+KF+b6R5kdZiged8BtJdGkVG6vGwA2yu2h5jGlurr1pRE79RF/LjE85",
-	"y9qs6k1TJSKaixRHswqXFSl2W5p6FYz6XtDSzJkwdrHsoXfByAsmYAPsVOFf5Ioi36Fpygpj1Tv7Uzee",
-	"fd1RmjKtj1KD17RQsmDKcOSZFxyPkoly0Rv92nPqXC/pzUqqMk4tY5ZqRgXX1PPpOVWsb/lC/5KzK5An",
-	"dkxq35D09FIbtuh9aMmOlYFah+K5jZUUa3/6BiTHp/ZDhbJqmX2EqY0eOpV57KHPdQH5K25StR55/i+W",
-	"GjsUbu2LS3f8za2lHWJSsVSqbODE48CyUqvuwYcMRejAKpms+fHqkx8LqewzY+E+QVrWK48pqu1AoMEN",
-	"UsWoqf6p2KW8gCHOFaMX/VlOtR5oQ2FgUv/QqV+gojJjuJhp90L784oiBlzrEp6qPvKvaX6WMbZg2WBs",
-	"KYp9pIvCnkRsc2LUQD01r7tLdcK3v8mZMu3j+GXOQJiYypix4g6eZplVZrgZEWG5zZaZM66IleZ2Yhq1",
-	"dE1znThOosfCzNmSLGjGthNSMJFZNiMVSXPKLcPdkoKAGkeX2wkwmoSkkuZMp/bbqcwzUPaNJFSMBUzD",
-	"C1zkS/RclqbSd/EKbidEyH7GLnnKyJaQpJjbGVdCezsZi4KqC/uSjOX8kqkluWCFIVPKcy5mh+RnbuaP",
-	"NPFXWROqGMmlvOBitu0OyrEJux29pOfW10t6bnn2+iP7CGuymp6fWQ+MywuWRbkDhdOxgsn+1bP2ZN/w",
-	"BYsRwDnVXNcZl2b5tMm1gMYb7KqX9Go0HZ2D5eozqdwV5oYtdJSJuA+oUnTZW2XVn2oE/VyRM7ogJ9Sw",
-	"nGy9WDA1s+ZHsBbdESmqtgk15BVjmSbvrNC1hPNS6oIbmmvy5uUZeadKbfDAs4ZNKqdkKUtVWaOxLQMm",
-	"giZe6ztn4N1w0Tw+WE7PWR73FsBZAJN/pAk8l5CpVDXOQJjlpjouA0qTSuTq/thpnssrILKMCY5/WNqM",
-	"nS0aHtF5Ofb2SJMpzw1TOiGCXTKFerEVsRnXaS41uk9aQytGdYzXH9WZKMGn0ASYL8GARaPWvgBYSefw",
-	"ltm/kSYu0fBrlh3d4AIpWeJoFan+9OId2bnc3ZFqtuM4od4ZBatxB3nzjiO6XnKN1OT2MKi9gdRbeMi2",
-	"q4Ns3ptuCftKzk7ojLVlLBJLg2qvlwgoryP0LNhH86xUGkXL+tW5N3fP+RQO5RXXEdUAD2zzeZ/6A4aR",
-	"21NfmZsf/rrJ1axlmmWgEtH8pDbTKc01S1YmL2TMYfaL95N5GXpFhdEgPpw8s5Td8Mm1vSBJ72Nf0oID",
-	"J5gx0WcfjaJ9Q2fwZjBTwF3Xk9baWxRmmSzox7/YsVBlbq/XCtDXlvnHJL/AKYOs5JoYmYPEp8BkR5YX",
-	"qSX8DbKfZGxKy9wcgu2BgveRJuel0mYsrB3NBTFMkAUXpWHaDmmfBCG+nRApcnRwTblyjJycL9HCquu3",
-	"RKq6TkU005o7xmHHy/jMcg1KMrq0QmP3+9FwSN7/TOxlH5AgZMZiq8Z+tsFE0Bq1myu6dOul1pRKWVPA",
-	"w8pBve8lPZiu/0dGeb7s4xSibPYH+8qf7BtvR19u8/C8YL97o739IRAPX9jp4b+4wH/thjlYa38G5sgt",
-	"yIiLv+wCMe3tD92N8jy9YpHvRSqFTrkstbUPFdOlPiRCkjnXRqolCb6HGLEvuAgf3J70/U1fofwmA4Cp",
-	"x+7/M1RwlnUhmrGFnClazHlqNYe6FgFqChClBqVO4DHaf/DFohT8P+FL5+HuJb1LUFmAmlJZCogkwCmn",
-	"LCsVjJvJtFwAB7U6l2L9IqcwCs3swVqFyPDLuBz3SzhzgqjFXtPaGtex1bAXVvGzE434NIEDgOpkGQP6",
-	"G/BXzn9PM+d80IwlxMUNnI+iJsw9bYJ+ZNytaCsigl3Zqz3llywB5QO0ELQ7tKGmBM1oI6EBHv6X1oC6",
-	"Tl6E/fLbEOYYpSCwdCK7Hj73dFUW2ppcVsrnzMQPE7b2Rkvp0DoV07JUKevmNujpbu/5jy+PT4n/OWEf",
-	"aWryJQGVLGUcwjJWR8XV1DVTtyf26s5k3334Ly3F4JRevWZaW50lqha5vere3ri644zMjfUGd1QRVWch",
-	"VV2XPJcyZ1R4JahNmydWf6XaOcrsMyhs4tqqZiY2+CrZudW4d7pJ+d9H9wYCQ88Uy5gwnOZ1CbOyU/Dk",
-	"b1TbM3NG2Y0YrtWie6P2OHYRqx/+hiPXCF+JEWdmOoJQqh5JWpr5CH/WDz8Dihn968r0zxlVTLXvx+3m",
-	"iNP57M261uzc82m1jbd9c218dDrKYsWmQGfgzv8f9+Rs9hYctiXkai/vOpL251Gyes4uT5zf82aqipXI",
-	"b6cQIW9fmSoAHrskU7rg+dI7KZuqwh2qxUgG/JKJh3kVB5Iyy1fsMuYDeI4KndU8ycnTQU3hPBn2kt7J",
-	"gf3P0xuTY3RaUjA5/cvJkJwckJOnMLsqAnoHEdbWkeoSKSoq2P3GkELJS56B4eB+cFg589wnYIv4z2gK",
-	"QnnFfNq7J4VyL6ZP+pV1XR7FRcoLmrf58IpfrLVnt4k/hFhDTJ8QjswrFkQXLOc06k/KdPywfCQCBX/9",
-	"9THH1MpmwQyS7qDBc3b5Tl4wcTvriHZMWUDugzVdrTZPCn8kZAvcOhm73Amf6e0o/bKPBVdMH4szZhV9",
-	"vf76Pn4yHDqaRDvs+yf7w7pd9mR4Z4bZkyHQJryhhylKgV2v039qjD3qHHiOXul26KYo/s6U7iJaF0a5",
-	"ibuty1UqU5p3hKlyalAA1rydIlMSFEgurd50xc6jl0CxqWJ67qfYPMRT1vdhAWv754xq4zwdU3ZFFlKY",
-	"uR4R6uKLpQijwW3Y+25IMroEN0KmIFvJksEm2xDThMMy69vaXMGHzpOLe9cw1rC5luyo4DoryQ/bPZ1b",
-	"3ugGsdVY/MGdSecDvDUVtVXckYn+Tz80Rcvjg7t67+MDvK23JeVbyDCU+m50wqUmdmS4/Zac48zzx2ev",
-	"QxwGHHDw7IrE3R8+fXJHQtYO1ZayOMHadsUoDUzhZzkXPKX5GjdsyL6ayytIyaLCuTHOmeYZgyCkYR9N",
-	"Aj4MMlVyAZ95Q3jQWyXUVHFj38pNLHvPO41GZM5n84Tk8opYq1nQ85z1jQS7R4P8rKjPPhpjl86N0n7N",
-	"KwiMk/NlfZEju7hGQuaySse0k3C5GIdBq0NfVU0K1gzgTGpnfFfz3CXGLsPYFy9kaebEXPGUoQs2yu+F",
-	"YapQzNB2SPBlx6IVw0DJTeICLrQSsfAVmzLFRMpOg1smzODx4OD//u//czB4TBYLme+8imqzVZrfRul4",
-	"iaX2cuVFB4P9Na+4ZIpPnXtxDUU18mkxbbb+S+cXS1xuMTc+Ey+VYsrVAuVTNadShC+iIip+5Z5zXeQ0",
-	"4mzMOlOj0cvPhTZUGO89hCxpoF10N83oJRvhFbRfnSiWcisLyDmbSsXg/nIxI2hzbKZsNAZqz+2lvCKL",
-	"Mp3bKcWnY19Kxr294XB/3AOpv2RUJWTce00VqX0MyoKPlY57u+SvVLjvB+ToXEMKNYxGNV6Wus1nBwW3",
-	"j4A0VXeV7KJiSg0e84puD5c+tgfGubGqZ4+0mS/otVoJ/LCT84IT8m4czjUefq3vMzB8e7oVJV77O0+1",
-	"n5PeNHdCqUkM3i7tL7heUJPO8YKhqEitUcGFZa9lkUuaueQTLRdMCkaYVWcwi0QKH80+xAPnxhvSV1QJ",
-	"LmaNW/hr+8V2078498BLr3fLVU/U23PN1KW3ISPsTmgOxNSutpjLK6sSYNapxjAeMhuKmVTEpzC4bFmR",
-	"5mXGNAmD2ntG4+Km8lq3opOuUgL2N5WFOw8rqUHisY/oQYW44NjbRONe3DkBr9FdEQ53/Y1VH1x6EMsc",
-	"09n8UMoiu5lhFLMIGkeY1IMT1RlVtyBsYP3tnde3I4sAs+42FrtrIis3TCJwL+6cb6hOCb5bpxhZE7gj",
-	"/vpCUX1LU8QJxjaRvC61IedVcGTcg8RCsli6RMMY1d1cOW7rxH5GsR36kbM8C+nnzZVAwnKTAdTLH9p8",
-	"o1w1jMDb95zPuLmWbPFlbpDYTKG6pj3JVhKbT1m7ZZbapqJnlWRv4c9g6Lb7IueHY5Nndc7b5o+rOcPV",
-	"CZ2efr9ppnD1o+sT7GJjFqUqpG7cxIwrlpp+ShXr8MHEU8KsZlif4iMNCizLQnqYVazqubdxWwFyam9y",
-	"ZJDXe6PHvbrlfbMh2zOoXegyRK4NE4psRYzHr3p0V4/MJ3g2SD1CMdXJ+PUhaYbp14m782bG3UhwGTe/",
-	"YHjHr3MiuUE7p3JLvv1l/GDBxTH+Zndl+rfxb4REmt09WL5jFd2eZArWBaFTwyDJQZlDQg1ZSJcIAV9r",
-	"9/1N7KAYgwkpRW4jr2c4117fet3Ceu506yQfDK/6C9y9lUJe3dIZu3IjaxQVo9WXjOYY82wSYsxGkxfX",
-	"vtz9LPamYzFj2mC+YsTwwstdkxy1PBufvhFzgTt12Bo3VsVG6yaerlMKV+gQf4vTOmMvKXKaorOKQmKP",
-	"Ipfo6AWNvVKzz5eQ1rcAez8431Zf1crxcqsLLK5SgXv1WUd3Fao0zqzJ8szlRtI8fzvtjX69xt0TfvI5",
-	"aR1GNMsSrScpUoYVBuSCscIZUZRcsCXLyJzqefP2fPfz49f9pyd7f+v/IyrkMfnyverIM8ev0QCFnC1r",
-	"lk15nkMuKopYSv522lVv1NJCoXigeml7Tz98Tnp//eXns0iJFVs22fK67KTWSa2VJjB07HzfrvCw6K25",
-	"ifLwr6uLa0UKLN89605mg/Ds7RQymWlPuNcqhG1NJugvutRWq+koSPlSc9ZPMvEx4YhScp3ZWj/J01qI",
-	"4oYawi3PL+aS4EaTojzPeWpvL1YJwb8hRLg1N6bQ2wPywpmKlrPJKXGDgi/X/h3VakW0Zu+LMhkapHJ3",
-	"0nj9SV93kO8L7zW+/yN8mE2+3R27fXwPgz3V0J87sjDWaBa+1LYtuH98Rp7uH3znYw4kY4byXLcjYvhF",
-	"dJexiHpjdbzmy4g5OyGGkHZV/4DJ0FHZVR1MW3Ux3HQkH5iW+xSu9Whn54Kb+cB97Guc9Y4rIe9DCXld",
-	"AS0Vv97jjo4+nM11RzblObsTibaSu9f40fUJe+0KunqOXYcHpNqVkmdxR8na7LmTp0QzpokPHYBX+ZCc",
-	"HITKEledWk/oB47ra3YPyckQH9Z8JvplsXkK3vr0uRPFoDhV+jr6Vr4bgGGAo98VLxZMaQi1EypA2AsY",
-	"G24ZNYYpO+7/+nXYf/rh0+7w83/17kFCYwJCY9dvIpxPSj0/FufyY5siw60Pf6xkfdyAVBculfzmme3P",
-	"XpOX796dkMtd4gYhVENoRpa51bsvGTlnTGBl8ZbDFxDShOhqAkSWEJdRkRBaiEb+mN+NlZ2Fwj8/8Q83",
-	"VWxx02I/+1vJmXkpSxUJZbgKKE22Xr4cvX69Tc6ZubKru5rzdE6ULA335ViaXFFuDqFyQ5UCIJnIgmeC",
-	"z+ZmMBa+iIozTbTheU5SCcVV/y5pjl4KuFlMZGTBqIAKcayhWg0urPihh9+NhsMWke99AEof/TrsH+Cf",
-	"/7XWiVeNt7d36/HaZnjwoMX2PqQbtKh5QQWfMm1oyF+oRfqOBC3my9z+NiU+yeFm0T7NLplyeSe15HL7",
-	"KdssiH8KYYrrSoZiWau9E6ZC0U/iMuVcfBSqm7KqUMfqxj4dwVKHaZb0DMjPUHFvrc+i0ORKcWNYFevH",
-	"XArtQub+n5BCwNA9cSPfnl9tdEOrVJNoPBC/T7DKjToUA8vGt0J5GCY4bDtch6yytl1RVFUDtdGsXSbJ",
-	"uklXMczNRoTnz5Yi3bQECt3M/j21bYpfh4yxxW0jbTFfyTOqWUJ0QVOX9TJfFnMmNMkkZLQs4Iqv5KU9",
-	"3rsjN+Nj9NeuLWpoQP4lpKpxSBBrMDhbqL7QQOjctAp/O/05d12jsFoqCevDV3nkl1p+yLgcDveevKgQ",
-	"GVo1nHc6k3U+JhcEqU01ToCNsvB4dfwNa+LX6Hi/zKVmLt4LOgTdJBu+FnXF+cRW0okphy6HkLtozaAs",
-	"eG2DHuzhYjzKIpnLPAOACQmVAsux8N9Y5feQyCoZBCstEFDsbf3jLS1TTnNf2psQXapLttTJWFii4QKz",
-	"z6YcomLg8qDp3HNOknN0L0tRKxnd8hYT4WIsqnLapDkjV1qcG50QKKbtW3UdPsfa2hU4lu6KXf++6+t1",
-	"8RW9pFefyWrZbqOgt1G3WxX0xiyHFd5+NwlUXTmikN9GxTIU44KwSAiCKq0tzQ1iZYUvNweyBAPRKcVy",
-	"dkmFcal+NdF4viS1dFn4iag0ASs2PbpAV95qEtwPVhCk4GXLIRHLmky7w+FhXbvYG2Lxh6c+OQ0l6VtN",
-	"UgLLTyekQQ4JqU52MBhs30WRcVVkupJLYlWdxtEQM6fCHc+IFNZKMXO2QIXCrwjMWEMN+4v7bTydCtJi",
-	"ukkC1Hx8aQx1tQW2OoJprZ2OHTJOTTdPoUVNqj1/0CFGDXyNucN9c8qXmXMdJreqiW1puiTj3pvw+Li3",
-	"nTiryCXLVuVmOgAGI6tnGdnCX1Xl7cMRDCdYeGbc244dyKqFEcA+62lduGhPcclqkpMjpLjcQL9GxL6u",
-	"436slX/hwc8u8QawK44csFAnXhgVTcwOu+eyNCEl0BqWhl4wwgLmE+JvDMhbYfmDi0THyfjfDTN33fxr",
-	"BvHqbrdXk9T2Zd1+buigbu5M63UIG+oUH6IloVYjnEmweRzkCnU3jSjqYNioIHQsNM8toWEQ85CEacPF",
-	"q3bHqZ30HJHUtKFQuQ8gbFRFDfI7pIw7PLf2UdSDs3ea7nEX6V9YKngHFXCbJYEFSLG2b4x+/DtnVxGh",
-	"PRyRUjhY2Dh/Xs30iLrWuWLPmxZRe3q3y8bqCpiUmmX9stgwvQqthKiHP+bsxJ28Pq8q7Ksfv+kXrQig",
-	"FtWMbNeHdZQdz7vS/usbGPq1rIT1dn5t8LVT+zPmYfny3tcRgKXd/QbC0v7jvUYt70FUWb5VelW4ypXl",
-	"/aMDtL1XCzyOV9BkH27uw2QNKyGlMDwnsJvLRgF0AHnCfw43YTmr0NYhmWzkYzrURNJFp1N0XIMHyrlY",
-	"RJkj8lQzleQ6bnbdiXU7yjovUFZD01gLmHG/QbeGK2NTL0X3ojqN14Yw7ICYcwlJDsmNMJHpzfMYu6Xf",
-	"hnXwzVMBqIqwlvX1hXWn+eqmVVgNFSSkFy/VnkQ3tHLMtnYzp9r4bzYUpaGC5prwhi8UCa+Izc1hM2Bf",
-	"gRiqs9XhfwvFxF2q0W9cxIPuASSnHfSwY7bQen7owAZqBdzqE2sM1phTbMl/B+J855f0RQtebVQDSBJx",
-	"9etO11ubRWPkD7FApWZpqbhZnlk6d7UY8NqjEhkT/utHT35//eWd708BvBGnGEaeG1OgQ5eLqWzvQi3t",
-	"EbAeU274f5hl5aklMgghQX0X1ohyRehsptgMqgLmkGrr8bzH4p019B0+zNHJMfwfXkCLAowjWpq5VFyD",
-	"q6uGXAJA+YOxGIu3AKDifJ/UEMFYFvAeNF06z8AFFxmUjtcQ9kvtfDNcjMXkY/+Cm3kfv9cTsuVYQtJ4",
-	"cxIgpesQ4A47fvuQ0NDQwb1oxowm+8PHY+ECY6aC6EWbkmawEEiYwQy01aQdwN0nwSt5SCb2sCb25xpq",
-	"uaGrDJqedte4HgvnIOSCLOQ5z+08hVE0NTuYzTNYZAOC8THfeISkVEHTk8k/+k5n7B8/nxyOxb9LaaAa",
-	"GQxUhGTlYkaonyHapi4HB2kEX2uPtQfV0dqpH4PdwRC0h4IJWnCo4B4OHmPQdw70uzO4Ynneh14jO5Bg",
-	"5xsPzBCMTfpDP856o95PzECu2EoLlb3hcE1Lg5u1MsBctEj/DmiOQn5h5+RntiRnzAwQQdvpIfFRwzR3",
-	"XJZU7Rr3Rr9+qMm0ngMyd0mKms+E3fgLttSY+QvV40v7WWijoLFuXJcMmRXoj82seN37YF+6AqXTucPW",
-	"uKljI+kv3etNsUwqNKa2MdQ6jOcAFuTAnhPiQZd0ssI7gLGIcJHhxPaH+9efVugXsu7A3gG2bh22SLse",
-	"YZcsl8UCMfl1CSxCwIlCWXLjrGoP10+q1PM+9zk6XXfBblvI5bnHO1G9pKNTDMz0jncXMEFWE37svrAs",
-	"acQkyFZ9w639kfjcAysGfnz2evv6DcfrBHqEjLniJ5/GParHvREZ96y99zgVdMHgLzbufZ6QEOqi2icP",
-	"TyIYVpMBAbuRaUu41BPxWHgwfHklyIJeAHiCJva1oUJ6RD6NPaiZ/ddgMPj8eTIg75AVWHmimAuVsIz8",
-	"9Zd30NiBGpS0iD7BNMn5BavE14CcKJmV6IJfyIw5THeozMGMIe+YH4sIaTOASsl85ogVdLI09gX6iikr",
-	"Efftb71Xs0nEUNHhocV6ISv0B5kt74x6V5HLVmLY1uz8fI+Xp6mZRyWLOzAH3wO3aHj9Lao1Drv5xUt6",
-	"+3t71//A93m6W0l3ZjkhgN8AsrfrCOSjP20aW399UdX8zzpG6Qq/7vGU3Rsix/u+GFwrRSBajRjnmNwa",
-	"JHnQed1ioaPK2rWeQt4T0/r3Wa59/RKI+GD4+GEbTRlQsZcYYYbmdpoutTMLEAZzSnkemk1tcCAgt5m6",
-	"DIq8JluYLSdVYHHba0/scncH0MF3mlrZOgXsbePJh1DAGpVXGyhgjRliih1WBFZVpcCTdq9nF6u9yeB3",
-	"j6//XdUW75bMKRy4t41Cp8BGhHSr6ixkdYvIYUsFXsWmWVn/uvfhcxL0iuZxn7q3vm0Wst6HHOysydpI",
-	"IO7eyzziHMQfxO1l4UPR3f7w6fW/CI0yH0jqBsI+DYCZK1F/n+QLlXDcOOXVNbANqNOIKXw7eu/mfDuf",
-	"XNnZ53VSrHUf7kmQXUeMq4Xzg4emrxtqdV9EL28bvdfuiQ3W2nT/Gm3bXFUldrf7XXWyfkh6RRmhJMwI",
-	"eWDm6tJQHtjOuCklu5IaIa+Ia+r6B+e0f0D7JtwcbFmxymcfaQC4TpDPSt8LhWy5ClD7EVaWXFLDtr+I",
-	"02I00bHTFWWtYC5fuGp77+DZiRTOd4+uFPsKssV9w3FDSpExRVIpXHbbWFQP6m0QJBgi4MbleAI2Y9Wd",
-	"GUcPTnod8wL8xMxrdq8OLFeB2XEtCvz6a9JZfX9mLma1Uw0LqQjJhzujZBS+rKhoB43yfi5nnQSFCrPr",
-	"LVgqbDFam0ZoNUqMlEgkmDWMeXFETsnVXPr2Q2NhCSWpHADRKwRvqPXAdV/A4Erm+MRYAABT0G+qsP+A",
-	"vAHEhpOnHQQYWvb1WjKqufgKKQ/Rh3Fi7BK6axV0xrpaxqcIr9fRtf5xrGv9p+hAkNLRGCeQ0kGj4dhw",
-	"fcMxEJv3dueaPRCjfi/ImZbT0DzzYQXKQ8qHX+YSUp81Y6KCH2z6seu3Fi/hbS7tzifYzePs846q4Iei",
-	"Pu0fczqbscxtP/bNxVjiVKp2X92tyQUEbK1K71x3fdezcQKXfCymLiWqoWdY4cGUYJlr6uB6dTZH2B6Q",
-	"0yrYOKNcjAUKlqrzID4au7/4U1dQtImO6fZorY5Zu5xP9pOYynkfimSs0+UDa5KN2qq4xIT9S4hv4fpN",
-	"ffwy9jDuHZNMikcGGMNMcMhX4BBvmuZ0VnOWQ99hB2RsJHQqDX1Kb8s9aq0n1gWFOVaX3hvd1bpjdJCd",
-	"myjZErUGgxi62/7atDdo3+pSWRwq2qqOnofOff5g4ZPrDjbp4PfeHeRTCKBwBjVz4LjEty8JYWxoFgAx",
-	"dIzl7Q2Hh4gKhx1iw8e7gwhPxrc99z3U7ym2V+tg8sB80ndgibkwXR8YIMq7dJ6ue+dX5Db9XbygW2Bu",
-	"w8lsY6Qa7uAjDYgjeBEA5OCW967FUHc+4R/H2We8jdBPtMVen8Pn4Z5cr734Ub9YfWlcjP0Yx1jIy0BQ",
-	"f06n55mRhQdXMRL4GpDFl5x/BcIbtZ+Pgc5S5op6nelbR+HQEliwL4Z1BvMV1SRnhnDoHrLU5JJrfp6z",
-	"mnHbYsNWnP6E07lHVlgBEndIbtyRry8qiFWR9QrWGb1kNZdGDfI65DNQxCP6ItuuS4j/qOSCTCAvZ0K2",
-	"3AqJkFfbrsRjwkRW+4a6JihtaOLtwViEKhjiQP3BCnQlMpnrGWGJc7JaNjMiluFMBuSMgYIwFpNj7zZM",
-	"l/2f2XIyIpQoZtSycu2AynHBlrCBEKKvqRa1PKNq273ph2m0C5qxw+ZI2K5DYCouDMk12R9G/TzPoBbs",
-	"J4dXv8JoYyRSPbJTW93PbNm7L/uvgaf9wAqNAwOPuWrgHHHn153Nnes7nVOCL76FiL+Uy71ihsg1YT9o",
-	"8ZTOpWai5k3FhGTsJQAgD19ifaJo2PkE/3eqUldY+HZX9yccuXev/s5OSg3i708fOw5dhdpC8S4JZAfL",
-	"irsdmy+mU4b4JBjeakUU2MfAtkYBNyKlqTV9HRLCgJzat3AxGwsrxqCQ2a3QtYAPv1wxkeMeSjvAV02+",
-	"id+FPzUdv7Bn6c55C/DW28S87TsW3Jai0f3ftAlXTASlGJTSgHpvz8Apl7mcuYgrtfTnml9hqRFAXFkj",
-	"AdocuZTsqzkTVtNzrQMWridSzoUlaHT8uIIlKpZI0NY0LgF2Hr6PEbTr1wTruB9NqNERaiNNKGLBwiDf",
-	"PCIrNA5dsOqQkK7NoyvXq1G2o9QbUvaO45CdFvBZVVcgJJloLlI2OQTCholMLIueeOekyEhhbx83hGr/",
-	"NHJxwxdsMBaAYeaiywjPUhaaKUO2aqBCWEm7TeBW48UbEKh1niykwio78KKMBeRB4N2gDh4YzSCYl/+V",
-	"YpqZ8LP4JRwLFxPDtXCIiROZZyPoQw1fQYdjrKUEUVIUiIusWRA1gDc8FgAFQAJmayT5277+mdv9uC9p",
-	"JZoMu9kVld5rYxfcJiyNkWgflz74XePSuDldQWm3dQCBpzKm/txBaep1mYwAGQA10qIgOdWG6KVI2V1w",
-	"g1qnws74ElLuC/fkRpRbB+Pa7OgDaoml4Wu0rgrf7NpHa00P7dOrtvOPL49PA/shltgTwgazQR24sStp",
-	"xJXCb+zWbb3e7SikZWXAzHzPKvCAuz6/Xa9vM4fN4MrXzyLUR18/AfBp3cEE7ilr52D390jbuZ4ij6dv",
-	"pGCvoUHtvXLTqj/p+gwfPH+7yXMA94OJvHhHZ10vcI/twDMw9uMN7YDXMuNT7jnwn5JzN/CM/eY2Pc5Y",
-	"XDpj9spTVJPujJHvfAKt8RpfTcXRl5vl5OCYXxLUuteLMZ1zFSlXC/zonAtEk1mdVdSkbgiFP/O9eHAv",
-	"FNDRI407fLofNjkJfYBdMwmqfeLFnSg5H322XfRCvPiIGV3BYP6d6O6HUmRfX6rz1VzmwbhyFfb+fHFF",
-	"ZMsun6Qyz1Fx206INorRxZ2cLi+6jdmjMBUP3OLnpOe0YBkW3FuN4+Wr78ixMEwhCjfNiUO3Ig6takTo",
-	"WDyzO6M5lt28env85hl5Mjx4uts/2LYboauWC3Xs5v3vv3ty0N+roJg12R3uPhn2h8lYBADv3d39g2F/",
-	"fwVImezuPn7ytP8kCVDkj4dPD/btaDX0ZfL9d7tP+o9xOIeuTfa/O9h9agcEmGeA3VGM7H7/3XdP7HxT",
-	"bpiDD6phJzt/w1i4UyZbPvw4dTmprT77BFK+th0mtd1Mv3VbMJIraHika015kipF/JwrMwf1s56PHpTy",
-	"FOA2ydFYNMCIW5DCUFCsJX4LxvgptD8mk1LQS8oBym5yWEFaj0UN0HhBlwh+zLw7wf53zvJsMiBHZQZA",
-	"fUAsfnqAGNRt6B8X+k54yeb9eY5Wr509SXvxPOnHeuxEGdHxydnqffnqUviCCubpmILvae0Vb+7Ul3Gl",
-	"GiBe3M3miPk8tEaJNUJxtRkr9zM8l4xFYCkB3l038d11BfDeaiGzNySg9ToAczkdC1ZvORAFfV+L815h",
-	"2Y9FN5g9jDub1xHtSc5otu3ybewkwn0HVLNSGEQOc1vhHI8Oeh2i374La7sPThhKJ36o1V467CqkWRS1",
-	"7jwDcspoVtmlAC6QjYV/VorAD8AzDelB3BCaXwE7QpADjAIA5oHPB/JMdCxydsny7uKXJmLijTMjHsrY",
-	"XAV2jPIV31Xjz6tS3yHfWu1FkrRUlrW87A5YGPawXoO81JI4W5WOlxDNqErnmpmEGEWFpo6nKHJu6dE5",
-	"+zUXs5xBOxVnClywwsUfnAZQw1kakKM8d7l5VvyPQN08p5kLlgR8pDnUrlnNFFdRYyyhDYbVQAAZA3/L",
-	"RcY+ki0DsQt7Z10jA+CQY/H+3Y/9763p/ub9K5x6bt+tS6XkjBqGOIL29RnU1g3IUTiToMxwjcujGrUP",
-	"nNwj3W6wiGn0IcaAUUanRnnmMSBHwg0Bq9WV5gWdJHRIvqoUL9j/oHEhOv7K6NqeBi4ENm1/b49MSiVG",
-	"lnZGbvdGLTVwAjqdz2CfcpZnmEM/FhmfTplq1gZc0rxkevvQqVsXjBWv3Ugs+wtksCGEHuxYUqmGFa1Y",
-	"gYCPeN10EpuVhobhmIxGrqgSPjEgZ1MzFrI0PsgWdAUnHY5PzgbkmW+qQ3N7wEwxAYUOk5NazeP/xBdP",
-	"OVN/GQwGk+3EcvYZzTFRjwtC67cgcZBg2C/Eiud6HAylBSjI2JhoLPCUiQtY+Ro1qQjLNfM0BTQ5A6YR",
-	"Jkq2Jqf+70E1ycn2YCwC9ZC0NHablEEJp51VV4m5fHlINIPGRCDfIP425YJDTQKPln69h7GDXb22dPNn",
-	"xgqMDcJ86Lk9FV9MY9eY+DNuIMgBneKcurzETcKKO3m7kKo3TiS8tSMguUbmbuRKeLg0xGPLjQyWwMWk",
-	"/C8+48HTFYawvoIg/+7jjYX2A3uUj7Ks5TDTzc490Jxsi0Ld95yqGSM5M8Za2dbkOTnb/hJtQNda4nQ5",
-	"lEPbnHukvfCOLu3Sff/1mqrpXEINHXI/FJPtvI+Nk9TLGH48CNtW75kRARY4QWmFWX0OWxkww1AnCWCu",
-	"c15YoQ4gA+wwlmivSgFiVsgrwKb3uRoxOXFSNunn7vOVVroQPTDT3JRwQ58hu2mQufstNapRLFbkNF2t",
-	"xKxu/e1z/ioM8fWJEGdVr5f7JJdGN5sOmsFLWSnU7gMzZwvN8kumfTc2wJfNJKbEQhbX9lfsy6sYUhL6",
-	"HDpPkLPwoLcQKXUztGB/aNWlW1b2+B0nW5N//OMf/+i7/0y2CXe9Q8H4cwjuloe6jsvcGS4TxKZ/r/IJ",
-	"6Olj8bdTBGMkVZ1PRg0FOHlswLdJhc8LaBoDJtsBWWAbHmtNPB6SjC51VWu0t0/mslTW3pr4FjUTMoRO",
-	"47rVi8ZgYioKi3qG9iTp7iLTIBXXUyalouopczgWuJx235hJUm9qAomwNNeSzNql12C2yikasZ3AxVUD",
-	"p3uSKKt9nR4YqREWmdXaVHWzCW8AA5GCDP4mV+osBraSUNdl2vndOBUQPNGQaa5TKvS2vVj1opuCKnRK",
-	"x/NzN+Q5UTG08yn0FYtXVcRKGOo0f31OR+0Fd1usfA+ScD15//epfQASFfKq5g0LHaC4IbJggn0BDUq7",
-	"LTuhMU8H3D5ikf6WWr4uDKe5nnjn2qRQgJf32wVb/vavKzNpAZd6QPXTs8ff7xOpxuIF/HW+JBRqRlsY",
-	"RVX5myu28EM90mTCtZ6ggNXl+cQqzehXXRFNHvo4IRNaZpgWbrkhE1khOYiV96evEjJhH4tJqMcNEnUs",
-	"6JzRLCGTfxk+ca5Z8I9ifMnJ+DoG2gTcd+BHg6z31Cqpo7GYfBr3eIbNCgaDwbiXkDHcyJWPlMzrH32e",
-	"kC1uSO6blftOz2BrAeIPugkxkz2lpWZ6e0COXOUTRedeP+eXLHPNfeoA7+5QzpceWuqCLcdiSzNGJvE+",
-	"MJPtTtFbR7u8WfOAj/2rq6v+VKpFv1Q5E/bIshukjwOtPavo8o/bVqB9BDF8rgcX1L9j34HXR6fvyA80",
-	"vWAiI2dMIZoQ7o2/ptc10onCl3VG4F9jw/WUCZMvA16WT9EMxSmV5lnPXtEyeKetjhuwniDCFId6eKtm",
-	"dQSxe7Uh6y9aZ0aGVeOesa/KeXbk5mz5Fiq3dbkBJopvREQynoEBHEC8umiJrHMeNJptNmjOv2jnU+j8",
-	"+Hmn5hdbA/UnVYUAIUuFdlriRSoE8jKrd2q/qLrrF7E8uYOKhVwrV4pYJXv4Z7nDrXLFBtYSIEfh2yuP",
-	"g3jFIVIyFnW3npxOsXrLChQfhLbUXwqQDFY3Bqa2tT/c3x6QX+Y8ZzVsNAgqok8wIVRfBCxBopgpFbbL",
-	"2tobDkFqNU9yLvMMG51h7ScXAGeYMrd6BMLlmBTiW72RCTzc56IPz05i8uqH4Ae9cWbFm5dnrsHnBqnN",
-	"YOM+B9fjPWFTVCv5owFUACbhSsd6QnPoB+LdxA+HTfFiZSYJ5vZA0fA3oMQvslBWz9jIqonWI02EFH0d",
-	"fF0+gm25nCxNKO1/AK7cWfm2qqT5JDAiS6N5xmJ4BY4jOZbjf9EX0vRnCIMy6dQGrqmruycGlHyr2PtW",
-	"sfetYu9BCppvWoL3TZzUHF5I5C1/kIOmv0lJ3cNIks1K7xp8f/mFXP/3KtVb1Wf/GIV6327PhsV2fNp5",
-	"rVwi3UPdnE0K88KNeVgb7b9TEeAfm5hDUmFcDnxRzeE9E/i32sRvtYl/pNrEwEuxPPErYqf/Pesgv2LG",
-	"DIWK7TrM5NaFmPfMqq8r2DxG9gG82Sd9NPtqhRXa68mj8JaYs+ZAlDG3JIJhOCBvpAd2pIKwjwVH9NcA",
-	"dimFCzrTsSiYsqxk1REPMGngrq9AmfeH+9cxhttWGj4Mc7jPosRvF7uRdellLADc3+CetxOhvvDiQqLS",
-	"DmYRdofR3sjQOFEwlrHssJZRuNqRjswkRmtbnRdd8GwwFkeYbXNuDwAx/prLF1DHG0uEhOvnMAXFWEyO",
-	"SjOXyilNkwEBRES7nkXhunBhSTJMdkCOyJWSYpb4e59Utx6zTsaiLFw6C9QhwuPNvMikfv3BNV0ll4Fz",
-	"2i61AO/0WBwZY6fi24xhIihUQbvknSxTELQR+LHL0oQd3drfewr8biwmp8yoZf9oaqC8jGBqOyYn5VQb",
-	"TXZDRg3MPOSa4k7jcnUcotce/n3ndOJbfqf42d9hUzFfJuosdLvudxToKwlpI+GiWAK3O3z7cNZ9J2vu",
-	"7z29QanVHeaYvC2YcLestpE+zh5SyzfOn1vDrrKb4CsCXWd/IpTFb67/b67/O3L9V9eSpPKSqRtB6a29",
-	"vTWBiBzhmiu8mXt/9S4/GL7eNz/87w9i5/zqLZpdcarfDVl+cy1+cy3+kVyLdc73Dfzs62FpwYnXZltN",
-	"VJTbe+7uhuG1HXRrabByZN1vfdKfxL90L/6iiPYWyasPcEZfRDJNw+9T75xRxdRRaRWmXz9Y/UgzdRlH",
-	"nzGQo3rOMstRfcns1mQmiSoFGezQothJF9kOdFmHYSbbvaRXqrw36s2NKUY7O7t73w2Gg+Fgd/T98Psh",
-	"ODbdYlbfdqLkOcN20QCSck5zKlKo0xEZkSqdM22wszt4gmvk4JLbnNoY6F9HUuXgTKCup8/Fiqfaiaba",
-	"UL4WLD5OzUU2myk2cynp4OgjP3lUCHLF8xwrJClJ5zzPHlklXslyVrUYHAv0T7isbXvNK6+8+wtLHmF0",
-	"kDVujg64pD3FX+YyeCObpIU/GTlEC2giWq8bSQJ8QMiWr6fQg4EGcs9hXZSKrQL4kSZ+n5uq83K2p1ov",
-	"jtK4V1X1KHDcULJwNXdBAAbPLELGsseEAl1Ox2MRuMngZjPU6np8wfrn8iPLYh3A6lOPeWvb6zirKvFH",
-	"K0UGuoRWXfa7w0Y9bZXr68ufLBGOBbp2oQIAABzJ7kEf/YSrvhrLQwJUNHCZK+rr5RuL8OyjPfGTUs9d",
-	"T1k38TlAyJX/+Q+U6zGs7qtDT0Fdpa5X+ZI3ciwCQJ+TJQjbJsNOgKYHg80ktC3BhOhSz5ukgg1sryOV",
-	"ukxAJtpRMuWKIGpeaD2In27spUfZggsO7Mehk7qKQOQ1Elj4XLoaSKyG9vuQUUNb3Emq2Gue20sjC9Cx",
-	"FlY8SJEvB+ToXIP+vD/c37ZkXiiZlekK18uq3/Y+f/j8/wIAAP//",
+	"7L3rchs39i/6KiieqbJ0TpOiZNmJpZo6pdhOrIkvGsmezFSYY4LdIIlRE+gB0KI5Lledd9hvuJ9kF9YC",
+	"+oomqWvi/P0lkckmGpeFdV+/9bkXy0UmBRNG944+9+aMJkzBny/f05n9f8J0rHhmuBS9o94FEwnhhkxo",
+	"fEmoJqfT/lspWP8NNfGcGElmzJDHw0OynDNBhDRzLmYknlMxY8mgF/V0PGcLagc2q4z1jnraKC5mvS9f",
+	"vkS9jCq6YMbN4AeuzPwFNaw9jfdzRjJqOBPmkSYJNYzIKZnYH5Cdf/3rX//qv3nTf/Fi95go9p+cK5bY",
+	"CSlGzJyRhGWpXC2YMEQzo8nPp+9ffXx3/tPH1+/e/fzh7OP5y79/OD1/efHxh9Pz968+vjh5/9LOnNsX",
+	"/ydnatWLeoIu7OQnxRSrK1vQT6+ZmJl572h/GLUWGvVeCqNWFya4tDhXiglzRJZzamC+Ol8sqFqRlGuj",
+	"yQ6NDb9ihKYpUzPOdEQWLOExF0wTKhKSKTlJ2UIfkyua8oQopvPU6MFgsHtMMqrNEYyqmDZkRzEt0yuW",
+	"REQbmWX2D8WmubF/MGGY3TkuCFNKqt2uXdCmuQN/UWzaO+r9X3slee3ht3qvsni7Fz8pKsxpYn8FY2fU",
+	"zMuhZ+7bqOcPsndkVM46tvvpYWi7TxO2yKRhIl79zFbtLT8hl2wFmxKnlqTIgl4yTfKMZEwBBcFeUfLh",
+	"w6mlKUoUM2pFNBOJxiOiC0akYMUO4UUq11GZQt/OoWP+B0+eBBcwtZcM7lixT603VG9i5/jDID2+5uKy",
+	"8whS/PJWJ/D21cXbfDFhKnCVmSAJn3GjyZKbOaGObBcyydNck/19Es9ZfIkPFRtcn6OYazf+ltPcPwhN",
+	"84LFOKvmJC3NcqYtk5GivJEan++8F264bW+Gfz3wQsV0JoVmyAppco5kaP8VS2GYgD9plqU8pvZne+7i",
+	"/z//1riE7V56hr/Cl7a57EQmK8K1ZeXuYP528e5tROZUk1xcCrkUZMpZmuiISEWWSooZsTurB70vUe+5",
+	"FNOUxw86bf9OR1DAR9knZJ5sMBvAjX334oLEMmF2bYrNuEZeR1PFaLLahcm/tFzvIWd+IlZEmjlTyHDJ",
+	"jrKSLeULDgw5F/SK8pROUhYRbrmzoClO9UepJjxJmHho+ohBDpEFXQGJJJKYOcezPxVAMA85o19Ymvan",
+	"Ui1YQia5IRynQLjIcnNMxrCtekzsBdWE0XiOxAvzfSvNjzIXDzrht5Lo3GpOVk+CG2R30fIYU99ce9OI",
+	"nPqJvpEJn3KWtFnV27rORTQXMY5mNTors+y21BU3GPWDoLmZM2HsYtlD74KRl0zABtipwr/IkiLfoXHM",
+	"MmP1R/tTN5593UkcM61PYoPXNFMyY8pw5JmXHI+SiXzRO/q15/TFXtSb5VQlnFrGLNWMCq6p59Nzqljf",
+	"8oX+FWdLkCd2TGrfEPX0Shu26P3Wkh2NgVqH4rmNlRRrf/oWJMfn9kOZsnqffYSprR46l2nooS9VAfkr",
+	"blK5Hjn5N4uNHQq39uWVO/761tIOMalYLFUycOJxYFmp1SfhQ4YidGC1WFb/uPnkp0wq+8xIuE+QlnXj",
+	"MUW1HQhUxEGsGDXlPxW7kpcwxEQxetmfpVTrgTYUBibVD51+BzowM4aLmXYvtD8vKWLAtc7hqfIj/5r6",
+	"ZwljC5YMRpai2Ce6yOxJhDYnRA3UU/O6u1QlfPublCnTPo5f5gyEiSmtJSvu4GmWWGWGmyMiLLfZMXPG",
+	"FbHS3E5Moxmgaaojx0n0SJg5W5EFTdhuRDImEstmpCJxSrlluDtSEFDj6Go3AkYTkVjSlOnYfjuVaQLW",
+	"hJGEipGAaXiBi3yJTmRuSoUar+BuRITsJ+yKx4zsCEmyuZ1xKbR3o5HIqLq0L0lYyq+YWpFLlhkypTzl",
+	"YnZMfuZm/kgTf5U1oYqRVMpLLma77qAcm7Db0Yt6bn29qOeWZ68/so9iTVbT8zPrgfV6yZIgd6BwOlYw",
+	"2b961mDtG75gIQKYUM11lXFplk7rXAtovMauelGvQtPBOViuPpPKXWFu2EIHmYj7gCpFV70mq/5cIegX",
+	"ilzQBTmjhqVk5+WCqZm1bwpz1B2RomqXUENeM5Zo8t4KXUs4r6TOuKGpJm9fXZD3KtcGDzypGb1ySlYy",
+	"V6W5G9oyYCJowLS+cxbkNRfNw4OldMLSsDsCzgKY/CNN4LmITKWqcAbCLDfVYRmQm1giV/fHTtNULoHI",
+	"EiY4/mFpM3S2aHgE5+XY2yNNpjw1TOmICHbFFOrFVsQmXMep1OifaQ2tGNUhXn9SZaIEn0ITYL4CCxmt",
+	"ZvsCYCWdw1tm/1aasETDr1lyco0LpGSOo5Wk+tPL92Tvan9Pqtme44R676iwGveQN+85outFG6Qmt4dB",
+	"7Q2k3sJDtl0eZP3edEvY13J2RmesLWORWGpUu1kioLwO0LNgn8zzXGkULetX597cPedzOJTXXAdUAzyw",
+	"7ed97g8YRm5PvTE3P/ymyVWsZZokoBLR9Kwy0ylNNYsakxcy5JH7xTvivAxdUmE0iA8nzyxl15x+bTdL",
+	"1PvUlzTjwAlmTPTZJ6No39AZvBnMFPAH9qS19haZWUUL+umvdixUmdvrtQL0jWX+IckvcMogK7kmRqYg",
+	"8Skw2SPLi9QK/gbZTxI2pXlqjsH2QMH7SJNJrrQZCWtHc0EME2TBRW6YtkPaJ0GI70ZEihQ9aFOuHCMn",
+	"kxVaWFX9lkhV1amIZlpzxzjseAmfWa5BSUJXVmjsf380HJIPPxN72QekEDIjsVNhP7tgImiN2s2Srtx6",
+	"qTWlYlYX8LByUO97UQ+m6/+RUJ6u+jiFIJv9wb7yJ/vGm9GX2zw8L9jv3tHB4RCIhy/s9PBfXOC/9os5",
+	"WGt/BubIDciIi7/uAzEdHA7djfI8vWSRH0QshY65zLW1DxXTuT4mQpI510aqFSl8DyFiX3BRfHBz0vc3",
+	"vUH5dQYAUw/d/+eo4KyqQjRhCzlTNJvz2GoOVS0C1BQgSg1KncBjtP/gi0Uu+H+LL50LvRf1rkBlAWqK",
+	"ZS4gVAGnHLMkVzBuIuN8ARzU6lyK9bOUwig0sQdrFSLDr8Jy3C/hwgmiFnuNK2tcx1aLvbCKn51owKcJ",
+	"HABUJ8sY0N+Av3IBApo454NmLCIuMOF8FBVh7mkT9CPjbkVbERFsaa/2lF+xCJQP0ELQ7tCGmhw0o62E",
+	"BoQQXlkDapO8KPbLb0MxxyAFgaUT2PXic09XeaatyWWlfMpM+DBha6+1lA6tUzEtcxWzbm6Dnu72nv/4",
+	"6vSc+J8T9onGJl0RUMlixiHuY3VUXE1VM3V7Yq/uTPbdh//WUgzO6fIN09rqLEG1yO1V9/aG1R1nZG6t",
+	"N7ijCqg6C6mquuREypRR4ZWgNm2eWf2Vaucos8+gsAlrq5qZ0OBNsnOrce90k/K/D+4NRJ6eK5YwYThN",
+	"qxKmsVPw5Eeq7Zk5o+xaDNdq0b2j9jh2Ec0PP+LIFcJX4ogzMz2CWK0+kjQ38yP8Wb/4GVDM0b+Xpj9h",
+	"VDHVvh83myNO54s361qzc8/H5Tbe9M2V8dHpKLOGTYHOwL3/O+zJ2e4tOGxLyFVe3nUk7c+DZPWCXZ05",
+	"v+f1VBUrkd9NIQTfvjJlhD10SaZ0wdOVd1LWVYU7VIuRDPgVEw/zKg4kZVav2VXIB/ACFTqreZKzZ4OK",
+	"wnk27EW9syf2P8+uTY7BaUnB5PSvZ0Ny9oScPYPZlRHQO4iwto5U50hRQcHuN4ZkSl7xBAwH94Pj0pnn",
+	"PgFbxH9GYxDKDfPp4J4UyoOQPulX1nV5FBcxz2ja5sMNv1hrz24SfyhiDSF9QjgyL1kQXbCU06A/KdHh",
+	"w/KRCBT81deHHFONzYIZRN1Bgxfs6r28ZOJm1hHtmLKA5AprulptnmT+SMgOuHUSdrVXfKZ3g/TLPmVc",
+	"MX0qLphV9PX66/v46XDoaBLtsO+fHg6rdtnT4Z0ZZk+HQJvwhh7mQBXsep3+U2HsQefAC/RKt0M3WfYP",
+	"pnQX0bowynXcbV2uUhnTtCNMlVKDArDi7RSJkqBAcmn1piWbBC+BYlPF9NxPsX6I56zvwwLW9k8Z1cZ5",
+	"OqZsSRZSmLk+ItTFF3NRjAa34eC7IUnoCtwIiYJ0KEsG22xDSBMullnd1voKfus8ubB3DWMN22vJjgo2",
+	"WUl+2O7p3PBG14itwuKf3Jl0foK3pqS2kjsy0f/ph7poefzkrt77+Ane1puS8g1kGEp9NzrhUhM7Mtx+",
+	"S85h5vnj8zdFHAYccPBsQ+IeDp89vSMha4dqS1mcYGW7QpQGpvDzlAse03SNG7bIvprLJaRkUeHcGBOm",
+	"ecIgCGnYJxOBD4NMlVzAZ94QHvSahBorbuxbuQmlB3qn0RGZ89k8IqlcEms1CzpJWd9IsHs0yM+S+uyj",
+	"IXbp3Cjt17yGwDiZrKqLPLKLq2V8rsp8TzsJl4txXGh16KuqSMGKAZxI7Yzvcp77xNhlGPvihczNnJgl",
+	"jxm6YIP8XhimMsUMbYcEX3UsWjEMlFwnLuBCKwELX7EpU0zE7LxwyxQzeDx48r/////1ZPCYLBYy3Xsd",
+	"1GbLNL+t0vEiS+1540VPBodrXnHFFJ869+Iaiqol7GJebvWXzi8WueRlbnwmXizFlKsFyqdyTrkovgiK",
+	"qPCVe8F1ltKAszHpzL1GLz8X2lBhvPcQ0rCBdtHdNKNX7AivoP3qTLGYW1lAJmwqFYP7y8WMoM2xnbJR",
+	"G6g9t1dySRZ5PLdTCk/HvpSMegfD4eGoB1J/xaiKyKj3hipS+RiUBR8rHfX2yd+ocN8PyMlEQ442jEY1",
+	"XpaqzWcHBbePgDRVd5XsokJKDR5zQ7eHSx/aA+PcWOWzJ9rMF3SjVgI/7OS84IS8G4dzhYdv9H0WDN+e",
+	"bkmJG3/nqfZL1JumTijVicHbpf0F1wtq4jleMBQVsTUquLDsNc9SSROXfKLlgknBCLPqDGaRSOGj2cd4",
+	"4Nx4Q3pJleBiVruFv7ZfbDf91rkHXnq9XzU9Ue8mmqkrb0MG2J3QHIipXc4xl0urEmDWqcYwHjIbiplU",
+	"xKcwuGxZEad5wjQpBrX3jIbFTem1bkUnXSkG7G8sM3ceVlKDxGOf0IMKccGRt4lGvbBzAl6juyIc7vob",
+	"qz649CCWOKaz/aHkWXI9wyhkEdSOMKoGJ8ozKm9BsYHVt3de344sAsy621rsromsXDOJwL24c75F+Uvh",
+	"u3WKkTWBO+KvLxXVNzRFnGBsE8mbXBsyKYMjox4kFpLFyiUahqju+spxWyf2Mwru0Ke4IxSFzKG8+6kU",
+	"iRR9CDTifHtbuY5ew+/Ic3uzzzt/VxFM3rjxYknnOmMiCSa8hWjf+Y7ciOsW/YIZygMOtwnV7INKw34L",
+	"cIZ3pIDFUiBxxavK95Ww5Q28HuBVgEzrsIbkORgUSjhPzd5fyl+FOWYH679kqx952slJXXZjpviV1Xku",
+	"2Qo0GFOdBtfHjuOurC3E0inokqDdWKEmBuvopu3CoTN2wf/LwvuprJbGFDrbwo9A5OOaSXk3pEZnH3eR",
+	"DhSr1CZSJ7uUavMB+W+oHpKqeG4VechRJx8rT0dES5LlaYrpplzEii2YMDQ9Rnm75Jphiox9iuglYxl6",
+	"x+2cwhSyoJ+e+3h+e1edoDyjii62UiLWX9yGvKruRONdoft8LyK0zkaigilUWEDlvAs6q1Bskzzr/MHT",
+	"Q+2G1x14G4Sxu3GvubgMuF9Tpsxbtjx3GSXBOPVN2FFFYHR+2Vk30Jntqs2JAafXdeZif1aUTrU5o/0a",
+	"MrNzuBQkSykXZClVoiOi6ZRZfdSyJG9mEToFhy7ROWR5Dda+9LwzX1WDo4PoNJ8Bfyx+QnY0Y2QhJzxl",
+	"/VgKo2hs9s5fnrx483KwSHarhp3fy34ulL26LiGq+NjSVt9VbFU/j7mKc276MmOi9jyzhFN/luZm3rc7",
+	"VP94QVMsbepFARMj6glp+vC3S1a/YoqmlU8uuZn3KzVkQVZpN+UC9/k6Z25Vwxc5u1aarmMu+jXV5ixP",
+	"05A/3z0CTBEJhwsODntgmT6NJZyN1JYXZVa/XokY/8qzvpH9BEuYXcVAazczmuutVZ3iMjauXoVtNflA",
+	"ncOUu7mJw4TDBCkXl9fQ+asca1OoAIfeNK0bhgvazLGRqpPrOSILUDz/iT0Eq8YsfZk7VIh4BwRJQJW0",
+	"XAaSYXM93x0QF+ojMIewlK2y027d7pEmPLkL4wA8508ft22EYh7rNzxEA/6n16eDjTRQDr1uWueVqMM1",
+	"CaGi6XfktJ0fEvtQRAwTFCoawS+RkJ25MVkoCnzzpIFhJTMqZGHcKh2hZZ00KR7UR8xjJjRWUmsX0bRa",
+	"PxEyYSVFH9ai1k8P16YSF3K/EYaQS6ZiawGnzGC9iEseoSIh81U2Z6IR6tjCBr3NnVhj/5xRMycSb3ex",
+	"H9o7pKsG0c7ffvmZSEXOXr45Ji8vHn9/aP91bv/YxZ9qPhPaI0AUWVWYM3Mbcgrm83eZVrekpapZ1r45",
+	"HyHbhlB9iQHviLjEfrBB7EQeaRLTrCSo/UYiRJHsvYaoWsZfU6aDaNBWn4NHNlL1QXsOmyfBspSGfI8/",
+	"2G2uuhir1f+5SCAlmVvGTvLMaqIQRuBCG0axgELoJYNBDofPOvyehW3bnWNSyx6suSI3wHXATpziwwfD",
+	"tpVVtXW7X18UWX9kIskkL6M4FeE2WLI07QPGw55eUGX64LOa5cjU7+5SHART/av2XsDMWyd7LkDPQlv1",
+	"mrLnZk6Gm4fzMbZbDt3OUOv2mP3IWZoUplZ9HYBrUPf5VVFS2up43syfgKTAF5b3bzTN8WVukNBMAeUn",
+	"6NKr17r6ytYbFrNuG6FqXpqbWNzI3G6VI+W0lotqgKbNTprQAuUJnZ9/vy2gQMXzu7EONzRmlqtM6prD",
+	"PuGKxQbEfkeqVtgSt6KoOsVHGuLcLCmqSK11Xi3RD5uPUHp/nSOD8v9rPd5pPhY8ATMLMbgDE9rSRmwm",
+	"fjaPzNeB10g9QDHlyfj1IWlWbM2SuDtvZtiEgMu4/QXDO77JeHCDdk7lhuGd2/GDBRdOpO43pn8Thayo",
+	"t9s/gOWzkB5UlcYUkhCcnwtO8djq/Avp6qXga+2+v066RIjBFJWHbiM3M5yN17cKb7KeO924FhCrMPwF",
+	"7t5KIZc3zNls3MgKRYVo9RWjKZZGdKoPxUbIy40vXyPkT62lbbCsOZCfgZe7Iw7j3GPrPGvON4JJEGE/",
+	"Wi4cHkr4LXlXcOQclXDIaaNQ/6fIFeaDQmC/jMZPVlD9u4C0oCJHr/mqVnTCra5gcaVzvleddXBXAczl",
+	"Yk4Ve+5KqGmavpv2jn7dkBVW/ORL1DqMYDE2JllYAx6BSMglxHkg14Ja45QlZE71vH57vvv58Zv+s7OD",
+	"v/f/GRTyWKPd6SXBrzFPBUo7ZcLIlKcplKyjiKXk7+ddsEStYDVgjJQvbe/pb1+i3t9++fkigMTEVnW2",
+	"vK6IcUMYqYlfZIcOne+7Bg8L3prrKA//Xl5uFCmwfPdsV7hR3JFCJhPtCXejQnjjwOltQ3Z+ku243fYB",
+	"tepJ3sKneMPzC8XbudEkyycpj+3txegu/BsCE94DSV66jBLL2eSUuEHBjWb/vkbA/ZZeoQqp3J00Xn/S",
+	"mw7yRqb5XV/BO93kP5zfYHPCjUfkawvuH5+TZ4dPvvOpyS6OotuJ80mRq9M2kAFrcWt1vOLLCOVEQqpx",
+	"3AUSBCZDR/ZPeTBt1cVw01GjZFpZlnCtj/b2LrmZD9zHHgpR7zmkyT4gTVYV0FzxzYm5mF+Bs9l0ZFPn",
+	"Cb+1RGuU+NZ+tLmutw20VS3F7fCAlLuS8yTsKFlbZHv2jGjGdCXARw09JmdPCgAaB2JXxf0Ajuuh/Y7J",
+	"2RAf1nwm+nm2faXu+irbM8UgWUF6uM1WWSykgrmQMsYnmNJQkUOoAGEvYOwBJtcYpuy4/9+vw/6z3z7v",
+	"D7/8pXcPEppXswlw168jnM9yPT8VE/kpkKnob31HXtV1MPEWDnHi+gAYz9+QV+/fn5GrfeIGIVRDBrfM",
+	"U6t3XzEyYUwgAOGOgyEV0hRFGBEQWURc4VVEaCZqAUa/G42dBXwwP/HfrqvY4qaFfvb3nDPzSuYqEGFw",
+	"QEma7Lx6dfTmzS6ZMLO0q1vOeTwnSuaGe9QmTZaUm2MAeFG5AGh4suCJ4LO5GYyEx1riTBNteJqSWAIG",
+	"039ymqKXAm4WEwlZMCoASBKhlpo5yA0/9PC7o+GwReQHvwGlH/067D/BP/+y1olXjndwcOPx2mZ44UEL",
+	"7X1RldSi5gUVfMq0oUWZU6Ug4ETQbL5K7W9j4muhrlcUAOk8rjytgkFhP2Xb1fpglu8mZKFQcXvvjKkC",
+	"GyhygTpXRgEgSEmJ52N1Y1+1ZKnD1JF/BuRnAOa01meWabJU3BhWlgRhyZV2lTX+nz7+tjVAUBNHKbih",
+	"ZUVasGwAv48QDIs6sFPLxncKFCmsg9p18K9JaW077KQSKmmrWbuCs3WTLksdthsRnr9YiXhbpCR0M/v3",
+	"VLYpfB0SxhY3TcgP+UqeQ1KHzmjMagkHJJFQ+LaAK94oX318cEduxsfor12LfVJrPRKREgolwsykwtlC",
+	"9aUGQuemhQ/Y6c+5ayiTJqIarA9f5QGiK2Vko3w4PHj6sgRubUG93elM1vmYXBCkMtUwAdbQI8MgmteE",
+	"zlyj4/0yl5q5shDQIeg2oBmVqCvOJ7SSztYT6HIoSpytGZQUXttCD/ao0kUa3FymCeDQSgAUWY2E/8Yq",
+	"v8dEljVjmF2JfQfeVT/e0TLmNPUIgBHRubpiKx2NhCUaLrBIdcohKgYuDxrPPeckKUf3shQVZLkdbzER",
+	"LkaiRN2L6jNyCISp0REBzL0+pudwgf/UDdTmbmA//77NsH74il7Uq86kie5Xw/2rwfuVuH8hy6HB2++m",
+	"zrKrlBzKYKlYFZh9ICwigtjraxH8CrHS4Mv1gSzBQHRKsZRdUWFcRXBFNE5WpFJVDz8RpSZgxaYHIe0q",
+	"b48K94MVBDF42VKo17Qm0/5weFzVLg6GiBHjqU9OC+TKnTopYaZXRGrkEJHyZAeDwe5dYBGWWHSNkjOr",
+	"6tSOhpg5Fe54jkhmrRQzZwtUKPyKwIw11LC/ut+Gs4+geq6bJEDNx5eGuj+1mj4dwbTWTscO2ZGBfe1K",
+	"e9Sk2vMHHeKoBsM7d+0hnPIFaVt+ck1NbEfTFRn13haPj3q7kbOKXE19iUqli8ZlyOpZQnbwVyUK5vAI",
+	"hhOseGbU2w0dSNPCKHoCVas/cdGe4qJmLaQjpLDcQL9GR6mJhwdeK/+KB7+4xBuAuD1x+OOdbQWoqEP7",
+	"2j2XuSkqh61haeglI6yAhkeY3gF5Jyx/cJHoMBn/p2bmrpt/xSBu7nZ7NVFlX9bt55YO6vrOtF6H3YWc",
+	"4kO0JNRqhDMJNo9DZqbuphFFXbcGKggdCc1TS2gYxDwmxbTh4pW749ROOsGGC9pQAPiEXg1UBQ3yO6SM",
+	"Ozy39lFUg7N3mu5xF+lfiCh2B0BZ2yWBFZ0HQumg/+BsGRDawyOSC1eLFObPzUyPoGudK/aibhG1p3ez",
+	"bKyugEmuWdLPsy3Tq9BKCHr4Q85O3MnNeVXFvvrx637RkgAqUc3Adv22jrLDeVfaf30NQ7+SlbDezq8M",
+	"vnZqf8Y8LI8C+CaAw75/WANiP3x8UMsyfxJUlm+UXlVc5dLy/tGVa9+rBR6GNa2zDzf3YbSGlZBcGJ4S",
+	"2M3VuvKA4TYsp9kBr0gmO/IxHWoC6aLTKTquwQPlXCwiT7GwsZ5KsombbTqxbkdZ5wVKKqC7a3F17zfo",
+	"VnNlbOul6F5Up/FaE4YdnShcQpJr+ECYSPT2eYzd0m9LuMz6qQCibbGW9TBkVad5c9NKSNeyc4wXL+We",
+	"BDe0dMwGAQf8N1uK0gJoZ0N4w+PJFK8Izc1BuGL70VDzN6vDfywwB7tUo49crIF+CAc9oCKlCer9QweE",
+	"eCvgVp1YbbDanEJL/gcQ53u/pFstuAkQAYCzYfXrTtdbmUVt5N9CgUrN4lxxs7qwdO5qMeC1JzkyJvzX",
+	"j578/vbLe9/GFngjTrEYeW5Mhg5dLqayvQuVtEeoNYu54f9llpXHlsgghAQwUFiExBWhs5liM6gKmEOq",
+	"rW/7NxLvoT4LvZYnZ6dl8R/NMjCOaG7mUnENrq4KwDH00xyMxEi8A5xl5/ukhgjGkgIWVtOV8wxccpFA",
+	"NWGlEWeunW+Gi5EYf+pDVT1+r8dkx7GEqPbmqOg8V+0U6FpM7h4TWvR9dS+aMaPJ4fDxSLjAmCk7eaFN",
+	"SRNYCCTMYAZaM2kH2nOSwit5TMb2sMb25w4JISsazdpd43oknIOQixYaAmbzDBbJgGB8zPcnJjFV0Bt5",
+	"/M++0xn7py/GxyPxn1waAC0EAxU7N0HxnZ8h2qYuBwdpBF9rj7UHIIraqR+D/cEQtIeMCZpxAHocDh5j",
+	"0HcO9LtXLVeDBDvfn3SGPRukP/TTpHfU+4kZyBVrdFo+GA7XdD69XsdTzEULtPmFHsrkFzYhP7MVuWBm",
+	"gI32nB4SHrWY5p7Lkqpc497Rr79VZFrPIwJhkqLmM2E3/pKtNGb+Asjkyn5WFAJqhJfUOUNmBfpjPSte",
+	"936zL20gbnfusDVuqhDq+rZ7vS3kcQna3jaGWofxAjDFXU+4iHhsdh01eAcwFlFcZDixw+Hh5tMq2gqv",
+	"O7D30IKrim6O/C1hVyyV2QJbd+ocWISAEwX0wtpZVR6unlSu533uc3S67oLdtiKX5x7vRPmSjobSMNM7",
+	"3l2ADm4m/Nh9YUlUi0mQneqGW/sjqtb+/vj8ze7mDcfrBHqEDLnix59HPapHvSMy6ll773Es6ILBX2zU",
+	"+zImRaiLap88PA5A3Y8HBOxGpi3hUk/EI+F7ZsqlIAt6CRirmtjXFkCKR+TzyPc+sP8aDAZfvowH5D2y",
+	"AitPFHOhEpaQv/3yHvq/UoOSFkFqmSYpv2Sl+BqQMyWTHF3wC5kw1/oRK54hY8g75kciQNoMEJUTnzli",
+	"BZ3MDXM111YiHtrfeq9mnYihosN3IOgVWaE/yGR1Z9TbbHDQiGFbs/PLPV6eumYelCzuwBzKN9yi4eZb",
+	"9ANNiiVd++JFvcODg80/8O3g71bSXVhOCBjZ0ADQNQ730Z82ja2/vqhq/ncdo3SFX/d4yu4NgeP9kA02",
+	"ShGIVmMrRExuLSR5ofO6xULj5bVrPYe8J6b177Nc+/oVEPGT4eOH7UdvQMVeYYR5IpOVtQq0MwuwWw4C",
+	"dG1/ICC3mboqFHlNdjBbTqqCxe2uPbGr/T1oIrhXA/fpVL48GoI+sT96EO2rgeG5hf5VTBKz67AYkCeO",
+	"d+1v5hEfhLX3mDB26gz5EZLL+t/9KNWEJwkTN+VIxSl7g6jAESmwRYARQaNlbojOM2heS3bKPuRWxQic",
+	"uVTgXKxbl9Wve799iTrUCxDQ0MS9iefxnGZ0wlNr9htqAIuS7Iz3FszQhBo63rVyNyrjuCMx9mgi4wgy",
+	"O8cbIEHGKLrRVNdgYHqYt5GwlGBtQTB0x1WkTDRKcXusIS4Sd9OgyRwzTEETII2Kg1NiBuQXu9Kxg3o5",
+	"Ilb6jjdBuzDCISo7UTKfzc1IbIPyQp4MH5fZfcXwMRVCAniws8dbOsm5m8DLEhHuPtSSIOTWVrrJ/p3P",
+	"wd/8EDv3p3FzxeSh+MHh8NnmXzyXYppy9CA+hApUMJzzoskRkLgUNC2p8m64S1jc7H32f54mX8DC8RdU",
+	"Q+E0t+ecUdCPsMquV/6g1yTHqEJalSDX08dtz+dvUS/LA2Lugpk65s8937AasNADa/+bb1gNeBrLXIRc",
+	"Eq6/hgv3B7Q5SisDyyxrwgWUN4DDJIAOukuksuY2uDx9TuOMcnEHF7DuhVun872rPfkQKl+t0n4Lha82",
+	"w6rSV6KIfMWqXy0j7q4VvbBy8a4OXHIf7K+zBv+BlYw6rX1TMR5CxWhkefqiLkA+sFbNJtjMO+R8e58d",
+	"zMCXdV6L1n24J3m8iRibQEmDP7hEvRW9vBPs/tngRmWzRKHo1jS3VS1RyXtg5vr7aJbXpeRvuuUdctrn",
+	"Tl0XzSw3S9MR8lmpXFEt2XGIH/YjrCS+oobdzsi7pjex9wA2DiTGbrBw9NekKL6fs7atrsuoHYkhPGnt",
+	"iajpCS2Ptoa83j7aMh+tfciYIuhOt6GRZ8wVARaFrb41uwPX5srFR+3LyA5P2CKT9rSdX63AMDcjUT6o",
+	"waHo8n64qQIql45RHL3IvNEhN9pPzLxh9xqVdrAqHRSX4ddfG73ZM+BiVjnVYiElSXmaWUtQFSraw0hb",
+	"P5WzToJCqyjhOk6lzhUjO3XikkvhPdRSIpFgKaAzreWULOcS0q00YyNhCSUqo3pBPomA75Yh2o+Zcl+g",
+	"P1qm+MRIAKpqocSWubwD8hZg2M6edRAgVgm/lrNeSxGpL77skoedh3Fi7IrLXENpH5QW2if/kzNIGXXK",
+	"S4yt9Tq8Yu0i9y9fos/BgSBPuzZOQUpPqjnuB5tw1K1udG93rthQ6FwYDGZDIaScEiibfmh2/6BKwC9z",
+	"CfWMmjFRth6sJ6dUby1ewptc2r3PsJunyZc9VWKKBiNJP6Z0NmOJ235ICnEJglOpfNe5UrffGV9CFqa1",
+	"21w8vo+v0BhaGgnflq6mTFrhwZRgCdmBLJerfWv17dVH2B2Q8zKDcEa5GInLol8ayhx8NByHsd84lIBt",
+	"DAm3R1u7rA+DLuv7sBZwEbig3ykNpQaY0KGjXUESrHL4DN9shNuxh1HvlCRSPDLAGGaCQxIyhySyaUpn",
+	"lQwYe8V8E2MjSSrlJeHCyNtwj4Rd8ZhtzPTk8f0aB/iKdaaBmyjZwcaWFd1S735t2ls2l4K5/HQHddzU",
+	"0QHGq3aw8Mmmg+3KHPA+P58XDNXwqJkDxyWKTRXTc1bkpvKYucRYTNA7GA6PEeoZEhfLj/cHnbFxPNX7",
+	"S9jjMfud+KRbWdBPjRuJjPEuPeTr3vkV+cZ/F1f3DvhU4GR2Mf0U7uAjDTCCeBEAueyG967FUPc+4x8u",
+	"mJ6wlCHmQP2mvIDPi3uyWXvxo95afaldjMMQx1jIK5b8qT3bF0ZmHjHRSOBrQBa3Of+ip2fRqTFoRxcm",
+	"KblY16AUiBKcKVBc5TyFYFUjsAS0VSGGpWnNzdPmyVU/32uY2oP4+lwfyw6hDnv01UnvQkpjioCRpdcv",
+	"IjJNCrMuwlMD7wbkg65E7M7wBq6/bunuiemY0DyBOu6dsR90YCfJkvHugLwvzClsSm0oQIViozjtqhlH",
+	"wh5as5MaTSFpluBgVaXA+26ogS8R0Mm5QB3WTshsew54C7X+pPeb3lPtXfo7ZfdgF9aAN6S2uZiYjHvp",
+	"KrfuXJXYNKPXMJNvykTt7r9G8i4uRdTQ2V29KylrabBDPJoqDloQ/Ibc3Oj6dwmZvc/2fy1NI9RuVBuZ",
+	"HaNAWVINE2SA9bUqgAfdRBEJogrKxRTVzFLkgJy02UwuCkbTuuyo5bQu+yYV5IMb8k+tg+Aiq3R1Q9HQ",
+	"lTOxftsfjst5ef+nz5UoxOAdify6TRCaU/nI3mvgBNiyZz2z2NMeouJmL+hSRt5BO2OyACAeqBOwLzwm",
+	"WkoBSUeu4O/gGaoO58yoVf9k6sB/G0nAKxGvJ+CDByfgiCQ5I0Iuj8mSmnheAcYe/OE9m88estjqBNoR",
+	"Gynh8I+rR+2Lrhg2SdCXPqH2tjfwRF+6Dlig5ALqBEdV3XeQu4XgLfsmBq26U/AixMzhsEYV1d8Bp2ts",
+	"0OvxS1041MrilBkrglEWX3HNJymrhC6DBt1POJ175OplD8mOG4E78vUl9iKQZVW/mdErVglYV7qUFiWo",
+	"FFtI3Cpy18U3f7Sa4RiMsjHZcSu0JLvrdLExE0nlG+wsGQW6Se4ORqIALgNwac4wxlf00gf8LSDOcRPp",
+	"zFVbDcgFpsWPxPjUJ4XEq/7PbDU+guoUo1Zl4B4cypdsBRsIVZUBG5GNRLntPrCHyCcLmrDj+kjwIyoQ",
+	"PQWG5BpqtjrNyZ9ci+HrSbTK6n5mq959RfdqLVAf2AJ1/VtDgXg4R9z5dWdz5yZo55Tgi29Z3re2Vpkh",
+	"ck3mrmI0IfFcaiYquTKIIYPtnwGX+zaxRRQNe5/h/8487bJSbnZ1f8KRe/eazdJJqYX4+9ObNMgZ6q27",
+	"PeLzHRLIHiLBdqetvJxOGZZfYfJiK1+MfSrY1lEB9R3TeA4JmXhY5Ny+hYvZSFgxBtizboUNx2UzABrO",
+	"P7EDfNXkG/ld+FPT8Ut7lu6cd8BAaBPzbtNEuC5Fo/NsnR/uVCkG6Geg3tszcMplKmcun5Za+mPoR6x4",
+	"5KyRAD44h6JjjSer6bluz4tcQ8G6d9FDWN9hzFGxQoLmhc8Pza0AQb+0r0BwzPtyyeMbrqEJBZyDMMg3",
+	"F3WDxu2m1Lp4IeqiR1isULaj1GtS9l67nKABillCQQlJxpqLmI2PgbBhImPLosc+9UQkJLO3jxtCtX8a",
+	"ubjhCzYYCWg744JQiKifZ5opQ3YqfSAQhgKqdCnBizcgAE87XkiFwIgQIx8JyHLHu0FdR0c0g2Be/leK",
+	"aWaKn4Uv4Ui4jEdcC4eMZyLT5IgkSuJqUxnTFOEvQZRkGbay1KwQNdAiciQAvZkUbfYCeD329c+LMo1Q",
+	"pkAjVxh2syvn+KANN32TpGPMM/ZZx09+16xj3JyulGO3ddC1SCVM/blTjqnXZRICZADUSLOMpFQbcEqz",
+	"u+AGzrewNnsQKfele3Iryq32T9nu6AugeUvDG7SusiXNxkehAxAg6sDTTdv5x1en5wX7IZbYI8IGs0G1",
+	"11ZXSYBDL946aaf1erejUHSTADNThIJrFRye2FbZdL2+zRy26zC7fhYFpO3mCYBP6w4mcE81GU/2f4+i",
+	"jM0UeTp9KwV7Q008v1+zAUh/i/oNPH+7yXPoxwQTefmezrpe4B7bg2dg7Mdb2gFvZMKn3HPgPyXnrucX",
+	"uc2te5wRD3TG7JWnqCbdGSPf+wxa4wZfTcnRV9tVXOCYt0lZvNeLMZ1zFQh6FfxowgU2AGjOKmhS14TC",
+	"n/lePLgXCujokcYdPj8sNjki7BONTbry/b+p9mn1d6LkfPK1VMEL8fIT1usUBvPvRHc/5CL5+gpZl3OZ",
+	"FsaVA0X254srIjuALhjLNEXFbTci2ihGF3dyujzrNmZPiql4rH0/Jz2nGUsQI9lqHK9ef0dOhWEKG6fS",
+	"lLiGJMQ1GDkidCSe253RHJEzXr87ffucPB0+ebbff7JrN0KXXbKr7TYPv//u6ZP+Qdk9U5P94f7TYX8Y",
+	"jUTRc3V///DJsH/Y6H1J9vcfP33WfxoV3WMfD589ObSjVRpmku+/23/af4zDuYao5PC7J/vP7IDQmRM6",
+	"JShG9r//7rundr4xN8x1fKi0u3T+hpFwp0x2fPhx6ioOeWJJzqz6C64XkD4BBT27ro2o3Uy/dTswkitX",
+	"f6TJ21cXREAnm6gsAJ5wZeagflarjQulPIYOaeRkJGr9I1tdICEdQUv8Fozxc0ytHueCXlEO3YfGx2UX",
+	"0pGo9KBc0BX2q2TenWD/O2dpMi6T5YBY/PTCoJKFcD3N9J3wknB/LxS+XbTuSNyepL14nvQrfU6KbiNB",
+	"RnR6dtG8L19virenYwq+p7VXvL5Tt+NKlR5GYTebI+ZJ0c0+1LveVd437mfxXDQSBUspOvLqekteXfbk",
+	"bXX9PxgS0Hpdz1k5HQlW7RId7NO7tjVv2X54JLr7D8O4s3m1CTFJGU12Xb6NnURx3yExNxcGm724rXCO",
+	"R9ctF6LfAkOfNMs0WSoObTzRnC2G0pEfqrERU7Ys0iwy6OOA7ogBOWc0Ke1SwINORsI/K0XBD8AzDelB",
+	"3BCaLoEdYYoURgEAptrnA3kmOhIpu2JpN7RBvcnVtTMjHsrYbPbiCvIV3wj9z6tS3yHfaraPj1oqy1pe",
+	"dgcsLM9SSZM1zTJaEmen1PEiohlV8VwzExGjqNDU8RRFJpYenbNfczFLGXTAd6bAJctc/MFpAJXWGANy",
+	"kqYuN8+K/yNQNyc0ccGSoqXFHJBJrGaKq6gwlqJzudVAAMcHf8tFwj6RHQOxC4AFx97TwCFH4sP7H/vf",
+	"W9P97YfXOPXUvlvnSskZIFRr93pImNwdkJPiTAplhmtcHtWofeDkHmnoLzNTNJvzGJkTFkkXMQaMMjo1",
+	"yjOPATkRbghYrS41L2j+rYvkq1Lxgv0vNC5saNwYXdvTwIXAph0eHJBxrsSRpZ0jt3tHLTVwDDqdr0+e",
+	"cpYmWCE9EgmfTpmqV35f0TRnevfYqVuXjGVv3Egs+SvihUPtDOxYVKqGJa1YgYCPeN10HJqVnsul0xop",
+	"WVIlfGJAyqZmJGRufJCt0BWcdDg9uxiQ51J4FcweMFNMQBn7+KyCaPP/4ounnKm/DgaD8W5kOfuMppio",
+	"xwWh1VsQuS4u2OLdiudqHAylBSjIWNIxEnjKxAWsPAKJVISlmnmaApqcAdMoJkp2xuf+70E5yfHuYCQK",
+	"6iFxbuw2KYMSTjurrhRz6eqYaCYSCEEbF3+bcsGh4pwHgT0+wNiFXb0WmOdnxjKMDcJ86MSeiodKsGuM",
+	"/BnXmv4AneKcurzEdcIKO3m7motunUh4Y0dAtEHmbuVKeLg0xFPLjQwCnISk/C8+48HTFYawvoIg//7j",
+	"rYX2A3uUT5Kk5TCrlQqTubSsdocCqtecqhkjKTPGWtnW5Dm72L2NNqBd1/11DmXfmf8+E9mLd3Rpl+77",
+	"r9dUjecSEFKQ+1WrDm+UpJ6HWv6CsIW8qZ9SqvVJmsolS44IsMAxSivM6nPtMAH2G3WSov/enGdWqAOE",
+	"HDsOJdqrXICYFXIJ7YR9rkZITpzldfq5+3wlP/zvg+C6LeFaCY6SXy4JZO5+S42qQYFAL5lGzW5562+e",
+	"81e2fV2fCHFRtue/T3Lxb1lXtIOXslSo3QdmzhaapVdMR65LD5QxJxJTYiGLa/cr9uWVDCkq2jg4T5Cz",
+	"8K44W2qS63powf7Qqks3rOzxO052xv/85z//2Xf/Ge8S7qquwfhzTXctDz0Cq4NwZ7iMsZ3wB5WOQU8f",
+	"ib+fYz8FUtb5JNRQaLYE/dC3qvB5CX3+wWR74go2ISHt8ZAkdKXLWqODQzKXubL21nhBP/3D7tKYDMmC",
+	"gYdQQAYEqxSNi8FIoLCoZmiPo+7G/zVSsQbodAp91RRLGFsQbo5HYum6QjVb/Y+jah96SISlqZZk1gbW",
+	"ArNVTtGI7ew1WVyi+5IofvxrZcHeXfENLDIpV7mGTXgDGIgUZPA3uVJlMbCVhOIFp87vxqmA4ImGTHMd",
+	"U6F37cWqFt1kgL7SmZ+7Jc8JiqG9z9ofbbiqIlTCUKX5zTkdlRfcLRTVPUjC9eT9P6f2AUhUyGXFG0Y0",
+	"05pLQbghMmOC3YIGpd0WbJG8pkMythP5GFu+LgynqR5759o4UwB5//GSrT7+e2nGrd4jvgfu+cXj7w+J",
+	"VCPxEv6arAiFmtEWAm1Z/uaKLfxQjzQZc63HKGB1PhlbpRn9qg3R5LsXRWRMc+xoCNyQiSSTHMTKh/PX",
+	"ERmzT9m4qMctJOpI0DmjSUTG/zZ87Fyz4B/F+JKT8VWE67FriricS8h6j62SejQS48+jHk+wv/RgMBj1",
+	"IjKCG9n4SMm0+tGXMdnhhqTUmlLcB52crQV4rugmxEz2mOaa6d0BOXGVTxSde/2UX7EEVcJaT153KJOV",
+	"Bw6+ZKuR2NGMkXG4dT/4D8Oit9qw4nr9nj/1l8tlfyrVop+rlAl7ZMk10seB1p6XdPnH7QTdPoIQ+vKD",
+	"C+rfsVX0m5Pz9+QHGl8ykZALphArFvfGX9NaI41aL7WShbXAqTsj8G+kRvBWYdJVgYbsUzSL4pRS86xm",
+	"r2hZeKetjlsg+UKEKQz18E7NqvjQ92pDVl+0zowsVo179nW17Thxc7Z8C5XbqtwAE8UdniYJT8AALiCa",
+	"u2iJrHMeVB+s05x/0d5nMddvgUi+7FX8YmuA3KUqESBkrtBOi7xIhUBeUsBEev96VkQWaeKBv7iCXCtX",
+	"ilgme/hnuUMldsUG1hIgJ8W3S49yv+QQKRmJqltPTqdYvWUFig9CW+rPBUgGqxsDU9s5HB7uDsgvc56y",
+	"CvI1BBXRJxgRqi8LpHiimMmVgLTPnYPhEKRW/STnMoW4k6/95ALA6mPmVo9tTjgmhcyY0eRw+JiM4eE+",
+	"F314dhySVz8UftBrZ1a8fXWBx7xNFQrYuC/A9XhP2BTlSv5oABWAOL9gasZEXKgsHo3SkcTDYVO8bMwk",
+	"wtweKBr+BoN/KwulecZGlh2UHmkipOjrwtflI9hFP3OPw3D/XLmz8q2ppPkkMCJzo3nCQngFjiM5luN/",
+	"0RfS9GcIgzLu1AY21NXdEwOKvlXsfavY+1ax9yAFzdctwfsmTioOLyTylj/INR67Tkndw0iS7Urvanx/",
+	"dUuu/3uV6jX12T9God6327NlsR2fdl6rBrL1fd+cbQrzihvzsDba/6QiwD82MRdJhWE5cKuaw3sm8G+1",
+	"id9qE/9ItYkFL8XyxK+Inf7PrIP8ihkzFCq26zCjGxdi3jOr3lSweYrsA3izT/qod00uVuga8gTcRZiz",
+	"5kCUMbckgGE4IG+lB3aEthIZR/TXAuxSChd0piORMWVZSdMRDzBp4K4vQZkPh4ebGMNNKw0fhjncZ1Hi",
+	"t4tdy7r0MhYA7q9xz9uJULe8uJCotIdZhN1htLeyaIsvGEt8FybMKGz2GyczidHaVl99FzwbjMQJZttM",
+	"7AEgxl99+QLqeEOJkHD9HKagGInxSW7mUjmlaTwggIho17PIXI9lLEmGyQ7ICVkqKWaRv/dReesx62Qk",
+	"8syls0AdIjxez4uMqtcfXNNlchk4p+1SM/BOj8SJMXYqvok0JoJCFbRL3kkSBUEbgR+7LE3Y0R3fBWQk",
+	"xpXmEL5ZmU9OSqk2muwXGTUw87JBEew0LleHIXrt4d93Tie+5XeKn/0DNhXzZYLOQrfrfkeBvqIibaS4",
+	"KJbA7Q7fPJx138maroXJlqVWd5hj8i5jwt2yykb6OHuRWr51/twadpVcB18R6Dr5E6EsfnP9f3P935Hr",
+	"v7yWJJZXTF0LSm/t7a0IROQIG67wdu795l1+MHy9b3743x/EzvnVWzTbcKrfDVl+cy1+cy3+kVyLVc73",
+	"Dfzs62FphROvzbbqqCg399zdDcNrO+jW0mDpyLrf+qQ/iX/pXvxFAe0tkFdfwBndimTqht/n3oRRxdRJ",
+	"bhWmX3+z+pFm6iqMPmMgR3XCEstRfcnszngmicoFGezRLNuLF8neJaBS2WHGu72ol6u0d9SbG5Md7e3t",
+	"H3w3GA6Gg/2j74ffD8Gx6RbTauSs5MQKFqkIgKRMaEpFDHU6IiFSxXOmjaJGKg2e4Ao5uOQ2pzYW9K8D",
+	"qXJwJlDX0+ei4al2oqkylK8FC49TcZHNZorNXEo6OPrITx4Vgix5mmKFJCXxnKfJI6vEK5nPyhaDI4H+",
+	"CZe1ba956ZV3f2HJI4wOssbN0QGXtKf4y1wW3sg6aeFPjhyiBTGy5qvTUQEfUGTLV1PowUADueewLnLF",
+	"mgB+pI7f56bqvJztqVaLozTuVVk9Chy3KFlYzl0QgMEziyJj2WNCgS6nw7EI3GRwsxlqdT2+YP2J/MSS",
+	"UAew6tRD3tr2Oi7KSvyjRpGBzqFVl/3uuFZPW+b6+vInS4Qjga5dqADAvq/7T/qu+XDDV2N5SAEVXfRA",
+	"RzFRW4RnH+2Jn+V6jmUQfuJzgJDL//tfhu1sobqvCj0FdZW6WuVL3sqRKAD6nCxB2DZZ7ARoejDYTELb",
+	"EkyIzvW8Tiowl42kUpUJyEQ7SqZcEUTFC60H4dMNvfSczVCuF611q43wPW0+KggW8j93nO4V1ec0En5S",
+	"AIYHDXy57uq5L7HdLwwoBTuuNN0FJXck5nKJP4a5zOR2V7HsERxIJ04WXHBgtg6L1dU/ImeVILDm0lV8",
+	"Yu23P/WEGtrixVKFXvPCzktmoFEurDCUIl0NyMkEVg4VM/ZSZ0omedzg8Un5296X3778nwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
