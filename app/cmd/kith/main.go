@@ -1,4 +1,4 @@
-// Command kith is Kith's one binary: kith serve | migrate | version | admin.
+// Command kith is Kith's one binary: kith serve | migrate | version | admin | sandbox-exchange.
 package main
 
 import (
@@ -40,6 +40,7 @@ func newRootCommand(env envconfig.Lookuper, stdout, stderr io.Writer) *cobra.Com
 		migrateCommand(env, stdout),
 		versionCommand(stdout),
 		adminCommand(env, stdout),
+		sandboxExchangeCommand(stdout),
 	)
 	return root
 }
