@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/identity"
@@ -85,7 +86,7 @@ const DemoSource = "kith-demo"
 // SeedDemoRecords gives each demo patient a record on first start, through the same
 // ingest path as every source; generate makes a patient's FHIR Bundle. A patient whose
 // record already has anything is left alone, so restarts cost one read each.
-func (a *App) SeedDemoRecords(ctx context.Context, generate func(DemoPrincipal) ([]byte, error)) error {
+func (a *App) SeedDemoRecords(ctx context.Context, generate func(d DemoPrincipal, anchor time.Time) ([]byte, error)) error {
 	for _, d := range DemoRoster() {
 		if d.Patient.Subject == "" {
 			continue
@@ -101,11 +102,53 @@ func (a *App) SeedDemoRecords(ctx context.Context, generate func(DemoPrincipal) 
 		if len(t.Rows) > 0 {
 			continue
 		}
-		bundle, err := generate(d)
+		bundle, err := generate(d, p.CreatedAt)
 		if err != nil {
 			return err
 		}
 		if _, err := a.Ingest(ctx, p, Delivery{Source: DemoSource, Data: bundle}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DemoAccount is a demo patient with their account.
+type DemoAccount struct {
+	DemoPrincipal
+	Account patient.Patient
+}
+
+// DemoAccounts opens (or finds) the demo patients' accounts, for the development
+// sandbox exchange to serve their records and link them.
+func (a *App) DemoAccounts(ctx context.Context) ([]DemoAccount, error) {
+	var out []DemoAccount
+	for _, d := range DemoRoster() {
+		if d.Patient.Subject == "" {
+			continue
+		}
+		p, err := a.Me(ctx, identity.Principal{Kind: identity.KindPatient, Patient: d.Patient})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, DemoAccount{DemoPrincipal: d, Account: p})
+	}
+	return out, nil
+}
+
+// LinkDemoPatients links every demo patient verified to P9 to the exchange, as if
+// each had chosen to, so a new developer sees pulls happen at once.
+func (a *App) LinkDemoPatients(ctx context.Context, exchangeID string) error {
+	accounts, err := a.DemoAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range accounts {
+		if d.Patient.Proofing != patient.ProofingP9 {
+			continue
+		}
+		caller := identity.Principal{Kind: identity.KindPatient, Patient: d.Patient}
+		if _, _, err := a.LinkExchange(ctx, caller, LinkCommand{Exchange: exchangeID}); err != nil {
 			return err
 		}
 	}

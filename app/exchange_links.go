@@ -33,6 +33,12 @@ func (a *App) LinkExchange(ctx context.Context, caller identity.Principal, c Lin
 	if err != nil {
 		return LinkView{}, false, err
 	}
+	if c.Exchange == "" || len(c.Exchange) > 63 {
+		return LinkView{}, false, fault.Invalid("exchange", "required,max=63")
+	}
+	if _, err := a.Me(ctx, caller); err != nil { // the pull needs the account's NHS number
+		return LinkView{}, false, err
+	}
 	x, err := a.store.Exchange(ctx, c.Exchange)
 	if errors.Is(err, fault.ErrNotFound) || (err == nil && x.Status != exchange.Active) {
 		return LinkView{}, false, fault.Invalid("exchange", "registered and active")

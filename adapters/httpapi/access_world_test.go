@@ -25,6 +25,8 @@ type accessWorld struct {
 	// viewer reads through a share code of Amelia's covering allergies.
 	viewer, shareCodeID, spareShareCodeID string
 	deviceID                              string
+	// linkID and spareLinkID are Amelia's links to two sandbox exchanges.
+	linkID, spareLinkID string
 }
 
 func newAccessWorld(t *testing.T, s *testServer) *accessWorld {
@@ -61,6 +63,9 @@ func newAccessWorld(t *testing.T, s *testServer) *accessWorld {
 	_, w.spareShareCodeID = w.share(t, s, map[string]any{"categories": []string{"allergies"}})
 	w.viewer = s.redeem(t, code, 200)["access_token"].(string)
 	w.deviceID = s.registerDevice(t, w.amelia, "fcm-token-world")
+	s.registerSandbox(t, "sandbox-a")
+	s.registerSandbox(t, "sandbox-b")
+	w.linkID, w.spareLinkID = s.link(t, w.amelia, "sandbox-a"), s.link(t, w.amelia, "sandbox-b")
 	log := s.do("GET", "/v1/me/access-log?limit=1", w.amelia, nil).json(t)
 	w.eventID = log["events"].([]any)[0].(map[string]any)["id"].(string)
 	return w

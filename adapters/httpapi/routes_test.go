@@ -121,10 +121,21 @@ var authorizationMatrix = map[string]map[string]int{
 	"GET /v1/org/patients/:nhsNumber/record/entries/:entryId": orgRead(),
 	"GET /v1/org/patients/:nhsNumber/record/export":           orgRead(),
 	"GET /v1/org/patients/:nhsNumber/record/ips":              orgRead(),
-	"GET /v1/admin/organisations":                             only(200, "operator"),
-	"POST /v1/admin/organisations":                            only(422, "operator"),
-	"GET /v1/admin/organisations/:odsCode":                    only(200, "operator"),
-	"PUT /v1/admin/organisations/:odsCode":                    only(422, "operator"),
+	// Exchanges: any patient and operators see which exchanges there are; linking
+	// is the patient's own consent, at P9; operators register and suspend them.
+	"GET /v1/exchanges":                       with(only(200, "patient", "another-patient", "patient-p5", "patient-p0"), 200, "operator"),
+	"GET /v1/me/exchange-links":               only(200, "patient", "another-patient"),
+	"POST /v1/me/exchange-links":              only(422, "patient", "another-patient"),
+	"GET /v1/me/exchange-links/:linkId":       with(only(200, "patient"), 404, "another-patient"),
+	"DELETE /v1/me/exchange-links/:linkId":    with(only(204, "patient"), 404, "another-patient"),
+	"POST /v1/me/exchange-links/:linkId/sync": with(only(202, "patient"), 404, "another-patient"),
+	"GET /v1/admin/exchanges":                 only(200, "operator"),
+	"POST /v1/admin/exchanges":                only(422, "operator"),
+	"PUT /v1/admin/exchanges/:exchangeId":     only(422, "operator"),
+	"GET /v1/admin/organisations":             only(200, "operator"),
+	"POST /v1/admin/organisations":            only(422, "operator"),
+	"GET /v1/admin/organisations/:odsCode":    only(200, "operator"),
+	"PUT /v1/admin/organisations/:odsCode":    only(422, "operator"),
 }
 
 var callerKinds = []string{"anonymous", "patient", "another-patient", "patient-p5", "patient-p0",
@@ -190,7 +201,12 @@ func testAuthorizationMatrix(t *testing.T, opts ...option) {
 		}
 		method, path, _ := strings.Cut(op, " ")
 		path = strings.NewReplacer(":odsCode", "RR8", ":entryId", w.allergyID, ":nhsNumber", ameliaNHS,
-			":grantId", w.spareGrantID, ":eventId", w.eventID, ":shareCodeId", w.spareShareCodeID, ":category", "allergies", ":deviceId", w.deviceID).Replace(path)
+			":grantId", w.spareGrantID, ":eventId", w.eventID, ":shareCodeId", w.spareShareCodeID, ":category", "allergies", ":deviceId", w.deviceID, ":exchangeId", "sandbox-a").Replace(path)
+		// DELETE takes the spare link, so the reads of the other still find it.
+		if method == "DELETE" {
+			path = strings.Replace(path, ":linkId", w.spareLinkID, 1)
+		}
+		path = strings.Replace(path, ":linkId", w.linkID, 1)
 		for _, caller := range callerKinds {
 			var body any
 			var headers []string

@@ -85,7 +85,7 @@ func newServer(t *testing.T, opts ...option) *testServer {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	env := map[string]string{"KITH_DATA_DIR": dir, "KITH_PUBLIC_URL": testBaseURL}
+	env := map[string]string{"KITH_DATA_DIR": dir, "KITH_PUBLIC_URL": testBaseURL, "KITH_SANDBOX": "false"}
 	logs := &syncBuffer{}
 	log := logging.New(logs, true, slog.LevelDebug)
 	for _, o := range opts {

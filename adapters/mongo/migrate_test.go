@@ -89,6 +89,8 @@ func TestMigrate(t *testing.T) {
 			{"access_events", "access_events_alerts", false},
 			{"devices", "devices_by_patient", false},
 			{"devices", "devices_by_refresh", false},
+			{"exchange_links", "exchange_links_by_exchange", true},
+			{"exchange_links", "exchange_links_due", false},
 		} {
 			specs, err := collection(t, uri, database, ix.coll).Indexes().ListSpecifications(ctx(t))
 			if err != nil {

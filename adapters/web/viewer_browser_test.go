@@ -114,7 +114,7 @@ func startKith(t *testing.T) kith {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	cfg, err := config.Load(ctx, envconfig.MapLookuper(map[string]string{"KITH_DATA_DIR": dir, "KITH_PUBLIC_URL": base}))
+	cfg, err := config.Load(ctx, envconfig.MapLookuper(map[string]string{"KITH_DATA_DIR": dir, "KITH_PUBLIC_URL": base, "KITH_SANDBOX": "false"}))
 	if err != nil {
 		t.Fatal(err)
 	}

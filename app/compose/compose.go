@@ -18,6 +18,7 @@ import (
 	"github.com/kith-health/kith/adapters/web"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/app/config"
+	"github.com/kith-health/kith/domain/exchange"
 )
 
 // Server is a wired Kith, ready to listen.
@@ -47,7 +48,9 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	}
 	alerts := app.DefaultAlertSettings
 	alerts.Window, alerts.Poll = cfg.AlertWindow, cfg.AlertPoll
+	var pace func(context.Context, exchange.Exchange) error
 	a, err := app.New(store, time.Now,
+		app.WithExchanges(exchangeClient(&pace), exchangeSettings(cfg)),
 		app.WithShareCodes(shares),
 		app.WithPush(push, alerts),
 		app.WithOrganisationTokens(id.assertions, id.kith),
@@ -56,6 +59,7 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	pace = a.PaceExchange
 	if id.dev != nil {
 		if err := a.SeedDemoOrganisations(ctx); err != nil {
 			return nil, fmt.Errorf("demo organisations: %w", err)
@@ -70,6 +74,14 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	go a.PurgeStaleDevicesEvery(ctx, 24*time.Hour, log)
 	if push != nil {
 		go a.RunAlertDispatcher(ctx, claimantName(), log)
+	}
+	if cfg.SandboxOn() {
+		if err := startSandbox(ctx, cfg, a, log); err != nil {
+			return nil, fmt.Errorf("sandbox exchange: %w", err)
+		}
+	}
+	if cfg.Sync {
+		go a.RunExchangeSync(ctx, claimantName(), log)
 	}
 
 	registry := prometheus.NewRegistry()
@@ -101,15 +113,18 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 // seedDemoRecords gives each demo patient a believable record from the synthetic
 // generator, on first start.
 func seedDemoRecords(ctx context.Context, a *app.App) error {
-	now := time.Now()
-	err := a.SeedDemoRecords(ctx, func(d app.DemoPrincipal) ([]byte, error) {
-		return synthetic.Demo(synthetic.Person{
-			NHSNumber: d.Patient.NHSNumber.Value(), GivenName: d.Patient.Name.Given,
-			FamilyName: d.Patient.Name.Family, BirthDate: d.Patient.BirthDate.Value(), Gender: d.Gender,
-		}, now)
-	})
+	err := a.SeedDemoRecords(ctx, demoRecord)
 	if err != nil {
 		return fmt.Errorf("demo records: %w", err)
 	}
 	return nil
+}
+
+// demoRecord is a demo patient's synthetic record, dated from anchor (their
+// account's creation), so the seed and the sandbox exchange serve the same facts.
+func demoRecord(d app.DemoPrincipal, anchor time.Time) ([]byte, error) {
+	return synthetic.Demo(synthetic.Person{
+		NHSNumber: d.Patient.NHSNumber.Value(), GivenName: d.Patient.Name.Given,
+		FamilyName: d.Patient.Name.Family, BirthDate: d.Patient.BirthDate.Value(), Gender: d.Gender,
+	}, anchor)
 }

@@ -44,11 +44,12 @@ type kithProcess struct {
 	done chan struct{} // closed when the process has ended
 }
 
-func startKith(t *testing.T, dataDir string) *kithProcess {
+func startKith(t *testing.T, dataDir string, env ...string) *kithProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = append(os.Environ(), runAsKith+"=1", "KITH_DATA_DIR="+dataDir, "KITH_ADDR=127.0.0.1:0",
-		"KITH_LOG_FORMAT=json", "KITH_DEMO_DATA=false", "KITH_BODY_LIMIT_BYTES=67108864")
+		"KITH_LOG_FORMAT=json", "KITH_DEMO_DATA=false", "KITH_BODY_LIMIT_BYTES=67108864", "KITH_SANDBOX=false")
+	cmd.Env = append(cmd.Env, env...) // the last of a repeated variable wins
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,9 @@ type kith struct {
 }
 
 func newKith(t *testing.T, env map[string]string) *kith {
-	base := map[string]string{"KITH_DATA_DIR": t.TempDir(), "KITH_ADDR": "127.0.0.1:0", "KITH_LOG_FORMAT": "json"}
+	// The sandbox exchange is off unless a test turns it on: its pulls would move
+	// the demo records under tests that count them.
+	base := map[string]string{"KITH_DATA_DIR": t.TempDir(), "KITH_ADDR": "127.0.0.1:0", "KITH_LOG_FORMAT": "json", "KITH_SANDBOX": "false"}
 	for k, v := range env {
 		base[k] = v
 	}

@@ -1,0 +1,129 @@
+package compose
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+
+	"github.com/kith-health/kith/adapters/sandbox"
+	"github.com/kith-health/kith/app"
+	"github.com/kith-health/kith/app/config"
+	"github.com/kith-health/kith/domain/exchange"
+)
+
+// SandboxExchangeID is the id the development sandbox is registered under.
+const SandboxExchangeID = "sandbox"
+
+// startSandbox runs the sandbox exchange on its own loopback port (it needs plain
+// net/http to drop connections and cut bodies short when faults are on), registers
+// it, and links the demo patients, so a new developer sees a pull within seconds.
+// Development only: config refuses it in production.
+func startSandbox(ctx context.Context, cfg config.Config, a *app.App, log *slog.Logger) error {
+	bundles, err := sandboxBundles(ctx, cfg, a)
+	if err != nil {
+		return err
+	}
+	f, err := config.ParseFaults(cfg.SandboxFaults)
+	if err != nil {
+		return err
+	}
+	sb, err := sandbox.New(sandbox.Config{Bundles: bundles, Prefix: "/fhir", Seed: 1, Faults: sandbox.Faults{
+		Latency: f.Latency, Rate429: f.Rate429, Rate500: f.Rate500, RateTruncate: f.RateTruncate, RateDrop: f.RateDrop,
+		GrowEvery: f.GrowEvery,
+	}})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	keyFile, err := sandboxClientKey(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String() + "/fhir"
+	x, err := a.EnsureExchange(ctx, exchange.Registration{ID: SandboxExchangeID, Name: "Sandbox exchange (development)",
+		BaseURL: base, Client: exchange.Client{ID: "kith-development", KeyFile: keyFile}})
+	if err != nil {
+		return err
+	}
+	if err := a.LinkDemoPatients(ctx, x.ID); err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "sandbox exchange serving", "url", base, "patients", len(sb.Patients()))
+	return nil
+}
+
+// sandboxBundles is KITH_SANDBOX_FIXTURES's bundles, or the demo patients' records.
+func sandboxBundles(ctx context.Context, cfg config.Config, a *app.App) ([][]byte, error) {
+	if cfg.SandboxFixtures != "" {
+		return sandbox.LoadDir(cfg.SandboxFixtures)
+	}
+	accounts, err := a.DemoAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var bundles [][]byte
+	for _, d := range accounts {
+		b, err := demoRecord(d.DemoPrincipal, d.Account.CreatedAt)
+		if err != nil {
+			return nil, err
+		}
+		bundles = append(bundles, b)
+	}
+	return bundles, nil
+}
+
+// sandboxClientKey is the ES384 key Kith signs its client assertions to the
+// sandbox with, made once in the data directory. The sandbox accepts any key, as a
+// sandbox should; a real exchange holds the public half of a key an operator made.
+func sandboxClientKey(dir string) (string, error) {
+	path := filepath.Join(dir, "sandbox-client.jwk")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	raw, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	key, err := jwk.Import(raw)
+	if err != nil {
+		return "", err
+	}
+	if err := key.Set(jwk.KeyIDKey, "kith-sandbox-"+app.NewID()[:8]); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(key)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return "", fmt.Errorf("writing the sandbox client key: %w", err)
+	}
+	return path, nil
+}
