@@ -62,7 +62,7 @@ type pullWorld struct {
 
 var operator = identity.Principal{Kind: identity.KindOperator, Operator: "ops@kith.test"}
 
-func newPullWorld(t *testing.T, store app.Store, bundles [][]byte, faults sandbox.Faults) *pullWorld {
+func newPullWorld(t testing.TB, store app.Store, bundles [][]byte, faults sandbox.Faults) *pullWorld {
 	t.Helper()
 	ctx := context.Background()
 	clock := &lockedClock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
@@ -105,7 +105,7 @@ func newPullWorld(t *testing.T, store app.Store, bundles [][]byte, faults sandbo
 }
 
 // clientKey writes an ES384 key, as an operator would make one for an exchange.
-func clientKey(t *testing.T) string {
+func clientKey(t testing.TB) string {
 	t.Helper()
 	raw, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	if err != nil {
@@ -129,7 +129,7 @@ func clientKey(t *testing.T) string {
 
 // syncAll runs scheduler rounds, moving the clock on between them so failed
 // pulls come due again, until every link is up to date.
-func (w *pullWorld) syncAll(t *testing.T) {
+func (w *pullWorld) syncAll(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	for round := range 60 {
@@ -157,7 +157,7 @@ func (w *pullWorld) syncAll(t *testing.T) {
 
 // checkEveryResourceOnce: each patient's record holds each resource the sandbox
 // serves for them exactly once, and their summary is what the entries say.
-func (w *pullWorld) checkEveryResourceOnce(t *testing.T) (total int) {
+func (w *pullWorld) checkEveryResourceOnce(t testing.TB) (total int) {
 	t.Helper()
 	ctx := context.Background()
 	for _, sp := range w.sandbox.Patients() {
@@ -356,5 +356,37 @@ func TestAPatientTheExchangeDoesNotHoldIsNotMatched(t *testing.T) {
 	p, _ := w.app.Me(ctx, stranger)
 	if tally, err := w.store.RecordTally(ctx, p.ID); err != nil || len(tally.Rows) != 0 {
 		t.Fatalf("something was pulled for them: %+v %v", tally, err)
+	}
+}
+
+// BenchmarkPullFromSandbox pulls every shared Synthea patient from the sandbox on
+// loopback into a fresh SQLite store, without faults and with the faults of the
+// end-to-end test, and reports resources pulled per second.
+func BenchmarkPullFromSandbox(b *testing.B) {
+	bundles, err := sandbox.LoadDir(filepath.Join(fixtures.Dir(b), "synthea"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, faults := range map[string]sandbox.Faults{
+		"no-faults": {},
+		"faults":    {Rate500: 0.10, Rate429: 0.05, RateTruncate: 0.02, RateDrop: 0.01},
+	} {
+		b.Run(name, func(b *testing.B) {
+			resources, elapsed := 0, time.Duration(0)
+			for range b.N {
+				b.StopTimer()
+				w := newPullWorld(b, newStore(b), bundles, faults)
+				b.StartTimer()
+				start := time.Now()
+				w.syncAll(b)
+				elapsed += time.Since(start)
+				b.StopTimer()
+				for _, p := range w.sandbox.Patients() {
+					resources += p.Resources
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(resources)/elapsed.Seconds(), "resources/s")
+		})
 	}
 }

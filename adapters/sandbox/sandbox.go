@@ -83,6 +83,10 @@ type Config struct {
 	Seed int64
 	// Now is the clock for stamps, token expiry and growth. Default time.Now.
 	Now func() time.Time
+	// LoadedAt is the meta.lastUpdated given to loaded resources that carry none
+	// (Synthea's carry none). Default: Now() at New. A fixed one makes a restarted
+	// sandbox serve the same bytes, so a client pulling again finds nothing new.
+	LoadedAt time.Time
 	// Sleep waits out Faults.Latency. Default time.Sleep.
 	Sleep func(time.Duration)
 	// ClientID is the only SMART client id the token endpoint accepts; "" accepts any.
@@ -175,8 +179,12 @@ func New(cfg Config) (*Sandbox, error) {
 		}
 	}
 	now := s.stamp()
+	loadedAt := now
+	if !cfg.LoadedAt.IsZero() {
+		loadedAt = cfg.LoadedAt.UTC()
+	}
 	for i, b := range cfg.Bundles {
-		if err := s.load(b, now); err != nil {
+		if err := s.load(b, loadedAt); err != nil {
 			return nil, fmt.Errorf("sandbox: bundle %d: %w", i, err)
 		}
 	}

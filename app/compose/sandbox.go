@@ -40,7 +40,7 @@ func startSandbox(ctx context.Context, cfg config.Config, a *app.App, log *slog.
 	if err != nil {
 		return err
 	}
-	sb, err := sandbox.New(sandbox.Config{Bundles: bundles, Prefix: "/fhir", Seed: 1, Faults: sandbox.Faults{
+	sb, err := sandbox.New(sandbox.Config{Bundles: bundles, Prefix: "/fhir", Seed: 1, LoadedAt: sandboxLoadedAt, Faults: sandbox.Faults{
 		Latency: f.Latency, Rate429: f.Rate429, Rate500: f.Rate500, RateTruncate: f.RateTruncate, RateDrop: f.RateDrop,
 		GrowEvery: f.GrowEvery,
 	}})
@@ -73,6 +73,10 @@ func startSandbox(ctx context.Context, cfg config.Config, a *app.App, log *slog.
 	log.InfoContext(ctx, "sandbox exchange serving", "url", base, "patients", len(sb.Patients()))
 	return nil
 }
+
+// sandboxLoadedAt stamps fixtures that carry no meta.lastUpdated, the same on
+// every start, so a restarted kith serve pulls nothing it has already.
+var sandboxLoadedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // sandboxBundles is KITH_SANDBOX_FIXTURES's bundles, or the demo patients' records.
 func sandboxBundles(ctx context.Context, cfg config.Config, a *app.App) ([][]byte, error) {

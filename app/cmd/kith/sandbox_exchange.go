@@ -119,6 +119,8 @@ func runSandboxExchange(ctx context.Context, o sandboxOptions, stdout io.Writer)
 	sb, err := sandbox.New(sandbox.Config{
 		Bundles: bundles, Prefix: o.prefix, Faults: o.faults, Seed: o.seed,
 		ClientID: o.clientID, ClientKeys: keys,
+		// Fixed, so a restarted sandbox serves the same bytes and pulls find nothing new.
+		LoadedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 	})
 	if err != nil {
 		return err

@@ -264,7 +264,7 @@ func TestProductionExitsWhenTheStoreIsUnreachable(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	k := newKith(t, nil)
-	if err := k.run(context.Background(), "version"); err != nil || !strings.Contains(k.stdout.String(), "schema: sqlite 7, mongodb 7") {
+	if err := k.run(context.Background(), "version"); err != nil || !strings.Contains(k.stdout.String(), "schema: sqlite 8, mongodb 8") {
 		t.Fatalf("version: %v %q", err, k.stdout.String())
 	}
 }
