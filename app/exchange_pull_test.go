@@ -62,7 +62,13 @@ type pullWorld struct {
 
 var operator = identity.Principal{Kind: identity.KindOperator, Operator: "ops@kith.test"}
 
-func newPullWorld(t testing.TB, store app.Store, bundles [][]byte, faults sandbox.Faults) *pullWorld {
+func newPullWorld(t testing.TB, store app.Store, bundles [][]byte, faults sandbox.Faults, opts ...app.Option) *pullWorld {
+	t.Helper()
+	return newTunedPullWorld(t, store, bundles, faults, func(*app.ExchangeSettings) {}, opts...)
+}
+
+// newTunedPullWorld is newPullWorld with the pull settings changed by tune.
+func newTunedPullWorld(t testing.TB, store app.Store, bundles [][]byte, faults sandbox.Faults, tune func(*app.ExchangeSettings), opts ...app.Option) *pullWorld {
 	t.Helper()
 	ctx := context.Background()
 	clock := &lockedClock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
@@ -79,7 +85,8 @@ func newPullWorld(t testing.TB, store app.Store, bundles [][]byte, faults sandbo
 		Pace: func(ctx context.Context, x exchange.Exchange) error { return a.PaceExchange(ctx, x) }})
 	settings := app.DefaultExchangeSettings
 	settings.Sleep, settings.Spread = clock.sleep, func() float64 { return 0.5 }
-	a, err = app.New(store, clock.now, app.WithExchanges(client, settings))
+	tune(&settings)
+	a, err = app.New(store, clock.now, append([]app.Option{app.WithExchanges(client, settings)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,8 @@ func (a *App) pullClaimed(ctx context.Context, claimant string, l exchange.Link)
 		}); err != nil {
 			return err
 		}
-		if run.results > 0 && run.link.AlertNewResults {
+		// The first pull brings the whole history: only later ones bring news.
+		if run.results > 0 && run.link.AlertNewResults && !l.LastSuccessAt.IsZero() {
 			a.alertNewResults(ctx, p, x, run.link)
 		}
 		return nil

@@ -38,7 +38,7 @@ func newBreakers(failures int, openFor time.Duration, now func() time.Time) *bre
 func (bs *breakers) of(id string) *breaker {
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	if b, ok := bs.m[id]; ok {
+	if b, ok := bs.m[id]; ok && !b.waitedOut(bs.now(), bs.openFor) {
 		return b
 	}
 	b := &breaker{}
@@ -59,6 +59,19 @@ func (bs *breakers) of(id string) *breaker {
 	})
 	bs.m[id] = b
 	return b
+}
+
+// waitedOut says the breaker has been open for openFor on the injected clock.
+// gobreaker would only half-open it on the wall clock, so then the breaker is
+// replaced by a fresh one: the open wait is the one the rest of Kith (and a test)
+// sees, and the fresh breaker trips again after as many failures.
+func (b *breaker) waitedOut(now time.Time, openFor time.Duration) bool {
+	if b.cb.State() != gobreaker.StateOpen {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return !b.openedAt.IsZero() && !now.Before(b.openedAt.Add(openFor))
 }
 
 // exchangeDown is a failure that says the exchange is not working: no answer, or
