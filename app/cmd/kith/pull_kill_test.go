@@ -35,6 +35,8 @@ type watchedSandbox struct {
 	firstPages map[string]int // "patient|Type"
 	tokens     map[string]bool
 	pages      int
+	// inFlight and maxInFlight count data requests being answered at once.
+	inFlight, maxInFlight int
 }
 
 func newWatchedSandbox(t *testing.T, patients int, latency time.Duration) *watchedSandbox {
@@ -61,11 +63,19 @@ func newWatchedSandbox(t *testing.T, patients int, latency time.Duration) *watch
 			w.firstPages[r.URL.Query().Get("patient")+"|"+strings.TrimPrefix(r.URL.Path, "/fhir/")]++
 			w.tokens[r.Header.Get("Authorization")] = true
 		}
-		if r.Method == "GET" && !strings.HasSuffix(r.URL.Path, "/metadata") {
+		data := r.Method == "GET" && !strings.HasSuffix(r.URL.Path, "/metadata") && !strings.Contains(r.URL.Path, "/.well-known/")
+		if data {
 			w.pages++
+			w.inFlight++
+			w.maxInFlight = max(w.maxInFlight, w.inFlight)
 		}
 		w.mu.Unlock()
 		sb.Handler().ServeHTTP(rw, r)
+		if data {
+			w.mu.Lock()
+			w.inFlight--
+			w.mu.Unlock()
+		}
 	}))
 	t.Cleanup(srv.Close)
 	w.url = srv.URL + "/fhir"
@@ -115,11 +125,12 @@ func exchangeKey(t *testing.T) string {
 
 // linkEveryone registers the sandbox through the operator API and links each of
 // its patients through their own token; it returns the tokens.
-func (k *kithClient) linkEveryone(t *testing.T, sb *watchedSandbox, pageSize int) map[string]string {
+func (k *kithClient) linkEveryone(t *testing.T, sb *watchedSandbox, pageSize, concurrency int) map[string]string {
 	t.Helper()
 	op := devAs(t, k.base, "operator")
 	reg, _ := json.Marshal(map[string]any{"id": "sandbox", "name": "Sandbox Care Record", "baseUrl": sb.url,
-		"clientId": "kith-test", "keyFile": exchangeKey(t), "pageSize": pageSize, "ratePerSecond": 1000})
+		"clientId": "kith-test", "keyFile": exchangeKey(t), "pageSize": pageSize, "ratePerSecond": 1000,
+		"concurrency": concurrency})
 	if status, body := k.doJSON(t, "POST", "/v1/admin/exchanges", op, reg); status != 201 {
 		t.Fatalf("register the sandbox = %d %s", status, body)
 	}
@@ -257,7 +268,7 @@ func TestAPullKilledMidwayFinishesAfterARestart(t *testing.T) {
 	dataDir := t.TempDir()
 	env := []string{"KITH_SYNC_POLL_INTERVAL=50ms", "KITH_SYNC_LEASE=2s", "KITH_SYNC_WORKERS=2"}
 	first := startKith(t, dataDir, env...)
-	tokens := first.linkEveryone(t, sb, 10)
+	tokens := first.linkEveryone(t, sb, 10, 4)
 	for sb.servedPages() < 40 {
 		time.Sleep(time.Millisecond)
 	}
@@ -275,15 +286,16 @@ func TestAPullKilledMidwayFinishesAfterARestart(t *testing.T) {
 	checkPulledOnce(t, dataDir, sb)
 }
 
-// Two Kith processes on one store share the pulls: both pull, and no link is
-// pulled twice (each patient's search of each type starts exactly once).
+// Two Kith processes on one store share the pulls: both pull, no link is pulled
+// twice (each patient's search of each type starts exactly once), and the
+// exchange's ceiling of two pulls at once holds across both.
 func TestTwoProcessesShareThePullsWithoutPullingALinkTwice(t *testing.T) {
 	sb := newWatchedSandbox(t, 8, 2*time.Millisecond)
 	dataDir := t.TempDir()
 	env := []string{"KITH_SYNC_POLL_INTERVAL=20ms", "KITH_SYNC_WORKERS=2"}
 	a := startKith(t, dataDir, env...)
 	b := startKith(t, dataDir, env...)
-	tokens := a.linkEveryone(t, sb, 25)
+	tokens := a.linkEveryone(t, sb, 25, 2)
 	b.waitUpToDate(t, tokens)
 	a.kill9(t)
 	b.kill9(t)
@@ -293,6 +305,9 @@ func TestTwoProcessesShareThePullsWithoutPullingALinkTwice(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s: the search started %d times", key, n)
 		}
+	}
+	if sb.maxInFlight > 2 {
+		t.Errorf("%d requests at once to an exchange whose ceiling is 2 pulls at once", sb.maxInFlight)
 	}
 	if len(sb.tokens) < 2 {
 		t.Errorf("only %d process pulled", len(sb.tokens))
