@@ -79,31 +79,109 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 	keys := record.DeliveryIdentifierKeys(incoming)
 	medicines := medicinesIn(incoming)
 	report := IngestReport{Received: len(incoming), CreatedIn: map[record.Section]int{}}
-	for i, in := range incoming {
-		// Between entries is a clean point to stop: what is stored is whole.
+	for start := 0; start < len(incoming); start += ingestBatch {
+		// Between batches is a clean point to stop: what is stored is whole.
 		if err := ctx.Err(); err != nil {
-			return report, fmt.Errorf("delivery stopped after %d of %d entries: %w", i, len(incoming), err)
+			return report, fmt.Errorf("delivery stopped after %d of %d entries: %w", start, len(incoming), err)
 		}
-		e := a.newEntry(p, d, in, keys[i], flags, now)
-		report.SourceIDs = append(report.SourceIDs, e.Provenances[0].SourceID)
-		if err := a.nameMedicine(ctx, &e, medicines); err != nil {
-			return report, fmt.Errorf("entry %d: %w", in.Index, err)
+		batch := incoming[start:min(start+ingestBatch, len(incoming))]
+		built := make([]record.Entry, len(batch))
+		for j, in := range batch {
+			e := a.newEntry(p, d, in, keys[start+j], flags, now)
+			if err := a.nameMedicine(ctx, &e, medicines); err != nil {
+				return report, fmt.Errorf("entry %d: %w", in.Index, err)
+			}
+			report.SourceIDs = append(report.SourceIDs, e.Provenances[0].SourceID)
+			built[j] = e
 		}
-		change, err := a.mergeEntry(ctx, e)
+		changes, err := a.mergeEntries(ctx, p.ID, built)
 		if err != nil {
-			return report, fmt.Errorf("entry %d: %w", in.Index, err)
+			return report, fmt.Errorf("entries %d to %d: %w", batch[0].Index, batch[len(batch)-1].Index, err)
 		}
-		switch change {
-		case record.Created:
-			report.Created++
-			report.CreatedIn[e.Clinical.Section]++
-		case record.Unchanged:
-			report.Unchanged++
-		default:
-			report.Updated++
+		for j, change := range changes {
+			switch change {
+			case record.Created:
+				report.Created++
+				report.CreatedIn[built[j].Clinical.Section]++
+			case record.Unchanged:
+				report.Unchanged++
+			default:
+				report.Updated++
+			}
 		}
 	}
 	return report, nil
+}
+
+// ingestBatch is how many entries are read and written together: one read of
+// what is stored and one batch write (one commit on SQLite) per hundred entries.
+const ingestBatch = 100
+
+// mergeEntries merges each entry into what is stored and writes the changed ones
+// with one PutEntries. An entry the batch names twice (two resources with one
+// business identifier) merges in order, as one by one would. When another writer
+// got to one first, the entries the batch did not write are merged one by one.
+func (a *App) mergeEntries(ctx context.Context, patientID string, es []record.Entry) ([]record.Change, error) {
+	ids := make([]string, len(es))
+	for i, e := range es {
+		ids[i] = e.ID
+	}
+	stored, err := a.store.EntryStates(ctx, patientID, ids)
+	if err != nil {
+		return nil, err
+	}
+	changes := make([]record.Change, len(es))
+	putOf := make([]int, len(es)) // which put holds entry i's write, -1 for none
+	var puts []EntryPut
+	pending := map[string]int{} // entry id -> index in puts
+	for i, e := range es {
+		putOf[i] = -1
+		if k, ok := pending[e.ID]; ok {
+			merged, change := record.Merge(&puts[k].Entry, e)
+			changes[i] = laterChange(change)
+			if change != record.Unchanged {
+				puts[k].Entry, putOf[i] = merged, k
+			}
+			continue
+		}
+		var before *record.Entry
+		var expect int64
+		if s, ok := stored[e.ID]; ok {
+			before, expect = &s, s.Revision
+		}
+		merged, change := record.Merge(before, e)
+		changes[i] = change
+		if change == record.Unchanged {
+			continue
+		}
+		pending[e.ID], putOf[i] = len(puts), len(puts)
+		puts = append(puts, EntryPut{Entry: merged, Expect: expect})
+	}
+	n, err := a.store.PutEntries(ctx, puts)
+	if err == nil {
+		return changes, nil
+	}
+	if !errors.Is(err, fault.ErrConflict) {
+		return nil, err
+	}
+	for i, e := range es {
+		if putOf[i] < n {
+			continue // written by the batch, or nothing to write
+		}
+		if changes[i], err = a.mergeEntry(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	return changes, nil
+}
+
+// laterChange is what a second delivery of one fact in a batch did: the first
+// created the entry, so the second at most updated it.
+func laterChange(c record.Change) record.Change {
+	if c == record.Created {
+		return record.Updated
+	}
+	return c
 }
 
 // newEntry builds the entry one delivered resource would be, before merging.

@@ -47,6 +47,17 @@ func (s *failingStore) PutEntry(ctx context.Context, e record.Entry, expect int6
 	return record.Entry{}, errInjected
 }
 
+// PutEntries fails where one of its writes would: a batch cut anywhere, part
+// written, as a store without transactions (MongoDB) can be left.
+func (s *failingStore) PutEntries(ctx context.Context, puts []app.EntryPut) (int, error) {
+	for i, p := range puts {
+		if _, err := s.PutEntry(ctx, p.Entry, p.Expect); err != nil {
+			return i, err
+		}
+	}
+	return len(puts), nil
+}
+
 // deliveries is a random sequence of deliveries of one synthetic record: random
 // parts of it, some resources delivered again changed (a problem resolved, an
 // allergy refuted), as an exchange's incremental pulls would bring them.

@@ -179,6 +179,17 @@ type RecordStore interface {
 	// changed the entry first: read it again and re-merge.
 	PutEntry(ctx context.Context, e record.Entry, expect int64) (record.Entry, error)
 
+	// PutEntries writes several entries, each as PutEntry would (its own
+	// compare-and-set, its own change number), in order. It returns how many it
+	// wrote, the first n, and the error that stopped it (fault.ErrConflict for a
+	// lost compare-and-set). A store may write them all in one transaction: then
+	// a failure writes none and n is 0. Cheaper than one PutEntry each.
+	PutEntries(ctx context.Context, puts []EntryPut) (int, error)
+
+	// EntryStates reads several of the patient's entries as EntryState does, by
+	// id; ids with no entry are absent from the map.
+	EntryStates(ctx context.Context, patientID string, ids []string) (map[string]record.Entry, error)
+
 	// EntryForDisclosure reads one entry with its resource. fault.ErrNotFound if the
 	// patient has no such entry (tombstones included: they are not entries).
 	EntryForDisclosure(ctx context.Context, patientID, id string) (record.Entry, error)
@@ -309,6 +320,13 @@ type AlertStore interface {
 
 	// DeleteStaleDevices removes devices not refreshed since before, and says how many.
 	DeleteStaleDevices(ctx context.Context, before time.Time) (int64, error)
+}
+
+// EntryPut is one write of PutEntries: the entry, and the revision the stored one
+// must still be at (0: none stored).
+type EntryPut struct {
+	Entry  record.Entry
+	Expect int64
 }
 
 // EntryState filters entries by Clinical.Current.

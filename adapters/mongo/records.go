@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/kith-health/kith/adapters/internal/entries"
+	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/record"
 )
@@ -62,6 +63,47 @@ func (s *Store) EntryForDisclosure(ctx context.Context, patientID, id string) (r
 		return record.Entry{}, translate("read entry", err)
 	}
 	return r.entry(), nil
+}
+
+// PutEntries implements app.RecordStore, one conditional write after another
+// (MongoDB would need a transaction to make them one).
+func (s *Store) PutEntries(ctx context.Context, puts []app.EntryPut) (int, error) {
+	for _, p := range puts {
+		if err := entries.CheckPut(p.Entry, p.Expect); err != nil {
+			return 0, err
+		}
+	}
+	for i, p := range puts {
+		if _, err := s.PutEntry(ctx, p.Entry, p.Expect); err != nil {
+			return i, err
+		}
+	}
+	return len(puts), nil
+}
+
+// EntryStates implements app.RecordStore, in one query.
+func (s *Store) EntryStates(ctx context.Context, patientID string, ids []string) (map[string]record.Entry, error) {
+	out := make(map[string]record.Entry, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cur, err := s.entriesColl().Find(ctx, bson.D{{Key: "patient_id", Value: patientID}, {Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, translate("read entry states", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var r entryRecord
+		if err := cur.Decode(&r); err != nil {
+			return nil, translate("read entry states", err)
+		}
+		e := r.entry()
+		out[e.ID] = e
+	}
+	if err := cur.Err(); err != nil {
+		return nil, translate("read entry states", err)
+	}
+	return out, nil
 }
 
 // EntryState implements app.RecordStore.

@@ -27,6 +27,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("KeyringRaces", func(t *testing.T) { testKeyringRaces(t, open) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, open) })
 	t.Run("RecordRaces", func(t *testing.T) { testRecordRaces(t, open) })
+	t.Run("RecordBatches", func(t *testing.T) { testRecordBatches(t, open) })
 	t.Run("RecordLists", func(t *testing.T) { testRecordLists(t, open) })
 	t.Run("RecordExport", func(t *testing.T) { testRecordExport(t, open) })
 	t.Run("RecordChanges", func(t *testing.T) { testRecordChanges(t, open) })
