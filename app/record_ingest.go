@@ -187,22 +187,21 @@ func laterChange(c record.Change) record.Change {
 // newEntry builds the entry one delivered resource would be, before merging.
 func (a *App) newEntry(p patient.Patient, d Delivery, in record.Incoming, idKey string, flags []string, now time.Time) record.Entry {
 	source, sourceID := d.Source, sourceIDOf(in, d.Base)
-	sensitive, labels := a.sensitivity.Classify(in.Raw)
-	display, clinical := record.Read(in.ResourceType, in.Raw, flags)
+	x := record.Examine(in.ResourceType, in.Raw, a.sensitivity, flags)
 	return record.Entry{
 		ID:             record.EntryID(p.ID, in.ResourceType, idKey, source, sourceID),
 		PatientID:      p.ID,
 		ResourceType:   in.ResourceType,
 		Provenances:    []record.Provenance{{Source: source, SourceID: sourceID, FullURL: in.FullURL, ReceivedAt: now}},
 		IdentifierKey:  idKey,
-		Version:        record.VersionOf(in.Raw),
-		Category:       record.CategoryOf(in.ResourceType, in.Raw),
-		Sensitive:      sensitive,
-		SecurityLabels: labels,
+		Version:        x.Version,
+		Category:       x.Category,
+		Sensitive:      x.Sensitive,
+		SecurityLabels: x.Labels,
 		Hash:           record.Hash(in.Raw),
 		Resource:       in.Raw,
-		Display:        display,
-		Clinical:       clinical,
+		Display:        x.Display,
+		Clinical:       x.Clinical,
 		Flags:          flags,
 		CreatedAt:      now,
 		UpdatedAt:      now,

@@ -27,7 +27,11 @@ func (s *Store) PutEntry(ctx context.Context, e record.Entry, expect int64) (rec
 		return record.Entry{}, translate("put entry", err)
 	}
 	defer tx.Rollback()
-	stored, err := putEntryTx(ctx, tx, e, expect)
+	st, err := prepareEntryWrites(ctx, tx)
+	if err != nil {
+		return record.Entry{}, err
+	}
+	stored, err := putEntryTx(ctx, st, e, expect)
 	if err != nil {
 		return record.Entry{}, err
 	}
@@ -54,8 +58,12 @@ func (s *Store) PutEntries(ctx context.Context, puts []app.EntryPut) (int, error
 		return 0, translate("put entries", err)
 	}
 	defer tx.Rollback()
+	st, err := prepareEntryWrites(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
 	for _, p := range puts {
-		if _, err := putEntryTx(ctx, tx, p.Entry, p.Expect); err != nil {
+		if _, err := putEntryTx(ctx, st, p.Entry, p.Expect); err != nil {
 			return 0, err
 		}
 	}
@@ -65,11 +73,41 @@ func (s *Store) PutEntries(ctx context.Context, puts []app.EntryPut) (int, error
 	return len(puts), nil
 }
 
-// putEntryTx takes the patient's next ChangeSeq and writes e within tx.
-func putEntryTx(ctx context.Context, tx *sql.Tx, e record.Entry, expect int64) (record.Entry, error) {
-	if err := tx.QueryRowContext(ctx, `INSERT INTO record_state (patient_id, last_seq, epoch, updated) VALUES (?, 1, 0, ?)
+// The statements of one entry write. A batch prepares them once: SQLite would
+// otherwise parse the same SQL again for every entry.
+const (
+	nextChangeSQL = `INSERT INTO record_state (patient_id, last_seq, epoch, updated) VALUES (?, 1, 0, ?)
 		ON CONFLICT (patient_id) DO UPDATE SET last_seq = last_seq + 1, updated = excluded.updated
-		RETURNING last_seq`, e.PatientID, time.Now().UnixMilli()).Scan(&e.ChangeSeq); err != nil {
+		RETURNING last_seq`
+	insertEntrySQL = `INSERT INTO entries (id, doc, resource, patient_id, date, category, resource_type,
+			change_seq, deleted, revision, section, current, sensitive, source, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateEntrySQL = `UPDATE entries SET doc = ?, resource = ?, patient_id = ?, date = ?, category = ?,
+			resource_type = ?, change_seq = ?, deleted = ?, revision = ?, section = ?, current = ?, sensitive = ?,
+			source = ?, updated = ? WHERE id = ? AND patient_id = ? AND revision = ?`
+)
+
+type entryStatements struct{ nextChange, insert, update *sql.Stmt }
+
+func prepareEntryWrites(ctx context.Context, tx *sql.Tx) (*entryStatements, error) {
+	var st entryStatements
+	var err error
+	if st.nextChange, err = tx.PrepareContext(ctx, nextChangeSQL); err != nil {
+		return nil, translate("put entries", err)
+	}
+	if st.insert, err = tx.PrepareContext(ctx, insertEntrySQL); err != nil {
+		return nil, translate("put entries", err)
+	}
+	if st.update, err = tx.PrepareContext(ctx, updateEntrySQL); err != nil {
+		return nil, translate("put entries", err)
+	}
+	return &st, nil
+}
+
+// putEntryTx takes the patient's next ChangeSeq and writes e with st, within one
+// transaction.
+func putEntryTx(ctx context.Context, st *entryStatements, e record.Entry, expect int64) (record.Entry, error) {
+	if err := st.nextChange.QueryRowContext(ctx, e.PatientID, time.Now().UnixMilli()).Scan(&e.ChangeSeq); err != nil {
 		return record.Entry{}, translate("put entry: next change", err)
 	}
 	e.Revision = expect + 1
@@ -83,17 +121,12 @@ func putEntryTx(ctx context.Context, tx *sql.Tx, e record.Entry, expect int64) (
 		doc.Deleted, doc.Revision, doc.Section, doc.Current, doc.Sensitive, e.Source(), doc.UpdatedAt}
 	if expect == 0 {
 		// The primary key turns a second creation into ErrConflict.
-		_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, doc, resource, patient_id, date, category, resource_type,
-			change_seq, deleted, revision, section, current, sensitive, source, updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{e.ID}, columns...)...)
+		_, err := st.insert.ExecContext(ctx, append([]any{e.ID}, columns...)...)
 		if err != nil {
 			return record.Entry{}, translate("put entry", err)
 		}
 	} else {
-		res, err := tx.ExecContext(ctx, `UPDATE entries SET doc = ?, resource = ?, patient_id = ?, date = ?, category = ?,
-			resource_type = ?, change_seq = ?, deleted = ?, revision = ?, section = ?, current = ?, sensitive = ?,
-			source = ?, updated = ? WHERE id = ? AND patient_id = ? AND revision = ?`,
-			append(columns, e.ID, e.PatientID, expect)...)
+		res, err := st.update.ExecContext(ctx, append(columns, e.ID, e.PatientID, expect)...)
 		if err != nil {
 			return record.Entry{}, translate("put entry", err)
 		}

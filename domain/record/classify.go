@@ -64,8 +64,13 @@ var observationCategorySystems = map[string]bool{
 // categories is vital-signs, and a result otherwise (laboratory, imaging, survey,
 // social-history, none...).
 func CategoryOf(resourceType string, raw []byte) Category {
+	return categoryOf(resourceType, func() map[string]any { return jsonObject(raw) })
+}
+
+// categoryOf parses the resource (res) only for an Observation.
+func categoryOf(resourceType string, res func() map[string]any) Category {
 	if resourceType == "Observation" {
-		if isVitalSign(raw) {
+		if isVitalSign(res()) {
 			return Vitals
 		}
 		return Results
@@ -76,8 +81,8 @@ func CategoryOf(resourceType string, raw []byte) Category {
 	return Administrative
 }
 
-func isVitalSign(raw []byte) bool {
-	for _, cat := range jsonObjs(jsonObject(raw), "category") {
+func isVitalSign(res map[string]any) bool {
+	for _, cat := range jsonObjs(res, "category") {
 		for _, c := range codingsOf(cat) {
 			if c.Code == "vital-signs" && observationCategorySystems[c.System] {
 				return true

@@ -61,8 +61,10 @@ func identifierKeys(raw []byte) []string {
 }
 
 // VersionOf reads a resource's meta.versionId and meta.lastUpdated.
-func VersionOf(raw []byte) Version {
-	meta := jsonObj(jsonObject(raw), "meta")
+func VersionOf(raw []byte) Version { return versionOf(jsonObject(raw)) }
+
+func versionOf(res map[string]any) Version {
+	meta := jsonObj(res, "meta")
 	v := Version{VersionID: jsonStr(meta, "versionId")}
 	v.LastUpdated, _ = ParseFHIRTime(jsonStr(meta, "lastUpdated"))
 	return v

@@ -10,7 +10,10 @@ import "slices"
 // section but is never current: the summary must not show a retracted allergy as
 // active, and the history still shows it was there.
 func Read(resourceType string, raw []byte, flags []string) (Display, Clinical) {
-	res := jsonObject(raw) // once: parsing is most of what reading costs
+	return read(resourceType, jsonObject(raw), flags)
+}
+
+func read(resourceType string, res map[string]any, flags []string) (Display, Clinical) {
 	d, c := displayOf(resourceType, res), clinicalOf(resourceType, res)
 	if slices.Contains(flags, IdentityMismatch) {
 		c.Section, c.Current = "", false

@@ -86,7 +86,10 @@ var sensitiveConcepts = []string{"code", "valueCodeableConcept", "reasonCode",
 // claim's diagnoses, procedures and items), its own or those of its contained
 // resources, which travel with it.
 func (r SensitivityRules) Classify(raw []byte) (sensitive bool, labels []string) {
-	res := jsonObject(raw)
+	return r.classify(jsonObject(raw))
+}
+
+func (r SensitivityRules) classify(res map[string]any) (sensitive bool, labels []string) {
 	for _, l := range jsonObjs(jsonObj(res, "meta"), "security") {
 		code := jsonStr(l, "code")
 		if code == "" {
