@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strings"
 )
@@ -49,9 +50,40 @@ func DeliveryIdentifierKeys(ins []Incoming) []string {
 // identifierKeys lists a resource's identifiers that have both a system and a
 // value as "system|value", smallest first, each once.
 func identifierKeys(raw []byte) []string {
+	// Decoding into a struct skips the rest of the resource without building it:
+	// several times cheaper than a whole parse, for every resource of a delivery.
+	// The identifier is a list, or one object (Composition, QuestionnaireResponse).
+	type identifier struct {
+		System any `json:"system"`
+		Value  any `json:"value"`
+	}
+	var res struct {
+		Identifier json.RawMessage `json:"identifier"`
+	}
+	if json.Unmarshal(raw, &res) != nil {
+		return nil
+	}
+	var ids []identifier
+	var one identifier
+	switch {
+	case len(res.Identifier) > 0 && res.Identifier[0] == '[':
+		var items []json.RawMessage
+		_ = json.Unmarshal(res.Identifier, &items)
+		for _, item := range items { // an item that is not an object is skipped, as jsonObjs does
+			if json.Unmarshal(item, &one) == nil && len(item) > 0 && item[0] == '{' {
+				ids = append(ids, one)
+			}
+			one = identifier{}
+		}
+	case len(res.Identifier) > 0 && res.Identifier[0] == '{':
+		if json.Unmarshal(res.Identifier, &one) == nil {
+			ids = []identifier{one}
+		}
+	}
 	var keys []string
-	for _, id := range jsonObjs(jsonObject(raw), "identifier") {
-		system, value := jsonStr(id, "system"), jsonStr(id, "value")
+	for _, id := range ids {
+		system, _ := id.System.(string)
+		value, _ := id.Value.(string)
 		if system != "" && value != "" {
 			keys = append(keys, system+"|"+value)
 		}
