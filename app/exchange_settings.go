@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -27,11 +28,16 @@ type ExchangeSettings struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Spread draws the jitter of the next due time, in [0, 1).
 	Spread func() float64
+	// Log hears of each pull's end, by exchange, link and reason: never a
+	// patient's name, NHS number or the exchange's own words.
+	Log *slog.Logger
 }
 
 // DefaultExchangeSettings pull every six hours, four at a time on each node.
 var DefaultExchangeSettings = ExchangeSettings{Schedule: exchange.DefaultSchedule, Lease: 2 * time.Minute,
-	Workers: 4, Poll: 2 * time.Second, Overlap: time.Minute, Sleep: sleepCtx, Spread: rand.Float64}
+	Workers: 4, Poll: 2 * time.Second, Overlap: time.Minute, Sleep: sleepCtx, Spread: rand.Float64, Log: discardLog}
+
+var discardLog = slog.New(slog.DiscardHandler)
 
 // WithExchanges enables pulls from regional exchanges through c.
 func WithExchanges(c ExchangeClient, s ExchangeSettings) Option {
@@ -41,6 +47,9 @@ func WithExchanges(c ExchangeClient, s ExchangeSettings) Option {
 		}
 		if s.Spread == nil {
 			s.Spread = rand.Float64
+		}
+		if s.Log == nil {
+			s.Log = discardLog
 		}
 		a.exchanges, a.pulls = c, s
 	}

@@ -27,6 +27,7 @@ func (a *App) RunExchangeSync(ctx context.Context, claimant string, log *slog.Lo
 		if n == a.pulls.Workers && err == nil {
 			continue // more may be waiting
 		}
+		// Fewer pulled than claimed (exchanges at their ceiling) or none due: wait.
 		select {
 		case <-ctx.Done():
 			return
@@ -37,7 +38,9 @@ func (a *App) RunExchangeSync(ctx context.Context, claimant string, log *slog.Lo
 }
 
 // SyncDue runs one round: it claims up to Workers due links and pulls them at once,
-// recording each outcome on its link. It returns how many links it claimed.
+// recording each outcome on its link. It returns how many it pulled: a link whose
+// exchange is at its concurrency ceiling goes back, still due, uncounted, so a
+// scheduler waits rather than spins on it.
 func (a *App) SyncDue(ctx context.Context, claimant string) (int, error) {
 	if a.exchanges == nil {
 		return 0, nil
@@ -49,38 +52,45 @@ func (a *App) SyncDue(ctx context.Context, claimant string) (int, error) {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(links))
+	pulled := make([]bool, len(links))
 	for i, l := range links {
-		wg.Go(func() { errs[i] = a.pullClaimed(ctx, claimant, l) })
+		wg.Go(func() { pulled[i], errs[i] = a.pullClaimed(ctx, claimant, l) })
 	}
 	wg.Wait()
-	return len(links), errors.Join(errs...)
+	n := 0
+	for _, p := range pulled {
+		if p {
+			n++
+		}
+	}
+	return n, errors.Join(errs...)
 }
 
 // pullClaimed runs one claimed link's pull within its exchange's concurrency
 // ceiling and records how it ended. Its error is Kith's own (the store), never the
 // exchange's: those go on the link for the patient to see.
-func (a *App) pullClaimed(ctx context.Context, claimant string, l exchange.Link) error {
+func (a *App) pullClaimed(ctx context.Context, claimant string, l exchange.Link) (pulled bool, err error) {
 	x, err := a.store.Exchange(ctx, l.ExchangeID)
 	if err != nil && !isNotFound(err) {
-		return a.letGo(ctx, claimant, l, err)
+		return false, a.letGo(ctx, claimant, l, err)
 	}
 	if err != nil || x.Status != exchange.Active {
-		return a.finish(ctx, claimant, l, func(l *exchange.Link) {
+		return false, a.finish(ctx, claimant, l, func(l *exchange.Link) {
 			l.Status, l.NextDueAt = exchange.Paused, a.now().Add(a.pulls.Schedule.Interval)
 		})
 	}
 	holder := claimant + "|" + l.ID
 	slot, err := a.takeSlot(ctx, x, holder)
 	if err != nil {
-		return a.letGo(ctx, claimant, l, err)
+		return false, a.letGo(ctx, claimant, l, err)
 	}
 	if slot == "" {
-		return a.letGo(ctx, claimant, l, nil) // the exchange is as busy as it may be: later
+		return false, a.letGo(ctx, claimant, l, nil) // the exchange is as busy as it may be: later
 	}
 	defer a.store.ReleaseLease(context.WithoutCancel(ctx), slot, holder)
 	p, err := a.store.Patient(ctx, l.PatientID)
 	if err != nil {
-		return a.letGo(ctx, claimant, l, err)
+		return false, a.letGo(ctx, claimant, l, err)
 	}
 	run := &pull{a: a, holder: claimant, slot: slot, slotHeld: holder, x: x, link: l, patient: p}
 	err = run.run(ctx)
@@ -89,21 +99,25 @@ func (a *App) pullClaimed(ctx context.Context, claimant string, l exchange.Link)
 		if err := a.finish(ctx, claimant, run.link, func(l *exchange.Link) {
 			l.Succeed(a.pulls.Schedule, run.pulled, a.now(), a.pulls.Spread())
 		}); err != nil {
-			return err
+			return true, err
 		}
+		a.pulls.Log.DebugContext(ctx, "exchange pull done", "exchange", x.ID, "link", l.ID, "resources", run.pulled)
 		// The first pull brings the whole history: only later ones bring news.
 		if run.results > 0 && run.link.AlertNewResults && !l.LastSuccessAt.IsZero() {
 			a.alertNewResults(ctx, p, x, run.link)
 		}
-		return nil
+		return true, nil
 	case errors.Is(err, errLostLease):
-		return nil
+		return true, nil
 	case ctx.Err() != nil:
 		// Shutting down: hand the link back now, rather than when its lease ends.
-		return a.letGo(context.WithoutCancel(ctx), claimant, run.link, nil)
+		return true, a.letGo(context.WithoutCancel(ctx), claimant, run.link, nil)
 	}
 	reason, message, retryAt := explainPullFailure(err)
-	return a.finish(ctx, claimant, run.link, func(l *exchange.Link) {
+	// Ids and the reason only: the error may name the patient's record.
+	a.pulls.Log.WarnContext(ctx, "exchange pull failed", "exchange", x.ID, "link", l.ID, "reason", reason,
+		"resources", run.pulled)
+	return true, a.finish(ctx, claimant, run.link, func(l *exchange.Link) {
 		l.Fail(a.pulls.Schedule, reason, message, retryAt, a.now(), a.pulls.Spread())
 	})
 }

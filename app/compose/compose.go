@@ -50,7 +50,7 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 	alerts.Window, alerts.Poll = cfg.AlertWindow, cfg.AlertPoll
 	var pace func(context.Context, exchange.Exchange) error
 	a, err := app.New(store, time.Now,
-		app.WithExchanges(exchangeClient(&pace), exchangeSettings(cfg)),
+		app.WithExchanges(exchangeClient(&pace), exchangeSettings(cfg, log)),
 		app.WithShareCodes(shares),
 		app.WithPush(push, alerts),
 		app.WithOrganisationTokens(id.assertions, id.kith),

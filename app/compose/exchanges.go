@@ -2,6 +2,7 @@ package compose
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/kith-health/kith/adapters/fhirclient"
 	"github.com/kith-health/kith/app"
@@ -22,8 +23,9 @@ func exchangeClient(pace *func(context.Context, exchange.Exchange) error) *fhirc
 }
 
 // exchangeSettings are the pull settings from the configuration.
-func exchangeSettings(cfg config.Config) app.ExchangeSettings {
+func exchangeSettings(cfg config.Config, log *slog.Logger) app.ExchangeSettings {
 	s := app.DefaultExchangeSettings
+	s.Log = log
 	s.Schedule.Interval, s.Workers, s.Poll, s.Lease = cfg.SyncInterval, cfg.SyncWorkers, cfg.SyncPoll, cfg.SyncLease
 	if s.Schedule.FirstRetry > s.Schedule.Interval {
 		s.Schedule.FirstRetry = s.Schedule.Interval

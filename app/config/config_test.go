@@ -45,6 +45,14 @@ func TestValidateNamesTheVariable(t *testing.T) {
 			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_DEMO_DATA": "true"}, "KITH_DEMO_DATA"},
 		{"production refuses the push inbox",
 			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_DEV_PUSH_INBOX": "true"}, "KITH_DEV_PUSH_INBOX"},
+		{"production refuses the sandbox exchange",
+			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_SANDBOX": "true"}, "KITH_SANDBOX"},
+		{"production refuses sandbox faults",
+			map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite", "KITH_SANDBOX_FAULTS": "500=0.1"}, "KITH_SANDBOX_FAULTS"},
+		{"an unknown sandbox fault", map[string]string{"KITH_SANDBOX_FAULTS": "500=0.1,slow=1"}, "KITH_SANDBOX_FAULTS"},
+		{"a fault rate above one", map[string]string{"KITH_SANDBOX_FAULTS": "429=2"}, "KITH_SANDBOX_FAULTS"},
+		{"a sync interval under a minute", map[string]string{"KITH_SYNC_INTERVAL": "10s"}, "KITH_SYNC_INTERVAL"},
+		{"no sync workers", map[string]string{"KITH_SYNC_WORKERS": "0"}, "KITH_SYNC_WORKERS"},
 		{"mongodb without a URI", map[string]string{"KITH_STORE": "mongodb"}, "KITH_MONGODB_URI"},
 		{"bad log level", map[string]string{"KITH_LOG_LEVEL": "loud"}, "KITH_LOG_LEVEL"},
 		{"production without an identity provider", map[string]string{"KITH_MODE": "production", "KITH_STORE": "sqlite"}, "KITH_OIDC_ISSUER"},
@@ -88,5 +96,20 @@ func TestSecretsNeverPrint(t *testing.T) {
 		if strings.Contains(s, "hunter2") {
 			t.Fatalf("the MongoDB password was printed: %s", s)
 		}
+	}
+}
+
+func TestSandboxFaultsParse(t *testing.T) {
+	f, err := config.ParseFaults("500=0.1, 429=0.05,truncate=0.02,drop=0.01,latency=20ms,grow=30s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Rate500 != 0.1 || f.Rate429 != 0.05 || f.RateTruncate != 0.02 || f.RateDrop != 0.01 ||
+		f.Latency.String() != "20ms" || f.GrowEvery.String() != "30s" {
+		t.Fatalf("faults = %+v", f)
+	}
+	c, err := load(nil)
+	if err != nil || !c.SandboxOn() || !c.Sync {
+		t.Fatalf("development runs the sandbox and the scheduler by default: %v %v %v", c.SandboxOn(), c.Sync, err)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -10,7 +11,8 @@ import (
 // links the demo patients: a new user's first look at their links shows a pull
 // done, without setting anything.
 func TestServeInDevelopmentPullsFromTheSandbox(t *testing.T) {
-	k := newKith(t, map[string]string{"KITH_SANDBOX": "true", "KITH_SYNC_POLL_INTERVAL": "50ms"})
+	// Debug logs too, so the check below sees every line a pull writes.
+	k := newKith(t, map[string]string{"KITH_SANDBOX": "true", "KITH_SYNC_POLL_INTERVAL": "50ms", "KITH_LOG_LEVEL": "debug"})
 	ctx, cancel := context.WithCancel(context.Background())
 	base, done := k.serve(ctx)
 	defer func() { cancel(); <-done }()
@@ -36,5 +38,10 @@ func TestServeInDevelopmentPullsFromTheSandbox(t *testing.T) {
 	c.checkSummaryIsTheEntries(t, amelia)
 	if n, want := c.count(t, amelia, ""), list.Links[0].ResourcesLastPull; n != want {
 		t.Errorf("Amelia's record holds %d entries; the sandbox served %d resources of hers", n, want)
+	}
+	for _, secret := range []string{"9990000018", "Amelia", "Hughes", "1987-06-05"} {
+		if strings.Contains(k.stderr.String(), secret) {
+			t.Errorf("the log holds %q", secret)
+		}
 	}
 }
