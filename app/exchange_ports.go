@@ -103,6 +103,9 @@ type SearchQuery struct {
 	Count        int
 	// Next is a Bundle.link[next] URL from the previous page.
 	Next string
+	// History asks for the type's history since Since ({Type}/_history with
+	// _since) instead of a search: its deletions are what a pull wants of it.
+	History bool
 }
 
 // Page is one page of a search, checked whole: a page cut short or not a Bundle

@@ -92,6 +92,14 @@ func (p *pull) pullType(ctx context.Context, t exchange.TypeSupport) error {
 	} else {
 		c.SweepStartedAt = time.Time{}
 	}
+	if t.History && t.LastUpdated && !c.Since.IsZero() {
+		// Searches since the cursor never show a deletion; the history does.
+		// Read before the search moves the cursor on, so a stop in between
+		// reads it again.
+		if err := p.historyDeletions(ctx, t, c.Since.Add(-p.a.pulls.Overlap)); err != nil {
+			return err
+		}
+	}
 	// A sweep of everything the exchange holds of the type, seen from its first
 	// page, tells what it no longer holds. One resumed after a stop saw only part.
 	var seen map[string]bool
@@ -155,6 +163,26 @@ func (p *pull) pullType(ctx context.Context, t exchange.TypeSupport) error {
 		}
 	}
 	return p.withdraw(ctx, t.ResourceType, gone)
+}
+
+// historyDeletions withdraws what the type's history says the exchange deleted
+// since the time given. Its other entries are versions the search brings anyway.
+func (p *pull) historyDeletions(ctx context.Context, t exchange.TypeSupport, since time.Time) error {
+	q := SearchQuery{ResourceType: t.ResourceType, PatientParam: t.PatientParam, Patient: p.link.SourcePatient,
+		Count: p.x.Count(t), Since: since, History: true}
+	for {
+		page, err := p.a.exchanges.Search(ctx, p.x, q)
+		if err != nil {
+			return err
+		}
+		if err := p.withdraw(ctx, t.ResourceType, page.Deleted); err != nil {
+			return err
+		}
+		if page.Next == "" {
+			return nil
+		}
+		q = SearchQuery{Next: page.Next}
+	}
 }
 
 // save applies change to the link if this pull still holds it, renewing its

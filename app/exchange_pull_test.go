@@ -305,6 +305,24 @@ func TestAPullKeepsCursorsAndWithdrawsWhatTheSourceDeleted(t *testing.T) {
 		t.Fatalf("a condition the exchange deleted: flags %v, current %v, deleted %v", after.Flags, after.Clinical.Current, after.Deleted)
 	}
 
+	// An Observation is searched by _lastUpdated, which never shows a deletion:
+	// the type's history does.
+	obs, _, err := w.store.EntryHeads(ctx, p.ID, app.EntryQuery{ResourceType: "Observation", Limit: 1})
+	if err != nil || len(obs) == 0 {
+		t.Fatalf("Ada has no observation: %v", err)
+	}
+	w.clock.advance(2 * time.Minute)
+	if err := w.sandbox.Delete(obs[0].Provenances[0].SourceID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.app.SyncExchangeLink(ctx, w.callers[adaID], w.links[adaID].ID); err != nil {
+		t.Fatal(err)
+	}
+	w.syncAll(t)
+	if after, err := w.store.EntryState(ctx, p.ID, obs[0].ID); err != nil || !slices.Contains(after.Flags, record.WithdrawnBySource) {
+		t.Fatalf("an observation the exchange deleted: flags %v (%v)", after.Flags, err)
+	}
+
 	// Asking again at once is refused with when to ask.
 	w.clock.advance(2 * time.Minute)
 	if _, err := w.app.SyncExchangeLink(ctx, w.callers[adaID], w.links[adaID].ID); err != nil {

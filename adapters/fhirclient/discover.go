@@ -127,7 +127,8 @@ func (cs capabilityStatement) support() ([]exchange.TypeSupport, bool) {
 		if !res.searchable() {
 			continue
 		}
-		t := exchange.TypeSupport{ResourceType: res.Type, LastUpdated: res.param("_lastUpdated"), MaxCount: res.maxCount()}
+		t := exchange.TypeSupport{ResourceType: res.Type, LastUpdated: res.param("_lastUpdated"), MaxCount: res.maxCount(),
+			History: res.interaction("history-type")}
 		switch {
 		case res.Type == "Patient":
 			t.PatientParam = "_id"
@@ -171,9 +172,11 @@ func (cs capabilityStatement) oauthTokenURL() string {
 	return ""
 }
 
-func (res capabilityResource) searchable() bool {
+func (res capabilityResource) searchable() bool { return res.interaction("search-type") }
+
+func (res capabilityResource) interaction(code string) bool {
 	for _, i := range res.Interaction {
-		if i.Code == "search-type" {
+		if i.Code == code {
 			return true
 		}
 	}

@@ -96,11 +96,19 @@ func searchURL(x exchange.Exchange, q app.SearchQuery) (string, error) {
 		return "", fmt.Errorf("search of %s needs the parameter naming the patient: %w", q.ResourceType, fault.ErrInvalid)
 	}
 	var s strings.Builder
-	s.WriteString(base(x) + "/" + q.ResourceType + "?" + url.QueryEscape(q.PatientParam) + "=" + url.QueryEscape(q.Patient))
+	path := "/" + q.ResourceType
+	if q.History {
+		path += "/_history"
+	}
+	s.WriteString(base(x) + path + "?" + url.QueryEscape(q.PatientParam) + "=" + url.QueryEscape(q.Patient))
 	if q.Count > 0 {
 		s.WriteString("&_count=" + strconv.Itoa(q.Count))
 	}
-	if !q.Since.IsZero() {
+	if q.History {
+		if !q.Since.IsZero() {
+			s.WriteString("&_since=" + url.QueryEscape(q.Since.UTC().Format("2006-01-02T15:04:05.000Z07:00")))
+		}
+	} else if !q.Since.IsZero() {
 		s.WriteString("&_lastUpdated=" + url.QueryEscape("gt"+q.Since.UTC().Format("2006-01-02T15:04:05.000Z07:00")))
 	}
 	return s.String(), nil

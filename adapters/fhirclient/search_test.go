@@ -74,6 +74,8 @@ func TestSearchFirstPage(t *testing.T) {
 			url.Values{"patient": {"p-1"}, "_count": {"50"}}},
 		{"changes since", app.SearchQuery{ResourceType: "Condition", PatientParam: "subject", Patient: "p-1", Count: 20, Since: since},
 			"/r4/tenant/Condition", url.Values{"subject": {"p-1"}, "_count": {"20"}, "_lastUpdated": {"gt2025-02-01T09:30:00.250Z"}}},
+		{"history since", app.SearchQuery{ResourceType: "Observation", PatientParam: "patient", Patient: "p-1", Count: 50, Since: since, History: true},
+			"/r4/tenant/Observation/_history", url.Values{"patient": {"p-1"}, "_count": {"50"}, "_since": {"2025-02-01T09:30:00.250Z"}}},
 		{"the patient", app.SearchQuery{ResourceType: "Patient", PatientParam: "_id", Patient: "p-1", Count: 50, Since: since},
 			"/r4/tenant/Patient", url.Values{"_id": {"p-1"}}},
 	} {

@@ -172,11 +172,12 @@ func exchangeDetail(x exchange.Exchange) api.ExchangeDetail {
 	}
 	for _, t := range x.Types {
 		row := struct {
+			History      *bool  `json:"history,omitempty"`
 			LastUpdated  bool   `json:"lastUpdated"`
 			MaxCount     *int   `json:"maxCount,omitempty"`
 			PatientParam string `json:"patientParam"`
 			ResourceType string `json:"resourceType"`
-		}{LastUpdated: t.LastUpdated, PatientParam: t.PatientParam, ResourceType: t.ResourceType}
+		}{LastUpdated: t.LastUpdated, PatientParam: t.PatientParam, ResourceType: t.ResourceType, History: &t.History}
 		if t.MaxCount > 0 {
 			row.MaxCount = &t.MaxCount
 		}

@@ -50,6 +50,7 @@ type typeSupportRecord struct {
 	LastUpdated  bool   `bson:"last_updated"`
 	PatientParam string `bson:"patient_param"`
 	MaxCount     int    `bson:"max_count"`
+	History      bool   `bson:"history"`
 }
 
 func toExchangeRecord(x exchange.Exchange) exchangeRecord {
@@ -64,7 +65,7 @@ func toExchangeRecord(x exchange.Exchange) exchangeRecord {
 	}
 	for _, t := range x.Types {
 		r.Types = append(r.Types, typeSupportRecord{ResourceType: t.ResourceType, LastUpdated: t.LastUpdated,
-			PatientParam: t.PatientParam, MaxCount: t.MaxCount})
+			PatientParam: t.PatientParam, MaxCount: t.MaxCount, History: t.History})
 	}
 	return r
 }
@@ -82,7 +83,7 @@ func (r exchangeRecord) exchange() exchange.Exchange {
 	}
 	for _, t := range r.Types {
 		x.Types = append(x.Types, exchange.TypeSupport{ResourceType: t.ResourceType, LastUpdated: t.LastUpdated,
-			PatientParam: t.PatientParam, MaxCount: t.MaxCount})
+			PatientParam: t.PatientParam, MaxCount: t.MaxCount, History: t.History})
 	}
 	return x
 }

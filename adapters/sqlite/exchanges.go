@@ -17,6 +17,7 @@ type typeDoc struct {
 	LastUpdated  bool   `json:"lastUpdated,omitempty"`
 	PatientParam string `json:"patientParam,omitempty"`
 	MaxCount     int    `json:"maxCount,omitempty"`
+	History      bool   `json:"history,omitempty"`
 }
 
 // exchangeColumns are the exchanges columns in the order exchangeRow scans them.
@@ -32,7 +33,7 @@ func exchangeArgs(x exchange.Exchange) ([]any, error) {
 	types := make([]typeDoc, 0, len(x.Types))
 	for _, t := range x.Types {
 		types = append(types, typeDoc{ResourceType: t.ResourceType, LastUpdated: t.LastUpdated,
-			PatientParam: t.PatientParam, MaxCount: t.MaxCount})
+			PatientParam: t.PatientParam, MaxCount: t.MaxCount, History: t.History})
 	}
 	typesJSON, err := json.Marshal(types)
 	if err != nil {
@@ -66,7 +67,7 @@ func scanExchange(row interface{ Scan(...any) error }) (exchange.Exchange, error
 	}
 	for _, d := range docs {
 		x.Types = append(x.Types, exchange.TypeSupport{ResourceType: d.ResourceType, LastUpdated: d.LastUpdated,
-			PatientParam: d.PatientParam, MaxCount: d.MaxCount})
+			PatientParam: d.PatientParam, MaxCount: d.MaxCount, History: d.History})
 	}
 	x.Status = exchange.Status(status)
 	x.CreatedAt, x.UpdatedAt = fromMilli(created), fromMilli(updated)

@@ -23,7 +23,7 @@ func newExchange(t *testing.T, id string) exchange.Exchange {
 			Scopes: []string{"system/Observation.rs", "system/Condition.rs"}, KeyFile: "/etc/kith/keys/" + id + ".jwk"},
 		PageSize: 250, RatePerSecond: 15, Concurrency: 3,
 	}, []exchange.TypeSupport{
-		{ResourceType: "Observation", LastUpdated: true, PatientParam: "patient", MaxCount: 200},
+		{ResourceType: "Observation", LastUpdated: true, PatientParam: "patient", MaxCount: 200, History: true},
 		{ResourceType: "Condition", PatientParam: "subject"},
 	}, true, at)
 	if err != nil {

@@ -65,6 +65,10 @@ type TypeSupport struct {
 	PatientParam string
 	// MaxCount is the largest _count the type accepts (0: no stated limit).
 	MaxCount int
+	// History: the exchange answers {Type}/_history, whose DELETE entries show
+	// what it deleted since a time. Without it, a type searched incrementally
+	// never shows a deletion.
+	History bool
 }
 
 // Count is the _count to ask of t: the exchange's page size within t's cap.
