@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
@@ -47,9 +48,9 @@ func startSandbox(ctx context.Context, cfg config.Config, a *app.App, log *slog.
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", sandboxAddr(cfg))
 	if err != nil {
-		return err
+		return fmt.Errorf("listening (another kith serve on this data?): %w", err)
 	}
 	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -72,6 +73,22 @@ func startSandbox(ctx context.Context, cfg config.Config, a *app.App, log *slog.
 	}
 	log.InfoContext(ctx, "sandbox exchange serving", "url", base, "patients", len(sb.Patients()))
 	return nil
+}
+
+// sandboxAddr is KITH_SANDBOX_ADDR, else the port after Kith's own on loopback
+// (a random one when Kith's is): a fixed port keeps the sandbox's next links
+// valid across restarts, and a second kith serve on the same settings stops here
+// rather than pointing the registered sandbox at itself.
+func sandboxAddr(cfg config.Config) string {
+	if cfg.SandboxAddr != "" {
+		return cfg.SandboxAddr
+	}
+	_, port, err := net.SplitHostPort(cfg.Addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n == 0 || n >= 65535 {
+		return "127.0.0.1:0"
+	}
+	return "127.0.0.1:" + strconv.Itoa(n+1)
 }
 
 // sandboxLoadedAt stamps fixtures that carry no meta.lastUpdated, the same on

@@ -87,6 +87,7 @@ type Config struct {
 	// KITH_SANDBOX_FAULTS (e.g. "500=0.1,429=0.05,truncate=0.02,drop=0.01,latency=20ms").
 	Sandbox         *bool         `env:"KITH_SANDBOX, noinit"`
 	SandboxFixtures string        `env:"KITH_SANDBOX_FIXTURES"`
+	SandboxAddr     string        `env:"KITH_SANDBOX_ADDR"`
 	SandboxFaults   string        `env:"KITH_SANDBOX_FAULTS"`
 	LogLevel        string        `env:"KITH_LOG_LEVEL, default=info"`
 	LogFormat       string        `env:"KITH_LOG_FORMAT"`
@@ -256,6 +257,9 @@ func (c Config) Validate() error {
 	}
 	if c.Mode == Production && (c.SandboxOn() || c.SandboxFixtures != "" || c.SandboxFaults != "") {
 		bad("KITH_SANDBOX, KITH_SANDBOX_FIXTURES, KITH_SANDBOX_FAULTS: the sandbox exchange is refused in production")
+	}
+	if h, _, err := net.SplitHostPort(c.SandboxAddr); c.SandboxAddr != "" && (err != nil || (h != "127.0.0.1" && h != "localhost" && h != "::1")) {
+		bad("KITH_SANDBOX_ADDR=%q: must be a loopback host:port, e.g. 127.0.0.1:8081", c.SandboxAddr)
 	}
 	if _, err := ParseFaults(c.SandboxFaults); err != nil {
 		bad("KITH_SANDBOX_FAULTS=%q: %v", c.SandboxFaults, err)
