@@ -2,21 +2,14 @@ package app_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/lestrrat-go/jwx/v3/jwk"
 
 	"github.com/kith-health/kith/adapters/fhirclient"
 	"github.com/kith-health/kith/adapters/fixtures"
@@ -114,21 +107,8 @@ func newTunedPullWorld(t testing.TB, store app.Store, bundles [][]byte, faults s
 // clientKey writes an ES384 key, as an operator would make one for an exchange.
 func clientKey(t testing.TB) string {
 	t.Helper()
-	raw, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := jwk.Import(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = key.Set(jwk.KeyIDKey, "kith-test-1")
-	b, err := json.Marshal(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "exchange-client.jwk")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if err := sandbox.WriteClientKey(path, "kith-test-1"); err != nil {
 		t.Fatal(err)
 	}
 	return path

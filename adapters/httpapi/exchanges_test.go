@@ -1,17 +1,11 @@
 package httpapi_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/lestrrat-go/jwx/v3/jwk"
 
 	"github.com/kith-health/kith/adapters/sandbox"
 	"github.com/kith-health/kith/adapters/synthetic"
@@ -42,18 +36,8 @@ func (s *testServer) registerSandbox(t *testing.T, id string) string {
 
 func exchangeKeyFile(t *testing.T) string {
 	t.Helper()
-	raw, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := jwk.Import(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = key.Set(jwk.KeyIDKey, "httpapi-test")
-	b, _ := json.Marshal(key)
 	path := filepath.Join(t.TempDir(), "exchange.jwk")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if err := sandbox.WriteClientKey(path, "httpapi-test"); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -2,10 +2,6 @@ package compose
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,8 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
-
-	"github.com/lestrrat-go/jwx/v3/jwk"
 
 	"github.com/kith-health/kith/adapters/sandbox"
 	"github.com/kith-health/kith/app"
@@ -125,26 +119,11 @@ func sandboxClientKey(dir string) (string, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	raw, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		return "", err
-	}
-	key, err := jwk.Import(raw)
-	if err != nil {
-		return "", err
-	}
-	if err := key.Set(jwk.KeyIDKey, "kith-sandbox-"+app.NewID()[:8]); err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(key)
-	if err != nil {
-		return "", err
-	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return "", fmt.Errorf("writing the sandbox client key: %w", err)
+	if err := sandbox.WriteClientKey(path, "kith-sandbox-"+app.NewID()[:8]); err != nil {
+		return "", err
 	}
 	return path, nil
 }

@@ -2,21 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/lestrrat-go/jwx/v3/jwk"
 
 	"github.com/kith-health/kith/adapters/sandbox"
 	"github.com/kith-health/kith/adapters/sqlite"
@@ -106,18 +100,8 @@ func validNHSNumber(stem int) string {
 // exchangeKey writes an ES384 key for Kith's client assertions to the sandbox.
 func exchangeKey(t *testing.T) string {
 	t.Helper()
-	raw, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := jwk.Import(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = key.Set(jwk.KeyIDKey, "pull-test")
-	b, _ := json.Marshal(key)
 	path := filepath.Join(t.TempDir(), "exchange.jwk")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if err := sandbox.WriteClientKey(path, "pull-test"); err != nil {
 		t.Fatal(err)
 	}
 	return path
