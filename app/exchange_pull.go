@@ -122,7 +122,8 @@ func (p *pull) pullType(ctx context.Context, t exchange.TypeSupport) error {
 			c.SweepStartedAt = page.ServerTime.UTC().Truncate(time.Millisecond)
 		}
 		if page.Resources > 0 {
-			report, err := p.a.Ingest(ctx, p.patient, Delivery{Source: p.x.ID, Data: page.Bundle, Base: p.x.BaseURL})
+			report, err := p.a.Ingest(ctx, p.patient, Delivery{Source: p.x.ID, Data: page.Bundle, Base: p.x.BaseURL,
+				SourcePatient: p.link.SourcePatient})
 			if err != nil {
 				return err
 			}

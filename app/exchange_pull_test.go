@@ -337,6 +337,52 @@ func TestAPullKeepsCursorsAndWithdrawsWhatTheSourceDeleted(t *testing.T) {
 	}
 }
 
+// An exchange that puts another patient's result among this one's gets that page
+// refused whole, and the link says so.
+func TestAResourceAboutSomeoneElseIsNotStored(t *testing.T) {
+	w := newPullWorld(t, newStore(t), syntheticBundles(t, ada, bram), sandbox.Faults{})
+	ctx := context.Background()
+	w.syncAll(t)
+	var adaID, bramID string
+	for _, sp := range w.sandbox.Patients() {
+		if sp.NHSNumber == ada.NHSNumber {
+			adaID = sp.ID
+		} else {
+			bramID = sp.ID
+		}
+	}
+	p, err := w.app.Me(ctx, w.callers[adaID])
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := w.store.RecordTally(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clock.advance(2 * time.Minute)
+	if _, err := w.sandbox.Add(adaID, []byte(`{"resourceType":"Observation","status":"final",
+		"code":{"text":"Bram's glucose"},"subject":{"reference":"Patient/`+bramID+`"},"valueQuantity":{"value":9.9,"unit":"mmol/L"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.app.SyncExchangeLink(ctx, w.callers[adaID], w.links[adaID].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.app.SyncDue(ctx, "node-1"); err != nil {
+		t.Fatal(err)
+	}
+	links, err := w.app.ExchangeLinks(ctx, w.callers[adaID])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := links[0]; l.Status != exchange.Failing || l.LastErrorReason != exchange.ReasonIdentity {
+		t.Fatalf("link after a page with another patient's result: %+v", l.Link)
+	}
+	after, err := w.store.RecordTally(ctx, p.ID)
+	if err != nil || !reflect.DeepEqual(before, after) {
+		t.Fatalf("the record changed: %v\nbefore %+v\nafter  %+v", err, before, after)
+	}
+}
+
 // A patient whose NHS number the exchange does not hold is told so, and nothing
 // is pulled.
 func TestAPatientTheExchangeDoesNotHoldIsNotMatched(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -176,6 +177,9 @@ func explainPullFailure(err error) (reason, message string, retryAt time.Time) {
 		return f.Reason, f.Message, f.RetryAt
 	}
 	var v *fault.ValidationError
+	if errors.As(err, &v) && v.Problem == exchange.ReasonIdentity && aboutSomeoneElse(v) {
+		return exchange.ReasonIdentity, "The exchange sent another person's record among yours, so Kith kept none of that page and pulled nothing more. Contact the exchange.", time.Time{}
+	}
 	if errors.As(err, &v) && v.Problem == exchange.ReasonIdentity {
 		return exchange.ReasonIdentity, "The exchange's record under your NHS number has a different date of birth or NHS number from your account, so Kith pulled nothing more. Contact the exchange to correct it.", time.Time{}
 	}
@@ -183,6 +187,17 @@ func explainPullFailure(err error) (reason, message string, retryAt time.Time) {
 		return exchange.ReasonMalformed, "The exchange sent something Kith cannot store as FHIR, so that part was not kept.", time.Time{}
 	}
 	return ReasonKithUnavailable, "Kith could not save what it pulled; it will try again.", time.Time{}
+}
+
+// aboutSomeoneElse says a mismatch is a resource about another Patient, not
+// the exchange's Patient differing from the account.
+func aboutSomeoneElse(v *fault.ValidationError) bool {
+	for _, f := range v.Fields {
+		if strings.HasSuffix(f.Field, ".subject") || strings.HasSuffix(f.Field, ".patient") || strings.HasSuffix(f.Field, ".beneficiary") {
+			return true
+		}
+	}
+	return false
 }
 
 // ReasonKithUnavailable: Kith's own store failed during a pull.

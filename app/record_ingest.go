@@ -20,6 +20,9 @@ type Delivery struct {
 	// number or birth date, every resource of it flagged identity-mismatch, instead
 	// of refusing it.
 	KeepMismatched bool
+	// SourcePatient is the source's id of the patient a pulled delivery is for:
+	// a resource about another Patient refuses the whole delivery.
+	SourcePatient string
 	// Base is the FHIR base URL of an exchange the delivery was pulled from: the
 	// resources' absolute fullUrls under it are kept relative ("Observation/42"),
 	// so an exchange that moves host still names its resources the same.
@@ -49,6 +52,11 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 	incoming, err := record.ParseInput(d.Data, a.limits.MaxResourceBytes)
 	if err != nil {
 		return IngestReport{}, err
+	}
+	if d.SourcePatient != "" {
+		if err := record.SubjectConflicts(incoming, d.SourcePatient); err != nil {
+			return IngestReport{}, err
+		}
 	}
 	var flags []string
 	if err := record.IdentityConflicts(incoming, p.NHSNumber.Value(), p.BirthDate.Value()); err != nil {
