@@ -39,19 +39,7 @@ func newAlertWorldAt(t testing.TB, clock app.Clock, pusher func(app.Pusher) app.
 	t.Helper()
 	ctx := context.Background()
 	store := newStore(t)
-	fake := fcmtest.Start(t)
-	schemaPath, _ := filepath.Abs(filepath.Join("..", "mobile-contract", "push-payload.schema.json"))
-	schema, err := jsonschema.NewCompiler().Compile(schemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake.Check = func(m map[string]any) error {
-		if err := schema.Validate(m); err != nil {
-			t.Errorf("a push breaks the mobile contract: %v", err)
-			return err
-		}
-		return nil
-	}
+	fake := contractCheckedFCM(t)
 	client, err := fcm.New(ctx, fcmtest.ServiceAccount(t, fake.URL+"/token"), "", fake.URL+"/v1")
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +121,26 @@ func TestADispatcherCrashBetweenSendAndRecordLosesNothing(t *testing.T) {
 	if err != nil || stored.Alert != audit.AlertSent || stored.AlertAttempts != 2 {
 		t.Fatalf("the event ends %q after %d attempts, %v", stored.Alert, stored.AlertAttempts, err)
 	}
+}
+
+// contractCheckedFCM is a fake FCM that fails the test on any push breaking
+// mobile-contract/push-payload.schema.json.
+func contractCheckedFCM(t testing.TB) *fcmtest.Fake {
+	t.Helper()
+	fake := fcmtest.Start(t)
+	schemaPath, _ := filepath.Abs(filepath.Join("..", "mobile-contract", "push-payload.schema.json"))
+	schema, err := jsonschema.NewCompiler().Compile(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Check = func(m map[string]any) error {
+		if err := schema.Validate(m); err != nil {
+			t.Errorf("a push breaks the mobile contract: %v", err)
+			return err
+		}
+		return nil
+	}
+	return fake
 }
 
 func mustPusher(t testing.TB, fake *fcmtest.Fake) app.Pusher {

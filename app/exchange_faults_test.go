@@ -3,13 +3,9 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
-	"github.com/kith-health/kith/adapters/fcm/fcmtest"
 	"github.com/kith-health/kith/adapters/sandbox"
 	"github.com/kith-health/kith/adapters/synthetic"
 	"github.com/kith-health/kith/app"
@@ -95,19 +91,7 @@ func TestRequestsToAnExchangeArePacedAcrossNodes(t *testing.T) {
 // pull brings one, naming the link and nothing clinical; the first pull, which
 // brings the whole history, sends none.
 func TestNewResultsFromAnExchangePushWhenAsked(t *testing.T) {
-	fake := fcmtest.Start(t)
-	schemaPath, _ := filepath.Abs(filepath.Join("..", "mobile-contract", "push-payload.schema.json"))
-	schema, err := jsonschema.NewCompiler().Compile(schemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake.Check = func(m map[string]any) error {
-		if err := schema.Validate(m); err != nil {
-			t.Errorf("a push breaks the mobile contract: %v", err)
-			return err
-		}
-		return nil
-	}
+	fake := contractCheckedFCM(t)
 	w := newPullWorld(t, newStore(t), syntheticBundles(t, ada), sandbox.Faults{},
 		app.WithPush(mustPusher(t, fake), app.DefaultAlertSettings))
 	ctx := context.Background()
