@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -244,7 +245,7 @@ func (p *pull) sourceIDs(ctx context.Context, resourceType string) (map[string]s
 		}
 		for _, e := range heads {
 			for _, pv := range e.Provenances {
-				if pv.Source == p.x.ID && !hasFlag(e, record.WithdrawnBySource) {
+				if pv.Source == p.x.ID && !slices.Contains(e.Flags, record.WithdrawnBySource) {
 					m[pv.SourceID] = e.ID
 				}
 			}
@@ -282,15 +283,6 @@ func (a *App) withdrawEntry(ctx context.Context, patientID, entryID, source, sou
 		}
 	}
 	return fmt.Errorf("entry kept changing under us: %w", fault.ErrUnavailable)
-}
-
-func hasFlag(e record.Entry, flag string) bool {
-	for _, f := range e.Flags {
-		if f == flag {
-			return true
-		}
-	}
-	return false
 }
 
 // rejected says the exchange refused a request outright (a 4xx).
