@@ -32,6 +32,7 @@ type Store interface {
 	AttemptStore
 	AlertStore
 	ExchangeStore
+	GuardianshipStore
 
 	// Ping reports whether the store can serve requests now (fault.ErrUnavailable if not).
 	Ping(ctx context.Context) error
