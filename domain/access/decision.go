@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kith-health/kith/domain/guardianship"
 	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/patient"
 	"github.com/kith-health/kith/domain/record"
@@ -48,6 +49,8 @@ type Subject struct {
 type Owner struct {
 	ID                string
 	BreakGlassAllowed bool
+	// BirthDate sets a child's age band for their guardians.
+	BirthDate patient.BirthDate
 }
 
 // Question is everything the decision looks at. Grants holds the evidence: the
@@ -64,6 +67,12 @@ type Question struct {
 	Sensitive bool
 	Now       time.Time
 	Grants    []Grant
+	// Guardianships are the owner's relationships with guardians (of any status:
+	// the decision checks them), Screen what the owner's record screens from every
+	// guardian, and Policy the deployment's proxy rules.
+	Guardianships []guardianship.Guardianship
+	Screen        guardianship.Screen
+	Policy        guardianship.Policy
 }
 
 // Scope maps each category the subject may see to whether sensitive entries of it
@@ -81,6 +90,11 @@ type Decision struct {
 	Withheld Withheld
 	// Reason is a stable slug saying why a request was denied.
 	Reason string
+	// Screen, for a guardian, is what the owner's record screens from guardians
+	// entry by entry (Permits cannot know entries; PermitsEntry does).
+	Screen *guardianship.Screen
+	// Standing, for a guardian, is what their guardianship allows today.
+	Standing *guardianship.Standing
 }
 
 // Withheld is what the subject may not see of the record.
@@ -100,6 +114,7 @@ const (
 	DenySensitive      = "sensitive-withheld"
 	DenyOnlyThePatient = "only-the-patient-manages-access"
 	DenyUnknownSubject = "unknown-subject"
+	DenyGuardianManage = "guardian-may-not-manage-at-this-age"
 )
 
 // Decide is the one rule for every disclosure of a record, and for who may change
@@ -110,10 +125,17 @@ const (
 //   - An organisation reads what its active grants cover; only when it holds none,
 //     an active break-glass access while the patient allows break-glass.
 //   - A share-code viewer reads what that one code covers while it is active.
-//   - Nobody but the patient manages access.
+//   - A guardian reads, and for a young child manages, what their guardianship
+//     allows today (guardianship.Policy.Evaluate): never sensitive entries, never
+//     what the child's record screens from guardians. A guardianship not in force
+//     reads as no guardianship at all: a restricted guardian learns nothing.
+//   - Nobody else manages access.
 func Decide(q Question) Decision {
 	switch q.Subject.Kind {
 	case identity.KindPatient:
+		if q.Subject.PatientID != "" && q.Owner.ID != "" && q.Subject.PatientID != q.Owner.ID {
+			return decideGuardian(q)
+		}
 		return decideSelf(q)
 	case identity.KindOperator:
 		return deny(DenyOperator)
@@ -138,6 +160,34 @@ func decideSelf(q Question) Decision {
 		scope[c] = true
 	}
 	return Decision{Allowed: true, Basis: BasisSelf, Scope: scope}
+}
+
+func decideGuardian(q Question) Decision {
+	for _, g := range q.Guardianships {
+		if g.GuardianID != q.Subject.PatientID || g.ChildID != q.Owner.ID {
+			continue
+		}
+		st := q.Policy.Evaluate(g, q.Owner.BirthDate, q.Screen, q.Now)
+		if !st.InForce {
+			continue
+		}
+		if !q.Subject.Proofing.AtLeast(patient.NeedForClinicalData) {
+			return deny(DenyIdentityLevel)
+		}
+		if q.Action == Manage && !st.Manage {
+			return deny(DenyGuardianManage)
+		}
+		scope := Scope{}
+		for _, c := range st.Read {
+			scope[c] = false
+		}
+		d := within(q, scope)
+		if d.Allowed {
+			d.Basis, d.GrantIDs, d.Screen, d.Standing = BasisGuardian, []string{g.ID}, &q.Screen, &st
+		}
+		return d
+	}
+	return deny(DenyNotYourRecord)
 }
 
 func decideByPermission(q Question) Decision {
@@ -176,6 +226,15 @@ func decideByPermission(q Question) Decision {
 			add(g)
 		}
 	}
+	d := within(q, scope)
+	if d.Allowed {
+		d.Basis, d.GrantIDs = basis, ids
+	}
+	return d
+}
+
+// within answers a question from the scope the subject's permissions add up to.
+func within(q Question, scope Scope) Decision {
 	if len(scope) == 0 {
 		return deny(DenyNoPermission)
 	}
@@ -188,7 +247,7 @@ func decideByPermission(q Question) Decision {
 			return deny(DenySensitive)
 		}
 	}
-	d := Decision{Allowed: true, Basis: basis, GrantIDs: ids, Scope: scope}
+	d := Decision{Allowed: true, Scope: scope}
 	for _, c := range record.Categories {
 		sensitiveOK, ok := scope[c]
 		if !ok {
@@ -210,6 +269,11 @@ func (d Decision) Permits(c record.Category, sensitive bool) bool {
 	}
 	sensitiveOK, ok := d.Scope[c]
 	return ok && (sensitiveOK || !sensitive)
+}
+
+// PermitsEntry is Permits for one entry, which a guardian's screen may hide.
+func (d Decision) PermitsEntry(id string, c record.Category, sensitive bool) bool {
+	return d.Permits(c, sensitive) && (d.Screen == nil || !d.Screen.Hides(id))
 }
 
 // Categories lists the scope's categories in the app's order.
