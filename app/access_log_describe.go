@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -44,6 +45,20 @@ func DescribeEvent(e audit.Event) string {
 		return "You ended a share code for " + what
 	case "share-code.redeemed":
 		return who + " opened a share code for " + what
+	case "guardianship.established":
+		return fmt.Sprintf("%s recorded %s as acting for you", who, cmp.Or(e.Query, "a guardian"))
+	case "guardianship.restricted":
+		return who + " restricted a guardian's access"
+	case "guardianship.lifted":
+		return who + " lifted a restriction on a guardian"
+	case "guardianship.changed":
+		return who + " changed what a guardian may see"
+	case "guardianship.renewed":
+		return who + " renewed a guardian's access as a carer"
+	case "guardianship.ended":
+		return who + " ended a guardian's access"
+	case "guardianship.screen.changed":
+		return who + " changed what guardians may not see"
 	case "settings.changed":
 		if strings.Contains(e.Query, "breakGlassAllowed=false") {
 			return "You switched emergency access off"
@@ -60,10 +75,27 @@ func denied(e audit.Event, s string) string {
 	return s
 }
 
+// describeFor is DescribeEvent as reader reads it: a guardian reading a child's log
+// is "You" for what they did, and the child is "Your child".
+func describeFor(e audit.Event, reader string) string {
+	switch {
+	case e.Actor.Kind == audit.ActorGuardian && e.Actor.ID == reader:
+		e.Actor = audit.Actor{Kind: audit.ActorPatient, ID: reader}
+	case e.Actor.Kind == audit.ActorPatient && e.Actor.ID != reader:
+		return strings.Replace(DescribeEvent(e), "You ", "Your child ", 1)
+	}
+	return DescribeEvent(e)
+}
+
 func describeActor(a audit.Actor) string {
 	switch a.Kind {
 	case audit.ActorPatient:
 		return "You"
+	case audit.ActorGuardian:
+		if a.PractitionerName == "" {
+			return "Your " + cmp.Or(a.PractitionerRole, "guardian")
+		}
+		return fmt.Sprintf("%s (your %s)", a.PractitionerName, cmp.Or(a.PractitionerRole, "guardian"))
 	case audit.ActorOrganisation:
 		org := a.OrganisationName
 		if org == "" {

@@ -16,10 +16,11 @@ import (
 // recognise, with an optional note, so operators and the organisation concerned
 // see it. Reporting again keeps the first report.
 func (a *App) ReportAccess(ctx context.Context, caller identity.Principal, eventID, note string) (AccessLogItem, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return AccessLogItem{}, err
 	}
+	owner := m.ownerID
 	note = strings.TrimSpace(note)
 	if len(note) > 1000 {
 		return AccessLogItem{}, fault.Invalid("note", "max=1000")

@@ -97,6 +97,11 @@ func (a *App) alertPatient(ctx context.Context, claimant, patientID string, even
 	if err != nil {
 		return err
 	}
+	guardians, err := a.guardianDevices(ctx, p, events)
+	if err != nil {
+		return err
+	}
+	devices = append(devices, guardians...)
 	attempts := map[string]int{}
 	at := map[string]time.Time{}
 	for _, e := range events {
@@ -173,8 +178,11 @@ func (a *App) deliver(ctx context.Context, claimant string, p patient.Patient, d
 	var lastErr error
 	kept := (*devices)[:0]
 	for _, d := range *devices {
-		err := a.pushWithRetry(ctx, Message{Token: d.Token, Title: al.Title, Body: al.Body, CollapseKey: al.CollapseKey,
-			Urgent: al.Urgent, Data: alertData(al)})
+		msg := Message{Token: d.Token, Title: al.Title, Body: al.Body, CollapseKey: al.CollapseKey, Urgent: al.Urgent, Data: alertData(al)}
+		if d.PatientID != al.PatientID {
+			forGuardian(&msg, al.PatientID)
+		}
+		err := a.pushWithRetry(ctx, msg)
 		switch {
 		case err == nil:
 			delivered++

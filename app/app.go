@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kith-health/kith/domain/fault"
+	"github.com/kith-health/kith/domain/guardianship"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -31,6 +32,7 @@ type App struct {
 	alerts           AlertSettings
 	exchanges        ExchangeClient
 	pulls            ExchangeSettings
+	proxy            guardianship.Policy
 	// syncWake nudges this node's scheduler when a link becomes due now.
 	syncWake chan struct{}
 }
@@ -77,7 +79,7 @@ func New(store Store, clock Clock, opts ...Option) (*App, error) {
 	}
 	a := &App{store: store, now: clock, newID: NewID, sensitivity: record.DefaultSensitivity(),
 		limits: DefaultLimits, publicURL: "urn:kith", alerts: DefaultAlertSettings,
-		pulls: DefaultExchangeSettings, syncWake: make(chan struct{}, 1)}
+		pulls: DefaultExchangeSettings, proxy: guardianship.DefaultPolicy, syncWake: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(a)
 	}

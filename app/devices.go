@@ -18,10 +18,11 @@ type DeviceCommand struct {
 // RegisterDevice registers (or refreshes) the caller's device. Registering the
 // same token again is idempotent: it refreshes the device and reports created false.
 func (a *App) RegisterDevice(ctx context.Context, caller identity.Principal, c DeviceCommand) (alert.Device, bool, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return alert.Device{}, false, err
 	}
+	owner := m.ownerID
 	d, err := alert.NewDevice(owner, c.Token, c.Platform, c.AppVersion, c.Locale, a.now())
 	if err != nil {
 		return alert.Device{}, false, err
@@ -39,19 +40,21 @@ func (a *App) RegisterDevice(ctx context.Context, caller identity.Principal, c D
 
 // Devices lists the caller's devices.
 func (a *App) Devices(ctx context.Context, caller identity.Principal) ([]alert.Device, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return nil, err
 	}
+	owner := m.ownerID
 	return a.store.Devices(ctx, owner)
 }
 
 // DeleteDevice stops alerts to one of the caller's devices.
 func (a *App) DeleteDevice(ctx context.Context, caller identity.Principal, id string) error {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return err
 	}
+	owner := m.ownerID
 	return a.store.DeleteDevice(ctx, owner, id)
 }
 

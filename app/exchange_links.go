@@ -29,14 +29,15 @@ type LinkView struct {
 // at once. It reports whether this call made the link: linking again finds the
 // first and changes nothing.
 func (a *App) LinkExchange(ctx context.Context, caller identity.Principal, c LinkCommand) (LinkView, bool, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return LinkView{}, false, err
 	}
+	owner := m.ownerID
 	if c.Exchange == "" || len(c.Exchange) > 63 {
 		return LinkView{}, false, fault.Invalid("exchange", "required,max=63")
 	}
-	if _, err := a.Me(ctx, caller); err != nil { // the pull needs the account's NHS number
+	if _, err := a.ownerAccount(ctx, m); err != nil { // the pull needs the account's NHS number
 		return LinkView{}, false, err
 	}
 	x, err := a.store.Exchange(ctx, c.Exchange)
@@ -51,7 +52,7 @@ func (a *App) LinkExchange(ctx context.Context, caller identity.Principal, c Lin
 		return LinkView{}, false, err
 	}
 	if created {
-		if err := a.recordOwnChange(ctx, owner, audit.Event{Action: "exchange.linked", Query: "exchange=" + x.ID}); err != nil {
+		if err := a.recordChange(ctx, m, audit.Event{Action: "exchange.linked", Query: "exchange=" + x.ID}); err != nil {
 			return LinkView{}, false, err
 		}
 		a.wakeScheduler()
@@ -61,10 +62,11 @@ func (a *App) LinkExchange(ctx context.Context, caller identity.Principal, c Lin
 
 // ExchangeLinks lists the caller's links, oldest first, each with its status.
 func (a *App) ExchangeLinks(ctx context.Context, caller identity.Principal) ([]LinkView, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return nil, err
 	}
+	owner := m.ownerID
 	links, err := a.store.Links(ctx, owner)
 	if err != nil {
 		return nil, err
@@ -86,10 +88,11 @@ func (a *App) ExchangeLinks(ctx context.Context, caller identity.Principal) ([]L
 
 // ExchangeLink reads one of the caller's links.
 func (a *App) ExchangeLink(ctx context.Context, caller identity.Principal, id string) (LinkView, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return LinkView{}, err
 	}
+	owner := m.ownerID
 	l, err := a.store.Link(ctx, owner, id)
 	if err != nil {
 		return LinkView{}, err
@@ -104,10 +107,11 @@ func (a *App) ExchangeLink(ctx context.Context, caller identity.Principal, id st
 // SyncExchangeLink asks for a pull of one link now. A patient may ask once per
 // Schedule.SyncNowEvery per link: sooner is fault.RateLimited with when to ask again.
 func (a *App) SyncExchangeLink(ctx context.Context, caller identity.Principal, id string) (LinkView, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return LinkView{}, err
 	}
+	owner := m.ownerID
 	var retryAt = a.now()
 	l, err := a.store.UpdateLink(ctx, owner, id, func(l *exchange.Link) error {
 		at, ok := l.RequestSync(a.pulls.Schedule, a.now())
@@ -135,10 +139,11 @@ func (a *App) SyncExchangeLink(ctx context.Context, caller identity.Principal, i
 // stop (one running now stores at most the page in flight); what was pulled stays
 // in the record until the patient erases it. Audited.
 func (a *App) UnlinkExchange(ctx context.Context, caller identity.Principal, id string) error {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return err
 	}
+	owner := m.ownerID
 	l, err := a.store.Link(ctx, owner, id)
 	if err != nil {
 		return err
@@ -146,7 +151,7 @@ func (a *App) UnlinkExchange(ctx context.Context, caller identity.Principal, id 
 	if err := a.store.DeleteLink(ctx, owner, id); err != nil {
 		return err
 	}
-	return a.recordOwnChange(ctx, owner, audit.Event{Action: "exchange.unlinked", Query: "exchange=" + l.ExchangeID})
+	return a.recordChange(ctx, m, audit.Event{Action: "exchange.unlinked", Query: "exchange=" + l.ExchangeID})
 }
 
 // viewLink is what the patient sees of l: paused while its exchange is suspended

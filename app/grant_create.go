@@ -38,8 +38,12 @@ type GrantView struct {
 // when a retry with the same Idempotency-Key found the first. A key reused for a
 // different request is a conflict.
 func (a *App) CreateGrant(ctx context.Context, caller identity.Principal, c GrantCommand) (GrantView, bool, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
+		return GrantView{}, false, err
+	}
+	owner := m.ownerID
+	if err := m.within(c.Categories, c.IncludeSensitive); err != nil {
 		return GrantView{}, false, err
 	}
 	if len(c.IdempotencyKey) > 255 {
@@ -57,7 +61,8 @@ func (a *App) CreateGrant(ctx context.Context, caller identity.Principal, c Gran
 		return GrantView{}, false, err
 	}
 	req := access.GrantRequest{ID: a.newID(), PatientID: owner, Organisation: code, Categories: c.Categories,
-		IncludeSensitive: c.IncludeSensitive, Start: c.Start, End: c.End, IdempotencyKey: c.IdempotencyKey}
+		IncludeSensitive: c.IncludeSensitive, Start: c.Start, End: c.End, IdempotencyKey: c.IdempotencyKey,
+		CreatedBy: m.actorID()}
 	g, err := access.NewGrant(req, a.now())
 	if err != nil {
 		return GrantView{}, false, err
@@ -73,7 +78,7 @@ func (a *App) CreateGrant(ctx context.Context, caller identity.Principal, c Gran
 		}
 		return view, false, nil
 	}
-	err = a.recordOwnChange(ctx, owner, audit.Event{Action: "grant.created", Categories: categoryNames(stored.Categories),
+	err = a.recordChange(ctx, m, audit.Event{Action: "grant.created", Categories: categoryNames(stored.Categories),
 		GrantIDs: []string{stored.ID}, Query: grantTerms(stored)})
 	return view, true, err
 }

@@ -12,10 +12,11 @@ import (
 // Grants lists the caller's grants and the break-glass accesses taken to their
 // record, in force or not, newest first: the history of who was let in.
 func (a *App) Grants(ctx context.Context, caller identity.Principal) ([]GrantView, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return nil, err
 	}
+	owner := m.ownerID
 	grants, err := a.store.Grants(ctx, owner)
 	if err != nil {
 		return nil, err
@@ -32,10 +33,11 @@ func (a *App) Grants(ctx context.Context, caller identity.Principal) ([]GrantVie
 
 // Grant reads one of the caller's grants.
 func (a *App) Grant(ctx context.Context, caller identity.Principal, id string) (GrantView, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return GrantView{}, err
 	}
+	owner := m.ownerID
 	g, err := a.store.Grant(ctx, owner, id)
 	if err != nil {
 		return GrantView{}, err

@@ -13,21 +13,22 @@ import (
 // take grants from the store every time, and no cache sits between. Revoking again
 // changes nothing and writes no second event.
 func (a *App) RevokeGrant(ctx context.Context, caller identity.Principal, id string) (GrantView, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return GrantView{}, err
 	}
+	owner := m.ownerID
 	already := false
 	g, err := a.store.UpdateGrant(ctx, owner, id, func(g *access.Grant) error {
 		already = !g.RevokedAt.IsZero()
-		g.Revoke(owner, a.now())
+		g.Revoke(m.actorID(), a.now())
 		return nil
 	})
 	if err != nil {
 		return GrantView{}, err
 	}
 	if !already {
-		err := a.recordOwnChange(ctx, owner, audit.Event{Action: "grant.revoked", Categories: categoryNames(g.Categories),
+		err := a.recordChange(ctx, m, audit.Event{Action: "grant.revoked", Categories: categoryNames(g.Categories),
 			GrantIDs: []string{g.ID}, Query: "organisation=" + g.Organisation})
 		if err != nil {
 			return GrantView{}, err

@@ -20,7 +20,11 @@ func (a *App) Me(ctx context.Context, caller identity.Principal) (patient.Patien
 	claims := caller.Patient
 	p, err := a.store.Patient(ctx, patient.IDFor(claims.Issuer, claims.Subject))
 	if errors.Is(err, fault.ErrNotFound) {
-		return a.openAccount(ctx, claims)
+		p, err = a.openAccount(ctx, claims)
+		if err != nil {
+			return p, err
+		}
+		return p, a.claimAwaitingGuardianships(ctx, p)
 	}
 	if err != nil {
 		return patient.Patient{}, err
@@ -28,10 +32,15 @@ func (a *App) Me(ctx context.Context, caller identity.Principal) (patient.Patien
 	if !p.Refresh(claims, a.now()) {
 		return p, nil
 	}
-	return a.store.UpdatePatient(ctx, p.ID, func(stored *patient.Patient) error {
+	p, err = a.store.UpdatePatient(ctx, p.ID, func(stored *patient.Patient) error {
 		stored.Refresh(claims, a.now())
 		return nil
 	})
+	if err != nil {
+		return p, err
+	}
+	// A proofing upgrade to P9 is when guardianships held for the NHS number move in.
+	return p, a.claimAwaitingGuardianships(ctx, p)
 }
 
 func (a *App) openAccount(ctx context.Context, claims patient.Claims) (patient.Patient, error) {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/identity"
@@ -16,15 +17,20 @@ const EraseConfirmation = "erase my record"
 // access log keeps a note that it happened and when, nothing of what was erased.
 // Erasing an empty record is fine: the request may be retried.
 func (a *App) EraseRecord(ctx context.Context, caller identity.Principal, confirm string) error {
-	id, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return err
 	}
+	if m.guardian() {
+		// Erasure is the patient's own choice; no guardian makes it for them.
+		return fault.Denied(access.DenyOnlyThePatient)
+	}
+	id := m.ownerID
 	if confirm != EraseConfirmation {
 		return fault.Invalid("confirm", "eq="+EraseConfirmation)
 	}
 	if err := a.store.EraseRecord(ctx, id); err != nil {
 		return err
 	}
-	return a.recordOwnChange(ctx, id, audit.Event{Action: "record.erased", Outcome: "erased"})
+	return a.recordChange(ctx, m, audit.Event{Action: "record.erased", Outcome: "erased"})
 }

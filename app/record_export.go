@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/patient"
@@ -26,7 +27,7 @@ func (a *App) ExportRecord(ctx context.Context, caller identity.Principal, ref R
 		return nil, err
 	}
 	var p patient.Patient
-	if caller.Kind == identity.KindPatient {
+	if caller.Kind == identity.KindPatient && r.decision.Basis == access.BasisSelf {
 		p, err = a.Me(ctx, caller)
 	} else {
 		p, err = a.store.Patient(ctx, r.ownerID)
@@ -37,10 +38,10 @@ func (a *App) ExportRecord(ctx context.Context, caller identity.Principal, ref R
 	if err := a.disclose(ctx, r, audit.Event{Action: "record.exported"}); err != nil {
 		return nil, err
 	}
-	return func(out io.Writer) error { return a.writeExport(ctx, p, r.decision.Permits, out) }, nil
+	return func(out io.Writer) error { return a.writeExport(ctx, p, r.shows, out) }, nil
 }
 
-func (a *App) writeExport(ctx context.Context, p patient.Patient, permits func(record.Category, bool) bool, out io.Writer) error {
+func (a *App) writeExport(ctx context.Context, p patient.Patient, shows func(record.Entry) bool, out io.Writer) error {
 	id := p.ID
 	w := bufio.NewWriterSize(out, 64<<10)
 	header := map[string]any{
@@ -54,7 +55,7 @@ func (a *App) writeExport(ctx context.Context, p patient.Patient, permits func(r
 		return err
 	}
 	err := a.store.EachEntryForDisclosure(ctx, id, func(e record.Entry) error {
-		if !permits(e.Category, e.Sensitive) {
+		if !shows(e) {
 			return nil
 		}
 		w.WriteByte(',')

@@ -72,7 +72,7 @@ func (a *App) listEntries(ctx context.Context, r *reading, q EntryQuery) ([]reco
 	if err := a.disclose(ctx, r, audit.Event{Action: "record.entries.listed", Categories: categories, Query: q.describe()}); err != nil {
 		return nil, "", err
 	}
-	return heads, next, nil
+	return r.screened(heads), next, nil
 }
 
 // RecordEntry reads one entry with its resource. An entry outside what the caller
@@ -86,7 +86,10 @@ func (a *App) RecordEntry(ctx context.Context, caller identity.Principal, ref Re
 	if err != nil {
 		return record.Entry{}, err
 	}
-	if d := r.decide(e.Category, e.Sensitive, a.now()); !d.Allowed {
+	if d := r.decide(e.Category, e.Sensitive, a.now()); !d.Allowed || !d.PermitsEntry(e.ID, e.Category, e.Sensitive) {
+		if d.Allowed {
+			d.Reason = "screened-from-guardians"
+		}
 		if _, err := a.audit(ctx, r, audit.Event{Action: "record.entry.read", EntryID: entryID, Reason: d.Reason,
 			Outcome: audit.OutcomeDenied}); err != nil {
 			return record.Entry{}, err

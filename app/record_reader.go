@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/audit"
 	"github.com/kith-health/kith/domain/fault"
+	"github.com/kith-health/kith/domain/guardianship"
 	"github.com/kith-health/kith/domain/identity"
 	"github.com/kith-health/kith/domain/patient"
 	"github.com/kith-health/kith/domain/record"
@@ -36,6 +38,12 @@ type reading struct {
 	owner    access.Owner
 	subject  access.Subject
 	decision access.Decision
+	// question is the whole question for a patient's reading (their own record or
+	// a child's), so each entry's decision weighs the same guardianships.
+	question *access.Question
+	// screen is what the owner's record screens from guardians, read when a grant
+	// or share code was given by a guardian: its reader sees no more than they could.
+	screen guardianship.Screen
 }
 
 // openRead finds the record ref names and decides whether the caller may read it.
@@ -45,8 +53,16 @@ func (a *App) openRead(ctx context.Context, caller identity.Principal, ref Recor
 	r := &reading{caller: caller, subject: subjectOf(caller)}
 	switch caller.Kind {
 	case identity.KindPatient:
-		r.ownerID = r.subject.PatientID
-		r.owner = access.Owner{ID: r.ownerID}
+		q, err := a.patientQuestion(ctx, caller, access.Read)
+		if err != nil {
+			return nil, err
+		}
+		r.ownerID, r.owner, r.question = q.Owner.ID, q.Owner, &q
+		if r.decision = access.Decide(q); !r.decision.Allowed {
+			return nil, a.refusePatient(ctx, caller, q, r.decision, action)
+		}
+		a.touchGuardianship(ctx, r.ownerID, r.decision)
+		return r, nil
 	case identity.KindOrganisation:
 		p, err := a.patientByRef(ctx, ref)
 		if err != nil {
@@ -67,6 +83,12 @@ func (a *App) openRead(ctx context.Context, caller identity.Principal, ref Recor
 		r.owner = access.Owner{ID: code.PatientID}
 		r.grants = []access.Grant{code.Permission()}
 	}
+	if slices.ContainsFunc(r.grants, access.Grant.MadeByGuardian) {
+		var err error
+		if r.screen, err = a.store.Screen(ctx, r.ownerID); err != nil {
+			return nil, err
+		}
+	}
 	r.decision = r.decide("", false, a.now())
 	if !r.decision.Allowed {
 		return nil, a.refuse(ctx, r, action, r.decision.Reason)
@@ -74,10 +96,29 @@ func (a *App) openRead(ctx context.Context, caller identity.Principal, ref Recor
 	return r, nil
 }
 
+// shows reports whether one entry is within what the reading may see: its category
+// and sensitivity, and, for a guardian, the child's screen.
+func (r *reading) shows(e record.Entry) bool {
+	return r.decision.PermitsEntry(e.ID, e.Category, e.Sensitive)
+}
+
+// screened keeps the entries the reading may see.
+func (r *reading) screened(es []record.Entry) []record.Entry {
+	if r.decision.Screen == nil {
+		return es
+	}
+	return slices.DeleteFunc(es, func(e record.Entry) bool { return !r.shows(e) })
+}
+
 // decide asks the access decision about the record (c empty) or one entry.
 func (r *reading) decide(c record.Category, sensitive bool, now time.Time) access.Decision {
+	if r.question != nil {
+		q := *r.question
+		q.Category, q.Sensitive, q.Now = c, sensitive, now
+		return access.Decide(q)
+	}
 	return access.Decide(access.Question{Subject: r.subject, Owner: r.owner, Action: access.Read,
-		Category: c, Sensitive: sensitive, Now: now, Grants: r.grants})
+		Category: c, Sensitive: sensitive, Now: now, Grants: r.grants, Screen: r.screen})
 }
 
 // refuse answers a denial: an organisation hears errNoSuchRecord, after the attempt
@@ -122,6 +163,9 @@ func (a *App) audit(ctx context.Context, r *reading, e audit.Event) (audit.Event
 	actor, err := a.actorOf(ctx, r.caller)
 	if err != nil {
 		return audit.Event{}, err
+	}
+	if r.decision.Basis == access.BasisGuardian && r.question != nil {
+		actor = guardianActor(r.caller, through(*r.question, r.decision))
 	}
 	e.Actor = actor
 	if e.Outcome == audit.OutcomeAllowed && !(actor.Kind == audit.ActorPatient && actor.ID == r.ownerID) {
@@ -204,18 +248,4 @@ func categoryNames(cs []record.Category) []string {
 		out[i] = string(c)
 	}
 	return out
-}
-
-// ownRecordToManage is the caller's own record, when the access decision lets them
-// change who sees it or what is in it: a patient, at identity level P9.
-func ownRecordToManage(caller identity.Principal, now time.Time) (string, error) {
-	s := subjectOf(caller)
-	d := access.Decide(access.Question{Subject: s, Owner: access.Owner{ID: s.PatientID}, Action: access.Manage, Now: now})
-	switch {
-	case d.Allowed:
-		return s.PatientID, nil
-	case d.Reason == access.DenyIdentityLevel:
-		return "", fault.Denied(d.Reason)
-	}
-	return "", fmt.Errorf("%s: %w", d.Reason, fault.ErrForbidden)
 }

@@ -47,7 +47,7 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 		if err != nil {
 			return record.Summary{}, err
 		}
-		items[sec] = heads
+		items[sec] = r.screened(heads)
 	}
 	latest := map[record.Category][]record.Entry{}
 	for _, c := range record.Categories {
@@ -58,7 +58,7 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 		if err != nil {
 			return record.Summary{}, err
 		}
-		latest[c] = heads
+		latest[c] = r.screened(heads)
 	}
 	return record.Summarise(r.ownerID, t, items, latest, r.decision.Permits), nil
 }

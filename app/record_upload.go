@@ -12,10 +12,11 @@ import (
 // keepMismatched keeps a bundle whose Patient is not the account holder, flagged
 // (see Delivery).
 func (a *App) UploadRecord(ctx context.Context, caller identity.Principal, data []byte, keepMismatched bool) (IngestReport, error) {
-	if _, err := ownRecordToManage(caller, a.now()); err != nil {
+	m, err := a.manage(ctx, caller)
+	if err != nil {
 		return IngestReport{}, err
 	}
-	p, err := a.Me(ctx, caller)
+	p, err := a.ownerAccount(ctx, m)
 	if err != nil {
 		return IngestReport{}, err
 	}

@@ -13,10 +13,11 @@ import (
 
 // Settings reads the caller's settings.
 func (a *App) Settings(ctx context.Context, caller identity.Principal) (patient.Settings, error) {
-	if _, err := ownRecordToManage(caller, a.now()); err != nil {
+	m, err := a.manage(ctx, caller)
+	if err != nil {
 		return patient.Settings{}, err
 	}
-	p, err := a.Me(ctx, caller)
+	p, err := a.ownerAccount(ctx, m)
 	return p.Settings, err
 }
 
@@ -33,10 +34,11 @@ type SettingsChange struct {
 // break-glass access running now: the decision reads the setting on every request.
 // A change is an access event, since it can change who may see the record.
 func (a *App) ChangeSettings(ctx context.Context, caller identity.Principal, c SettingsChange) (patient.Settings, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return patient.Settings{}, err
 	}
+	owner := m.ownerID
 	if c.BreakGlassAllowed == nil {
 		return patient.Settings{}, fault.Invalid("breakGlassAllowed", "required")
 	}
@@ -47,7 +49,7 @@ func (a *App) ChangeSettings(ctx context.Context, caller identity.Principal, c S
 			return patient.Settings{}, fault.Invalid("alertMode", "oneof=every-view first-view daily-digest")
 		}
 	}
-	if _, err := a.Me(ctx, caller); err != nil {
+	if _, err := a.ownerAccount(ctx, m); err != nil {
 		return patient.Settings{}, err
 	}
 	changed := false
@@ -68,7 +70,7 @@ func (a *App) ChangeSettings(ctx context.Context, caller identity.Principal, c S
 		return p.Settings, err
 	}
 	q := p.Settings.QuietHours
-	err = a.recordOwnChange(ctx, owner, audit.Event{Action: "settings.changed",
+	err = a.recordChange(ctx, m, audit.Event{Action: "settings.changed",
 		Query: fmt.Sprintf("breakGlassAllowed=%t&alertMode=%s&quietHours=%s-%s",
 			p.Settings.BreakGlassAllowed, p.Settings.AlertMode, q.Start, q.End)})
 	return p.Settings, err

@@ -45,8 +45,12 @@ type IssuedShareCode struct {
 // IssueShareCode makes a code that lets one viewer read the chosen categories of
 // the caller's record. The code is returned once; only its keyed hash is stored.
 func (a *App) IssueShareCode(ctx context.Context, caller identity.Principal, c ShareCodeCommand) (IssuedShareCode, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
+		return IssuedShareCode{}, err
+	}
+	owner := m.ownerID
+	if err := m.within(c.Categories, c.IncludeSensitive); err != nil {
 		return IssuedShareCode{}, err
 	}
 	if len(a.shares.Secret) == 0 {
@@ -67,14 +71,14 @@ func (a *App) IssueShareCode(ctx context.Context, caller identity.Principal, c S
 	code := sharecode.Generate()
 	sc, err := sharecode.New(sharecode.Request{ID: a.newID(), PatientID: owner, Hash: code.Hash(a.shares.Secret),
 		Label: c.Label, Categories: c.Categories, IncludeSensitive: c.IncludeSensitive, MaxViews: c.MaxViews,
-		Lifetime: c.Lifetime, Organisation: c.Organisation, RequireBirthDate: c.RequireBirthDate}, a.now())
+		Lifetime: c.Lifetime, Organisation: c.Organisation, RequireBirthDate: c.RequireBirthDate, IssuedBy: m.actorID()}, a.now())
 	if err != nil {
 		return IssuedShareCode{}, err
 	}
 	if err := a.store.CreateShareCode(ctx, sc); err != nil {
 		return IssuedShareCode{}, err
 	}
-	if err := a.recordOwnChange(ctx, owner, audit.Event{Action: "share-code.issued", Categories: categoryNames(sc.Categories),
+	if err := a.recordChange(ctx, m, audit.Event{Action: "share-code.issued", Categories: categoryNames(sc.Categories),
 		GrantIDs: []string{sc.ID}, Label: sc.Label, Query: shareTerms(sc)}); err != nil {
 		return IssuedShareCode{}, err
 	}
@@ -99,10 +103,11 @@ func shareTerms(c sharecode.ShareCode) string {
 // ShareCodes lists the caller's codes, active and past, newest first, with the
 // views used.
 func (a *App) ShareCodes(ctx context.Context, caller identity.Principal) ([]ShareCodeView, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return nil, err
 	}
+	owner := m.ownerID
 	codes, err := a.store.ShareCodes(ctx, owner)
 	if err != nil {
 		return nil, err
@@ -118,10 +123,11 @@ func (a *App) ShareCodes(ctx context.Context, caller identity.Principal) ([]Shar
 // it opened read nothing more (the access decision checks the code on every read).
 // Revoking again changes nothing.
 func (a *App) RevokeShareCode(ctx context.Context, caller identity.Principal, id string) (ShareCodeView, error) {
-	owner, err := ownRecordToManage(caller, a.now())
+	m, err := a.manage(ctx, caller)
 	if err != nil {
 		return ShareCodeView{}, err
 	}
+	owner := m.ownerID
 	already := false
 	c, err := a.store.UpdateShareCode(ctx, owner, id, func(c *sharecode.ShareCode) error {
 		already = !c.RevokedAt.IsZero()
@@ -132,7 +138,7 @@ func (a *App) RevokeShareCode(ctx context.Context, caller identity.Principal, id
 		return ShareCodeView{}, err
 	}
 	if !already {
-		if err := a.recordOwnChange(ctx, owner, audit.Event{Action: "share-code.revoked", Categories: categoryNames(c.Categories),
+		if err := a.recordChange(ctx, m, audit.Event{Action: "share-code.revoked", Categories: categoryNames(c.Categories),
 			GrantIDs: []string{c.ID}, Label: c.Label}); err != nil {
 			return ShareCodeView{}, err
 		}

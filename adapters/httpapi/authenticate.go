@@ -84,6 +84,10 @@ func authenticate(v TokenVerifier, public map[string]bool, callers map[string][]
 		if !slices.Contains(callers[op], p.Kind) {
 			return fmt.Errorf("a %s may not call %s: %w", p.Kind, op, fault.ErrForbidden)
 		}
+		if id, ok := c.Locals(actingForKey).(string); ok && p.Kind == identity.KindPatient {
+			p.ActingFor = id
+			op = c.Method() + " " + strings.Replace(c.Route().Path, "/v1/me/", onBehalfPrefix+":patientId/", 1)
+		}
 		ctx := identity.WithPrincipal(c.UserContext(), p)
 		// The route template, for the access log.
 		c.SetUserContext(app.WithRoute(ctx, strings.Clone(op)))

@@ -26,7 +26,7 @@ func (h *handlers) ListDevPrincipals(context.Context, api.ListDevPrincipalsReque
 		return nil, fmt.Errorf("development issuer is off: %w", fault.ErrNotFound)
 	}
 	out := api.ListDevPrincipals200JSONResponse{}
-	for _, d := range app.DemoRoster() {
+	for _, d := range app.DemoRosterOn(h.now()) {
 		p := api.DevPrincipal{Name: d.Name, Kind: api.DevPrincipalKind(d.Kind), Description: &d.Description}
 		if d.ODSCode != "" {
 			p.Ods = &d.ODSCode
@@ -55,7 +55,7 @@ func (h *handlers) IssueDevToken(ctx context.Context, req api.IssueDevTokenReque
 		return nil, fault.Invalid("as", "exactly one of as and patient")
 	case body.As != nil:
 		var who app.DemoPrincipal
-		if who, err = app.DemoPrincipalNamed(*body.As); err != nil {
+		if who, err = app.DemoPrincipalNamed(*body.As, h.now()); err != nil {
 			return nil, err
 		}
 		token, ttl, err = h.devIssuer.TokenAs(ctx, who, ttl)

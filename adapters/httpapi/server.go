@@ -94,6 +94,11 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Pages != nil {
 		cfg.Pages(f)
 	}
+	onBehalfOf, err := onBehalfRoutes()
+	if err != nil {
+		return nil, err
+	}
+	f.Use(onBehalf(onBehalfOf))
 	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, inbox: cfg.PushInbox, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now}
 	api.RegisterHandlersWithOptions(f, api.NewStrictHandler(h, nil), api.FiberServerOptions{
 		HandlerMiddlewares: []api.HandlerMiddlewareFunc{

@@ -39,6 +39,7 @@ type shareCodeRecord struct {
 	Remaining        int            `bson:"remaining"`
 	Organisation     string         `bson:"organisation,omitempty"`
 	RequireBirthDate bool           `bson:"require_birth_date"`
+	IssuedBy         string         `bson:"issued_by,omitempty"`
 	CreatedAt        bson.DateTime  `bson:"created_at"`
 	ExpiresAt        bson.DateTime  `bson:"expires_at"`
 	RevokedAt        *bson.DateTime `bson:"revoked_at,omitempty"`
@@ -49,7 +50,7 @@ func toShareCodeRecord(c sharecode.ShareCode) shareCodeRecord {
 	r := shareCodeRecord{
 		ID: c.ID, PatientID: c.PatientID, Hash: c.Hash, Label: c.Label, IncludeSensitive: c.IncludeSensitive,
 		MaxViews: c.MaxViews, Views: c.Views, Remaining: c.MaxViews - c.Views,
-		Organisation: c.Organisation, RequireBirthDate: c.RequireBirthDate,
+		Organisation: c.Organisation, RequireBirthDate: c.RequireBirthDate, IssuedBy: c.IssuedBy,
 		CreatedAt: bson.NewDateTimeFromTime(c.CreatedAt), ExpiresAt: bson.NewDateTimeFromTime(c.ExpiresAt),
 		Version: c.Version,
 	}
@@ -66,7 +67,7 @@ func toShareCodeRecord(c sharecode.ShareCode) shareCodeRecord {
 func (r shareCodeRecord) shareCode() sharecode.ShareCode {
 	c := sharecode.ShareCode{
 		ID: r.ID, PatientID: r.PatientID, Hash: r.Hash, Label: r.Label, IncludeSensitive: r.IncludeSensitive,
-		MaxViews: r.MaxViews, Views: r.Views, Organisation: r.Organisation, RequireBirthDate: r.RequireBirthDate,
+		MaxViews: r.MaxViews, Views: r.Views, Organisation: r.Organisation, RequireBirthDate: r.RequireBirthDate, IssuedBy: r.IssuedBy,
 		CreatedAt: r.CreatedAt.Time().UTC(), ExpiresAt: r.ExpiresAt.Time().UTC(), Version: r.Version,
 	}
 	for _, cat := range r.Categories {

@@ -23,6 +23,7 @@ type shareCodeDoc struct {
 	Views            int      `json:"views"`
 	Organisation     string   `json:"organisation,omitempty"`
 	RequireBirthDate bool     `json:"requireBirthDate,omitempty"`
+	IssuedBy         string   `json:"issuedBy,omitempty"`
 	CreatedAt        int64    `json:"createdAt"`
 	ExpiresAt        int64    `json:"expiresAt"`
 	RevokedAt        *int64   `json:"revokedAt,omitempty"`
@@ -32,7 +33,7 @@ type shareCodeDoc struct {
 func toShareCodeDoc(c sharecode.ShareCode) shareCodeDoc {
 	d := shareCodeDoc{ID: c.ID, PatientID: c.PatientID, Hash: c.Hash, Label: c.Label, IncludeSensitive: c.IncludeSensitive,
 		MaxViews: c.MaxViews, Views: c.Views, Organisation: c.Organisation, RequireBirthDate: c.RequireBirthDate,
-		CreatedAt: c.CreatedAt.UnixMilli(), ExpiresAt: c.ExpiresAt.UnixMilli(), Version: c.Version}
+		IssuedBy: c.IssuedBy, CreatedAt: c.CreatedAt.UnixMilli(), ExpiresAt: c.ExpiresAt.UnixMilli(), Version: c.Version}
 	for _, cat := range c.Categories {
 		d.Categories = append(d.Categories, string(cat))
 	}
@@ -46,7 +47,7 @@ func toShareCodeDoc(c sharecode.ShareCode) shareCodeDoc {
 func (d shareCodeDoc) shareCode() sharecode.ShareCode {
 	c := sharecode.ShareCode{ID: d.ID, PatientID: d.PatientID, Hash: d.Hash, Label: d.Label, IncludeSensitive: d.IncludeSensitive,
 		MaxViews: d.MaxViews, Views: d.Views, Organisation: d.Organisation, RequireBirthDate: d.RequireBirthDate,
-		CreatedAt: fromMilli(d.CreatedAt), ExpiresAt: fromMilli(d.ExpiresAt), Version: d.Version}
+		IssuedBy: d.IssuedBy, CreatedAt: fromMilli(d.CreatedAt), ExpiresAt: fromMilli(d.ExpiresAt), Version: d.Version}
 	for _, cat := range d.Categories {
 		c.Categories = append(c.Categories, record.Category(cat))
 	}

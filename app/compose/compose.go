@@ -69,6 +69,9 @@ func Build(ctx context.Context, cfg config.Config, store app.Store, log *slog.Lo
 		if err := seedDemoRecords(ctx, a); err != nil {
 			return nil, err
 		}
+		if err := a.SeedDemoFamilies(ctx); err != nil {
+			return nil, fmt.Errorf("demo families: %w", err)
+		}
 	}
 	go a.PurgeExpiredAssertionsEvery(ctx, time.Hour, log)
 	go a.PurgeStaleDevicesEvery(ctx, 24*time.Hour, log)

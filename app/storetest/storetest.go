@@ -46,6 +46,8 @@ func Run(t *testing.T, open Open) {
 	t.Run("LinkClaims", func(t *testing.T) { testLinkClaims(t, open) })
 	t.Run("LinkRaces", func(t *testing.T) { testLinkRaces(t, open) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, open) })
+	t.Run("Guardianships", func(t *testing.T) { testGuardianships(t, open) })
+	t.Run("Screens", func(t *testing.T) { testScreens(t, open) })
 }
 
 func openStore(t *testing.T, open Open) app.Store {

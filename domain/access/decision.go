@@ -191,9 +191,10 @@ func decideGuardian(q Question) Decision {
 }
 
 func decideByPermission(q Question) Decision {
-	basis, ids, scope := BasisGrant, []string(nil), Scope{}
+	basis, ids, scope, guardianMade := BasisGrant, []string(nil), Scope{}, false
 	add := func(g Grant) {
 		ids = append(ids, g.ID)
+		guardianMade = guardianMade || g.MadeByGuardian()
 		for _, c := range g.Categories {
 			scope[c] = scope[c] || g.IncludeSensitive
 		}
@@ -229,8 +230,18 @@ func decideByPermission(q Question) Decision {
 	d := within(q, scope)
 	if d.Allowed {
 		d.Basis, d.GrantIDs = basis, ids
+		if guardianMade {
+			d.Screen = &q.Screen
+		}
 	}
 	return d
+}
+
+// MadeByGuardian reports whether a grant or share code was given by a guardian
+// for the patient: whoever reads through it sees no more than that guardian could,
+// the child's screen included.
+func (g Grant) MadeByGuardian() bool {
+	return g.Basis != BasisBreakGlass && g.CreatedBy != "" && g.CreatedBy != g.PatientID
 }
 
 // within answers a question from the scope the subject's permissions add up to.

@@ -4,6 +4,7 @@
 package access
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +60,8 @@ type GrantRequest struct {
 	IncludeSensitive            bool
 	Start, End                  time.Time
 	IdempotencyKey              string
+	// CreatedBy is the account granting: "" for the patient, or a guardian.
+	CreatedBy string
 }
 
 // NewGrant checks a patient's request against the rules: known categories, an end
@@ -89,7 +92,7 @@ func NewGrant(r GrantRequest, now time.Time) (Grant, error) {
 	return Grant{
 		ID: r.ID, PatientID: r.PatientID, Organisation: r.Organisation, Basis: BasisGrant,
 		Categories: cats, IncludeSensitive: r.IncludeSensitive, Purpose: PurposeDirectCare,
-		Start: start, End: end, CreatedBy: r.PatientID, CreatedAt: now,
+		Start: start, End: end, CreatedBy: cmp.Or(r.CreatedBy, r.PatientID), CreatedAt: now,
 		IdempotencyKey: r.IdempotencyKey, Version: 1,
 	}, nil
 }

@@ -108,8 +108,9 @@ func (p Policy) Evaluate(g Guardianship, birth patient.BirthDate, screen Screen,
 		s.Reason = ReasonUnused
 		return s
 	}
-	if g.Renewed {
-		// The young person's own consent: what they chose, nothing to manage for them.
+	if g.Renewed || g.LegalBasis == PatientConsent {
+		// The person's own consent (an adult's carer, or a young person who renewed
+		// at 16): what they chose, and nothing to manage for them.
 		s.InForce, s.Alerts = true, true
 		s.Read = p.screened(capped(record.Categories, g.Access), screen)
 		return s

@@ -222,3 +222,17 @@ func TestEstablishingRefusesWhatTheStandardDoesNot(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestACarerOnTheAdultsConsentIsNotSuspendedByAge(t *testing.T) {
+	now := noonIn("2026-06-10")
+	g, err := guardianship.New(guardianship.Request{ID: "g", ChildID: "adult", GuardianID: "carer", Relationship: guardianship.Carer,
+		LegalBasis: guardianship.PatientConsent, Evidence: guardianship.Evidence{Kind: guardianship.ConsentRecord, Reference: "Consent form 7"},
+		EstablishedBy: guardianship.Establisher{Kind: "organisation", ID: "B86001"}, Access: []record.Category{record.Medications}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := guardianship.DefaultPolicy.Evaluate(g, "1950-03-01", guardianship.Screen{}, now)
+	if !s.InForce || s.Manage || !slices.Equal(s.Read, []record.Category{record.Medications}) {
+		t.Fatalf("a consenting adult's carer: %+v", s)
+	}
+}

@@ -38,6 +38,10 @@ type Principal struct {
 	Operator string
 	// Viewer is the session a share code opened when Kind is KindViewer.
 	Viewer Viewer
+	// ActingFor is the account a patient's request is about when it names one
+	// (/v1/patients/{patientId}/...): their own, or a child's they are guardian of.
+	// Empty means their own. Naming it grants nothing: the access decision does.
+	ActingFor string
 }
 
 // Viewer is a share-code viewer's session: whose record, through which code, who.

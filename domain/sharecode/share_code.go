@@ -35,9 +35,12 @@ type ShareCode struct {
 	// staff (an ODS code).
 	Organisation     string
 	RequireBirthDate bool
-	CreatedAt        time.Time
-	ExpiresAt        time.Time
-	RevokedAt        time.Time // zero while not revoked
+	// IssuedBy is the account that issued the code: the patient, or a guardian for
+	// a child (whose screen then holds for the viewer too).
+	IssuedBy  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt time.Time // zero while not revoked
 	// Version increases by one on every stored change; stores compare-and-set on it.
 	Version int64
 }
@@ -52,6 +55,7 @@ type Request struct {
 	Lifetime            time.Duration
 	Organisation        string
 	RequireBirthDate    bool
+	IssuedBy            string // "": the patient
 }
 
 // New checks a request: known categories, a label, 5 minutes to 30 days, a view
@@ -77,10 +81,14 @@ func New(r Request, now time.Time) (ShareCode, error) {
 	if err != nil {
 		return ShareCode{}, err
 	}
+	issuer := r.IssuedBy
+	if issuer == "" {
+		issuer = r.PatientID
+	}
 	return ShareCode{
 		ID: r.ID, PatientID: r.PatientID, Hash: r.Hash, Label: label, Categories: cats,
 		IncludeSensitive: r.IncludeSensitive, MaxViews: r.MaxViews, Organisation: r.Organisation,
-		RequireBirthDate: r.RequireBirthDate, CreatedAt: now, ExpiresAt: now.Add(lifetime), Version: 1,
+		RequireBirthDate: r.RequireBirthDate, IssuedBy: issuer, CreatedAt: now, ExpiresAt: now.Add(lifetime), Version: 1,
 	}, nil
 }
 
@@ -131,7 +139,7 @@ func (c ShareCode) StatusAt(now time.Time) Status {
 func (c ShareCode) Permission() access.Grant {
 	return access.Grant{ID: c.ID, PatientID: c.PatientID, Basis: access.BasisShareCode,
 		Categories: c.Categories, IncludeSensitive: c.IncludeSensitive, Purpose: access.PurposeDirectCare,
-		Start: c.CreatedAt, End: c.ExpiresAt, RevokedAt: c.RevokedAt}
+		Start: c.CreatedAt, End: c.ExpiresAt, RevokedAt: c.RevokedAt, CreatedBy: c.IssuedBy}
 }
 
 // Revoke ends the code now; revoking again keeps the first time.

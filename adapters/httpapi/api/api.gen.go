@@ -133,6 +133,27 @@ func (e AccessEventOutcome) Valid() bool {
 	}
 }
 
+// Defines values for AgeBand.
+const (
+	N11To15    AgeBand = "11-to-15"
+	N16AndOver AgeBand = "16-and-over"
+	Under11    AgeBand = "under-11"
+)
+
+// Valid indicates whether the value is a known member of the AgeBand enum.
+func (e AgeBand) Valid() bool {
+	switch e {
+	case N11To15:
+		return true
+	case N16AndOver:
+		return true
+	case Under11:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AlertMode.
 const (
 	DailyDigest AlertMode = "daily-digest"
@@ -562,6 +583,159 @@ func (e GrantStatus) Valid() bool {
 	}
 }
 
+// Defines values for GuardianLegalBasis.
+const (
+	GuardianLegalBasisParentalResponsibility GuardianLegalBasis = "parental-responsibility"
+	GuardianLegalBasisPatientConsent         GuardianLegalBasis = "patient-consent"
+)
+
+// Valid indicates whether the value is a known member of the GuardianLegalBasis enum.
+func (e GuardianLegalBasis) Valid() bool {
+	switch e {
+	case GuardianLegalBasisParentalResponsibility:
+		return true
+	case GuardianLegalBasisPatientConsent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GuardianChangeChange.
+const (
+	GuardianChangeChangeEnd     GuardianChangeChange = "end"
+	GuardianChangeChangeGrant   GuardianChangeChange = "grant"
+	GuardianChangeChangeRenew   GuardianChangeChange = "renew"
+	GuardianChangeChangeResume  GuardianChangeChange = "resume"
+	GuardianChangeChangeSuspend GuardianChangeChange = "suspend"
+)
+
+// Valid indicates whether the value is a known member of the GuardianChangeChange enum.
+func (e GuardianChangeChange) Valid() bool {
+	switch e {
+	case GuardianChangeChangeEnd:
+		return true
+	case GuardianChangeChangeGrant:
+		return true
+	case GuardianChangeChangeRenew:
+		return true
+	case GuardianChangeChangeResume:
+		return true
+	case GuardianChangeChangeSuspend:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GuardianshipEstablishedByKind.
+const (
+	GuardianshipEstablishedByKindOperator     GuardianshipEstablishedByKind = "operator"
+	GuardianshipEstablishedByKindOrganisation GuardianshipEstablishedByKind = "organisation"
+	GuardianshipEstablishedByKindPatient      GuardianshipEstablishedByKind = "patient"
+)
+
+// Valid indicates whether the value is a known member of the GuardianshipEstablishedByKind enum.
+func (e GuardianshipEstablishedByKind) Valid() bool {
+	switch e {
+	case GuardianshipEstablishedByKindOperator:
+		return true
+	case GuardianshipEstablishedByKindOrganisation:
+		return true
+	case GuardianshipEstablishedByKindPatient:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GuardianshipLegalBasis.
+const (
+	GuardianshipLegalBasisParentalResponsibility GuardianshipLegalBasis = "parental-responsibility"
+	GuardianshipLegalBasisPatientConsent         GuardianshipLegalBasis = "patient-consent"
+)
+
+// Valid indicates whether the value is a known member of the GuardianshipLegalBasis enum.
+func (e GuardianshipLegalBasis) Valid() bool {
+	switch e {
+	case GuardianshipLegalBasisParentalResponsibility:
+		return true
+	case GuardianshipLegalBasisPatientConsent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GuardianshipRequestEvidenceKind.
+const (
+	GuardianshipRequestEvidenceKindAdoptionCertificate GuardianshipRequestEvidenceKind = "adoption-certificate"
+	GuardianshipRequestEvidenceKindBirthCertificate    GuardianshipRequestEvidenceKind = "birth-certificate"
+	GuardianshipRequestEvidenceKindCourtOrder          GuardianshipRequestEvidenceKind = "court-order"
+	GuardianshipRequestEvidenceKindParentalOrder       GuardianshipRequestEvidenceKind = "parental-order"
+	GuardianshipRequestEvidenceKindPatientConsent      GuardianshipRequestEvidenceKind = "patient-consent"
+)
+
+// Valid indicates whether the value is a known member of the GuardianshipRequestEvidenceKind enum.
+func (e GuardianshipRequestEvidenceKind) Valid() bool {
+	switch e {
+	case GuardianshipRequestEvidenceKindAdoptionCertificate:
+		return true
+	case GuardianshipRequestEvidenceKindBirthCertificate:
+		return true
+	case GuardianshipRequestEvidenceKindCourtOrder:
+		return true
+	case GuardianshipRequestEvidenceKindParentalOrder:
+		return true
+	case GuardianshipRequestEvidenceKindPatientConsent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GuardianshipRequestLegalBasis.
+const (
+	GuardianshipRequestLegalBasisParentalResponsibility GuardianshipRequestLegalBasis = "parental-responsibility"
+	GuardianshipRequestLegalBasisPatientConsent         GuardianshipRequestLegalBasis = "patient-consent"
+)
+
+// Valid indicates whether the value is a known member of the GuardianshipRequestLegalBasis enum.
+func (e GuardianshipRequestLegalBasis) Valid() bool {
+	switch e {
+	case GuardianshipRequestLegalBasisParentalResponsibility:
+		return true
+	case GuardianshipRequestLegalBasisPatientConsent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GuardianshipStatus.
+const (
+	GuardianshipStatusActive    GuardianshipStatus = "active"
+	GuardianshipStatusInactive  GuardianshipStatus = "inactive"
+	GuardianshipStatusProposed  GuardianshipStatus = "proposed"
+	GuardianshipStatusSuspended GuardianshipStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the GuardianshipStatus enum.
+func (e GuardianshipStatus) Valid() bool {
+	switch e {
+	case GuardianshipStatusActive:
+		return true
+	case GuardianshipStatusInactive:
+		return true
+	case GuardianshipStatusProposed:
+		return true
+	case GuardianshipStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IssuedShareCodeStatus.
 const (
 	IssuedShareCodeStatusActive  IssuedShareCodeStatus = "active"
@@ -637,6 +811,27 @@ func (e ProfileIdentityLevel) Valid() bool {
 	case ProfileIdentityLevelP5:
 		return true
 	case ProfileIdentityLevelP9:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Relationship.
+const (
+	Carer         Relationship = "carer"
+	LegalGuardian Relationship = "legal-guardian"
+	Parent        Relationship = "parent"
+)
+
+// Valid indicates whether the value is a known member of the Relationship enum.
+func (e Relationship) Valid() bool {
+	switch e {
+	case Carer:
+		return true
+	case LegalGuardian:
+		return true
+	case Parent:
 		return true
 	default:
 		return false
@@ -828,6 +1023,9 @@ type AccessReportRequest struct {
 	Note *string `json:"note,omitempty" validate:"omitempty,max=1000"`
 }
 
+// AgeBand defines model for AgeBand.
+type AgeBand string
+
 // AlertMode When the phone is told of a view: every view (the default; one viewer's burst
 // within ten minutes is one alert), only the first view by each organisation or
 // share-code session, or one digest a day at 18:00 UK time. Emergency
@@ -877,6 +1075,39 @@ type ChangePage struct {
 	// Next Pass as since next time.
 	Next  string `json:"next"`
 	Reset bool   `json:"reset"`
+}
+
+// Child defines model for Child.
+type Child struct {
+	Age            *int                `json:"age,omitempty"`
+	AgeBand        AgeBand             `json:"ageBand"`
+	DateOfBirth    *openapi_types.Date `json:"dateOfBirth,omitempty"`
+	FamilyName     *string             `json:"familyName,omitempty"`
+	GivenName      *string             `json:"givenName,omitempty"`
+	GuardianshipId string              `json:"guardianshipId"`
+	May            GuardianMay         `json:"may"`
+
+	// Notice Shown from 30 days before the 16th birthday.
+	Notice *string `json:"notice,omitempty"`
+
+	// PatientId Use in /v1/patients/{patientId}/...
+	PatientId openapi_types.UUID `json:"patientId"`
+
+	// Reason Why it is not active (turned-16, suspended-by-young-person, ended, unused-for-5-years, review-due...), or review-due while active.
+	Reason       *string      `json:"reason,omitempty"`
+	Relationship Relationship `json:"relationship"`
+	ReviewDue    bool         `json:"reviewDue"`
+
+	// SixteenOn The 16th birthday, when the guardianship suspends unless renewed.
+	SixteenOn *openapi_types.Date `json:"sixteenOn,omitempty"`
+
+	// Status What is in force now: active; suspended (by the young person, at 16, for review, or by an operator); inactive (ended, or unused for 5 years); proposed.
+	Status GuardianshipStatus `json:"status"`
+}
+
+// ChildList defines model for ChildList.
+type ChildList struct {
+	Children []Child `json:"children"`
 }
 
 // ClientCredentialsRequest defines model for ClientCredentialsRequest.
@@ -1271,6 +1502,155 @@ type GrantRequest struct {
 	Start *time.Time `json:"start,omitempty"`
 }
 
+// Guardian defines model for Guardian.
+type Guardian struct {
+	End            *time.Time `json:"end,omitempty"`
+	FamilyName     *string    `json:"familyName,omitempty"`
+	GivenName      *string    `json:"givenName,omitempty"`
+	GuardianshipId string     `json:"guardianshipId"`
+
+	// LegalBasis The record's owner only.
+	LegalBasis *GuardianLegalBasis `json:"legalBasis,omitempty"`
+	May        *GuardianMay        `json:"may,omitempty"`
+
+	// Notice For a young person near 16: how to take over.
+	Notice       *string      `json:"notice,omitempty"`
+	Reason       *string      `json:"reason,omitempty"`
+	Relationship Relationship `json:"relationship"`
+	Start        *time.Time   `json:"start,omitempty"`
+
+	// Status What is in force now: active; suspended (by the young person, at 16, for review, or by an operator); inactive (ended, or unused for 5 years); proposed.
+	Status *GuardianshipStatus `json:"status,omitempty"`
+}
+
+// GuardianLegalBasis The record's owner only.
+type GuardianLegalBasis string
+
+// GuardianChange defines model for GuardianChange.
+type GuardianChange struct {
+	// Categories For grant (the categories beyond the default) and renew (what the carer keeps).
+	Categories *[]Category          `json:"categories,omitempty"`
+	Change     GuardianChangeChange `json:"change"`
+}
+
+// GuardianChangeChange defines model for GuardianChange.Change.
+type GuardianChangeChange string
+
+// GuardianList defines model for GuardianList.
+type GuardianList struct {
+	Guardians []Guardian `json:"guardians"`
+}
+
+// GuardianMay defines model for GuardianMay.
+type GuardianMay struct {
+	// Alerts Told of views of the child's record.
+	Alerts bool `json:"alerts"`
+
+	// Manage Grants, share codes, exchange links, settings, devices and uploads for the child: under 11 only.
+	Manage bool `json:"manage"`
+
+	// Read Never sensitive entries, never what the young person or an organisation screened.
+	Read []Category `json:"read"`
+}
+
+// GuardianScreen defines model for GuardianScreen.
+type GuardianScreen struct {
+	HiddenCategories []Category `json:"hiddenCategories"`
+	HiddenEntries    []string   `json:"hiddenEntries"`
+}
+
+// GuardianScreenChange defines model for GuardianScreenChange.
+type GuardianScreenChange struct {
+	Hide        *[]Category `json:"hide,omitempty"`
+	HideEntries *[]string   `json:"hideEntries,omitempty"`
+	Show        *[]Category `json:"show,omitempty"`
+	ShowEntries *[]string   `json:"showEntries,omitempty"`
+}
+
+// Guardianship defines model for Guardianship.
+type Guardianship struct {
+	AgeBand       *AgeBand   `json:"ageBand,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	End           *time.Time `json:"end,omitempty"`
+	EstablishedBy struct {
+		Id           string                        `json:"id"`
+		Kind         GuardianshipEstablishedByKind `json:"kind"`
+		Organisation *string                       `json:"organisation,omitempty"`
+	} `json:"establishedBy"`
+	Evidence struct {
+		Kind      string `json:"kind"`
+		Reference string `json:"reference"`
+	} `json:"evidence"`
+	GuardianFamilyName *string                `json:"guardianFamilyName,omitempty"`
+	GuardianGivenName  *string                `json:"guardianGivenName,omitempty"`
+	Id                 string                 `json:"id"`
+	LastActionAt       *time.Time             `json:"lastActionAt,omitempty"`
+	LegalBasis         GuardianshipLegalBasis `json:"legalBasis"`
+	May                *GuardianMay           `json:"may,omitempty"`
+	Reason             *string                `json:"reason,omitempty"`
+	Relationship       Relationship           `json:"relationship"`
+	Restriction        *struct {
+		At time.Time `json:"at"`
+
+		// By The operator, or the ODS code of the organisation.
+		By     string `json:"by"`
+		Reason string `json:"reason"`
+	} `json:"restriction,omitempty"`
+	Start time.Time `json:"start"`
+
+	// Status What is in force now: active; suspended (by the young person, at 16, for review, or by an operator); inactive (ended, or unused for 5 years); proposed.
+	Status GuardianshipStatus `json:"status"`
+
+	// StoredStatus What is in force now: active; suspended (by the young person, at 16, for review, or by an operator); inactive (ended, or unused for 5 years); proposed.
+	StoredStatus GuardianshipStatus `json:"storedStatus"`
+}
+
+// GuardianshipEstablishedByKind defines model for Guardianship.EstablishedBy.Kind.
+type GuardianshipEstablishedByKind string
+
+// GuardianshipLegalBasis defines model for Guardianship.LegalBasis.
+type GuardianshipLegalBasis string
+
+// GuardianshipList defines model for GuardianshipList.
+type GuardianshipList struct {
+	Guardianships []Guardianship `json:"guardianships"`
+}
+
+// GuardianshipRequest defines model for GuardianshipRequest.
+type GuardianshipRequest struct {
+	// Access Caps what the guardian may read; empty means the policy's default for the child's age.
+	Access *[]Category `json:"access,omitempty"`
+
+	// Child For a child Kith has no account for (a baby).
+	Child *struct {
+		BirthDate  *openapi_types.Date `json:"birthDate,omitempty"`
+		FamilyName *string             `json:"familyName,omitempty"`
+		GivenName  *string             `json:"givenName,omitempty"`
+	} `json:"child,omitempty"`
+	End      *time.Time `json:"end,omitempty"`
+	Evidence struct {
+		Kind GuardianshipRequestEvidenceKind `json:"kind"`
+
+		// Reference A reference (a certificate or order number), never the document.
+		Reference string `json:"reference"`
+	} `json:"evidence"`
+	GuardianNhsNumber string `json:"guardianNhsNumber"`
+
+	// LegalBasis parental-responsibility for parents and legal guardians; patient-consent for carers.
+	LegalBasis   GuardianshipRequestLegalBasis `json:"legalBasis"`
+	Relationship Relationship                  `json:"relationship"`
+	Start        *time.Time                    `json:"start,omitempty"`
+}
+
+// GuardianshipRequestEvidenceKind defines model for GuardianshipRequest.Evidence.Kind.
+type GuardianshipRequestEvidenceKind string
+
+// GuardianshipRequestLegalBasis parental-responsibility for parents and legal guardians; patient-consent for carers.
+type GuardianshipRequestLegalBasis string
+
+// GuardianshipStatus What is in force now: active; suspended (by the young person, at 16, for review, or by an operator); inactive (ended, or unused for 5 years); proposed.
+type GuardianshipStatus string
+
 // Health defines model for Health.
 type Health struct {
 	// Status Example: ok
@@ -1446,12 +1826,32 @@ type RedeemRequest struct {
 	ViewerRole string `json:"viewerRole" validate:"required,max=100"`
 }
 
+// Relationship defines model for Relationship.
+type Relationship string
+
 // ReportedAccess defines model for ReportedAccess.
 type ReportedAccess struct {
 	Event AccessEvent `json:"event"`
 
 	// NhsNumber Whose record it was.
 	NhsNumber string `json:"nhsNumber"`
+}
+
+// RestrictionRequest defines model for RestrictionRequest.
+type RestrictionRequest struct {
+	// Reason Kept for organisations and operators; never shown to the guardian.
+	Reason string `json:"reason"`
+}
+
+// SafeguardingMarked defines model for SafeguardingMarked.
+type SafeguardingMarked struct {
+	// Marked How many entries of the child's record are now marked.
+	Marked int `json:"marked"`
+}
+
+// SafeguardingMarks defines model for SafeguardingMarks.
+type SafeguardingMarks struct {
+	EntryIds []string `json:"entryIds"`
 }
 
 // Section Where an entry stands in the clinical summary. results holds laboratory
@@ -1612,6 +2012,9 @@ type BirthDate = string
 // GrantId defines model for GrantId.
 type GrantId = string
 
+// GuardianshipId defines model for GuardianshipId.
+type GuardianshipId = string
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
@@ -1623,6 +2026,9 @@ type LinkId = string
 
 // NHSNumber defines model for NHSNumber.
 type NHSNumber = string
+
+// PatientId defines model for PatientId.
+type PatientId = openapi_types.UUID
 
 // BadRequest RFC 9457 problem details.
 type BadRequest = Problem
@@ -1795,6 +2201,15 @@ type RegisterOrganisationJSONRequestBody = OrganisationRegistration
 // UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
 type UpdateOrganisationJSONRequestBody = OrganisationUpdate
 
+// EstablishGuardianshipJSONRequestBody defines body for EstablishGuardianship for application/json ContentType.
+type EstablishGuardianshipJSONRequestBody = GuardianshipRequest
+
+// RestrictGuardianJSONRequestBody defines body for RestrictGuardian for application/json ContentType.
+type RestrictGuardianJSONRequestBody = RestrictionRequest
+
+// MarkSafeguardingJSONRequestBody defines body for MarkSafeguarding for application/json ContentType.
+type MarkSafeguardingJSONRequestBody = SafeguardingMarks
+
 // ReportAccessJSONRequestBody defines body for ReportAccess for application/json ContentType.
 type ReportAccessJSONRequestBody = AccessReportRequest
 
@@ -1806,6 +2221,12 @@ type CreateExchangeLinkJSONRequestBody = ExchangeLinkRequest
 
 // CreateGrantJSONRequestBody defines body for CreateGrant for application/json ContentType.
 type CreateGrantJSONRequestBody = GrantRequest
+
+// ChangeGuardianScreenJSONRequestBody defines body for ChangeGuardianScreen for application/json ContentType.
+type ChangeGuardianScreenJSONRequestBody = GuardianScreenChange
+
+// ChangeGuardianJSONRequestBody defines body for ChangeGuardian for application/json ContentType.
+type ChangeGuardianJSONRequestBody = GuardianChange
 
 // EraseRecordJSONRequestBody defines body for EraseRecord for application/json ContentType.
 type EraseRecordJSONRequestBody = EraseRequest
@@ -1872,6 +2293,21 @@ type ServerInterface interface {
 	// UpdateOrganisation Change an organisation's name, keys or status (suspend or reactivate).
 	// (PUT /v1/admin/organisations/{odsCode})
 	UpdateOrganisation(c *fiber.Ctx, odsCode string) error
+	// ListChildGuardianships A child's guardianships with their restrictions, for safeguarding.
+	// (GET /v1/children/{nhsNumber}/guardianships)
+	ListChildGuardianships(c *fiber.Ctx, nhsNumber NHSNumber) error
+	// EstablishGuardianship Record that a guardian acts for a child (DAPB3051 proxy), never on the guardian's word alone.
+	// (POST /v1/children/{nhsNumber}/guardianships)
+	EstablishGuardianship(c *fiber.Ctx, nhsNumber NHSNumber) error
+	// LiftRestriction Lift a safeguarding restriction.
+	// (DELETE /v1/children/{nhsNumber}/guardianships/{guardianshipId}/restriction)
+	LiftRestriction(c *fiber.Ctx, nhsNumber NHSNumber, guardianshipId GuardianshipId) error
+	// RestrictGuardian Bar one guardian at once (a court order, a safeguarding concern).
+	// (PUT /v1/children/{nhsNumber}/guardianships/{guardianshipId}/restriction)
+	RestrictGuardian(c *fiber.Ctx, nhsNumber NHSNumber, guardianshipId GuardianshipId) error
+	// MarkSafeguarding Mark entries safeguarding-sensitive; no guardian sees them again.
+	// (POST /v1/children/{nhsNumber}/safeguarding-marks)
+	MarkSafeguarding(c *fiber.Ctx, nhsNumber NHSNumber) error
 	// ListExchanges The regional exchanges a patient could link, ordered by id.
 	// (GET /v1/exchanges)
 	ListExchanges(c *fiber.Ctx) error
@@ -1884,6 +2320,9 @@ type ServerInterface interface {
 	// ReportAccess "I don't recognise this": flag an access for someone to look into.
 	// (POST /v1/me/access-log/{eventId}/report)
 	ReportAccess(c *fiber.Ctx, eventId string) error
+	// ListChildren The children the caller is guardian of, with what the caller may do for each today.
+	// (GET /v1/me/children)
+	ListChildren(c *fiber.Ctx) error
 	// ListDevices The phones that receive the patient's alerts.
 	// (GET /v1/me/devices)
 	ListDevices(c *fiber.Ctx) error
@@ -1920,6 +2359,18 @@ type ServerInterface interface {
 	// RevokeGrant End a grant (or a break-glass access) now.
 	// (POST /v1/me/grants/{grantId}/revoke)
 	RevokeGrant(c *fiber.Ctx, grantId GrantId) error
+	// GetGuardianScreen What the caller's record hides from every guardian.
+	// (GET /v1/me/guardian-screen)
+	GetGuardianScreen(c *fiber.Ctx) error
+	// ChangeGuardianScreen From 11, hide categories or single items from every guardian, or show them again.
+	// (PUT /v1/me/guardian-screen)
+	ChangeGuardianScreen(c *fiber.Ctx) error
+	// ListGuardians Who acts for this record.
+	// (GET /v1/me/guardians)
+	ListGuardians(c *fiber.Ctx) error
+	// ChangeGuardian The young person changes one guardian's access.
+	// (POST /v1/me/guardians/{guardianshipId}/changes)
+	ChangeGuardian(c *fiber.Ctx, guardianshipId GuardianshipId) error
 	// EraseRecord Erase every entry of the record.
 	// (DELETE /v1/me/record)
 	EraseRecord(c *fiber.Ctx) error
@@ -2276,6 +2727,167 @@ func (siw *ServerInterfaceWrapper) UpdateOrganisation(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListChildGuardianships operation middleware
+func (siw *ServerInterfaceWrapper) ListChildGuardianships(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListChildGuardianships(c, nhsNumber)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// EstablishGuardianship operation middleware
+func (siw *ServerInterfaceWrapper) EstablishGuardianship(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.EstablishGuardianship(c, nhsNumber)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// LiftRestriction operation middleware
+func (siw *ServerInterfaceWrapper) LiftRestriction(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	// ------------- Path parameter "guardianshipId" -------------
+	var guardianshipId GuardianshipId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "guardianshipId", c.Params("guardianshipId"), &guardianshipId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter guardianshipId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.LiftRestriction(c, nhsNumber, guardianshipId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RestrictGuardian operation middleware
+func (siw *ServerInterfaceWrapper) RestrictGuardian(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	// ------------- Path parameter "guardianshipId" -------------
+	var guardianshipId GuardianshipId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "guardianshipId", c.Params("guardianshipId"), &guardianshipId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter guardianshipId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RestrictGuardian(c, nhsNumber, guardianshipId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// MarkSafeguarding operation middleware
+func (siw *ServerInterfaceWrapper) MarkSafeguarding(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nhsNumber" -------------
+	var nhsNumber NHSNumber
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nhsNumber", c.Params("nhsNumber"), &nhsNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter nhsNumber: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.MarkSafeguarding(c, nhsNumber)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListExchanges operation middleware
 func (siw *ServerInterfaceWrapper) ListExchanges(c *fiber.Ctx) error {
 
@@ -2372,6 +2984,24 @@ func (siw *ServerInterfaceWrapper) ReportAccess(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.ReportAccess(c, eventId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListChildren operation middleware
+func (siw *ServerInterfaceWrapper) ListChildren(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListChildren(c)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2679,6 +3309,89 @@ func (siw *ServerInterfaceWrapper) RevokeGrant(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.RevokeGrant(c, grantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetGuardianScreen operation middleware
+func (siw *ServerInterfaceWrapper) GetGuardianScreen(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetGuardianScreen(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ChangeGuardianScreen operation middleware
+func (siw *ServerInterfaceWrapper) ChangeGuardianScreen(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ChangeGuardianScreen(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListGuardians operation middleware
+func (siw *ServerInterfaceWrapper) ListGuardians(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListGuardians(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ChangeGuardian operation middleware
+func (siw *ServerInterfaceWrapper) ChangeGuardian(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "guardianshipId" -------------
+	var guardianshipId GuardianshipId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "guardianshipId", c.Params("guardianshipId"), &guardianshipId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter guardianshipId: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ChangeGuardian(c, guardianshipId)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -3778,6 +4491,26 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Put(options.BaseURL+"/v1/admin/exchanges/:exchangeId", wrapper.SetExchangeStatus)
 
+	router.Get(options.BaseURL+"/v1/me/children", wrapper.ListChildren)
+
+	router.Get(options.BaseURL+"/v1/me/guardians", wrapper.ListGuardians)
+
+	router.Post(options.BaseURL+"/v1/me/guardians/:guardianshipId/changes", wrapper.ChangeGuardian)
+
+	router.Get(options.BaseURL+"/v1/me/guardian-screen", wrapper.GetGuardianScreen)
+
+	router.Put(options.BaseURL+"/v1/me/guardian-screen", wrapper.ChangeGuardianScreen)
+
+	router.Get(options.BaseURL+"/v1/children/:nhsNumber/guardianships", wrapper.ListChildGuardianships)
+
+	router.Post(options.BaseURL+"/v1/children/:nhsNumber/guardianships", wrapper.EstablishGuardianship)
+
+	router.Delete(options.BaseURL+"/v1/children/:nhsNumber/guardianships/:guardianshipId/restriction", wrapper.LiftRestriction)
+
+	router.Put(options.BaseURL+"/v1/children/:nhsNumber/guardianships/:guardianshipId/restriction", wrapper.RestrictGuardian)
+
+	router.Post(options.BaseURL+"/v1/children/:nhsNumber/safeguarding-marks", wrapper.MarkSafeguarding)
+
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -4482,6 +5215,420 @@ func (response UpdateOrganisationdefaultApplicationProblemPlusJSONResponse) Visi
 	return ctx.JSON(&response.Body)
 }
 
+type ListChildGuardianshipsRequestObject struct {
+	NhsNumber NHSNumber `json:"nhsNumber"`
+}
+
+type ListChildGuardianshipsResponseObject interface {
+	VisitListChildGuardianshipsResponse(ctx *fiber.Ctx) error
+}
+
+type ListChildGuardianships200JSONResponse GuardianshipList
+
+func (response ListChildGuardianships200JSONResponse) VisitListChildGuardianshipsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListChildGuardianships401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListChildGuardianships401ApplicationProblemPlusJSONResponse) VisitListChildGuardianshipsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListChildGuardianships403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListChildGuardianships403ApplicationProblemPlusJSONResponse) VisitListChildGuardianshipsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListChildGuardianships404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListChildGuardianships404ApplicationProblemPlusJSONResponse) VisitListChildGuardianshipsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListChildGuardianships422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListChildGuardianships422ApplicationProblemPlusJSONResponse) VisitListChildGuardianshipsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type ListChildGuardianshipsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListChildGuardianshipsdefaultApplicationProblemPlusJSONResponse) VisitListChildGuardianshipsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type EstablishGuardianshipRequestObject struct {
+	NhsNumber NHSNumber `json:"nhsNumber"`
+	Body      *EstablishGuardianshipJSONRequestBody
+}
+
+type EstablishGuardianshipResponseObject interface {
+	VisitEstablishGuardianshipResponse(ctx *fiber.Ctx) error
+}
+
+type EstablishGuardianship201JSONResponse Guardianship
+
+func (response EstablishGuardianship201JSONResponse) VisitEstablishGuardianshipResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type EstablishGuardianship400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EstablishGuardianship400ApplicationProblemPlusJSONResponse) VisitEstablishGuardianshipResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type EstablishGuardianship401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response EstablishGuardianship401ApplicationProblemPlusJSONResponse) VisitEstablishGuardianshipResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type EstablishGuardianship403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EstablishGuardianship403ApplicationProblemPlusJSONResponse) VisitEstablishGuardianshipResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type EstablishGuardianship404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EstablishGuardianship404ApplicationProblemPlusJSONResponse) VisitEstablishGuardianshipResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type EstablishGuardianship409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EstablishGuardianship409ApplicationProblemPlusJSONResponse) VisitEstablishGuardianshipResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type EstablishGuardianship422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response EstablishGuardianship422ApplicationProblemPlusJSONResponse) VisitEstablishGuardianshipResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type EstablishGuardianshipdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EstablishGuardianshipdefaultApplicationProblemPlusJSONResponse) VisitEstablishGuardianshipResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type LiftRestrictionRequestObject struct {
+	NhsNumber      NHSNumber      `json:"nhsNumber"`
+	GuardianshipId GuardianshipId `json:"guardianshipId"`
+}
+
+type LiftRestrictionResponseObject interface {
+	VisitLiftRestrictionResponse(ctx *fiber.Ctx) error
+}
+
+type LiftRestriction200JSONResponse Guardianship
+
+func (response LiftRestriction200JSONResponse) VisitLiftRestrictionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type LiftRestriction401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response LiftRestriction401ApplicationProblemPlusJSONResponse) VisitLiftRestrictionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type LiftRestriction403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response LiftRestriction403ApplicationProblemPlusJSONResponse) VisitLiftRestrictionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type LiftRestriction404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response LiftRestriction404ApplicationProblemPlusJSONResponse) VisitLiftRestrictionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type LiftRestriction422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response LiftRestriction422ApplicationProblemPlusJSONResponse) VisitLiftRestrictionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type LiftRestrictiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response LiftRestrictiondefaultApplicationProblemPlusJSONResponse) VisitLiftRestrictionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RestrictGuardianRequestObject struct {
+	NhsNumber      NHSNumber      `json:"nhsNumber"`
+	GuardianshipId GuardianshipId `json:"guardianshipId"`
+	Body           *RestrictGuardianJSONRequestBody
+}
+
+type RestrictGuardianResponseObject interface {
+	VisitRestrictGuardianResponse(ctx *fiber.Ctx) error
+}
+
+type RestrictGuardian200JSONResponse Guardianship
+
+func (response RestrictGuardian200JSONResponse) VisitRestrictGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RestrictGuardian400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RestrictGuardian400ApplicationProblemPlusJSONResponse) VisitRestrictGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RestrictGuardian401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RestrictGuardian401ApplicationProblemPlusJSONResponse) VisitRestrictGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RestrictGuardian403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RestrictGuardian403ApplicationProblemPlusJSONResponse) VisitRestrictGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RestrictGuardian404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RestrictGuardian404ApplicationProblemPlusJSONResponse) VisitRestrictGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RestrictGuardian422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RestrictGuardian422ApplicationProblemPlusJSONResponse) VisitRestrictGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type RestrictGuardiandefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RestrictGuardiandefaultApplicationProblemPlusJSONResponse) VisitRestrictGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type MarkSafeguardingRequestObject struct {
+	NhsNumber NHSNumber `json:"nhsNumber"`
+	Body      *MarkSafeguardingJSONRequestBody
+}
+
+type MarkSafeguardingResponseObject interface {
+	VisitMarkSafeguardingResponse(ctx *fiber.Ctx) error
+}
+
+type MarkSafeguarding200JSONResponse SafeguardingMarked
+
+func (response MarkSafeguarding200JSONResponse) VisitMarkSafeguardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type MarkSafeguarding400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MarkSafeguarding400ApplicationProblemPlusJSONResponse) VisitMarkSafeguardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type MarkSafeguarding401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkSafeguarding401ApplicationProblemPlusJSONResponse) VisitMarkSafeguardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type MarkSafeguarding403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MarkSafeguarding403ApplicationProblemPlusJSONResponse) VisitMarkSafeguardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type MarkSafeguarding404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MarkSafeguarding404ApplicationProblemPlusJSONResponse) VisitMarkSafeguardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type MarkSafeguarding422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response MarkSafeguarding422ApplicationProblemPlusJSONResponse) VisitMarkSafeguardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type MarkSafeguardingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response MarkSafeguardingdefaultApplicationProblemPlusJSONResponse) VisitMarkSafeguardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
 type ListExchangesRequestObject struct {
 }
 
@@ -4723,6 +5870,56 @@ type ReportAccessdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ReportAccessdefaultApplicationProblemPlusJSONResponse) VisitReportAccessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListChildrenRequestObject struct {
+}
+
+type ListChildrenResponseObject interface {
+	VisitListChildrenResponse(ctx *fiber.Ctx) error
+}
+
+type ListChildren200JSONResponse ChildList
+
+func (response ListChildren200JSONResponse) VisitListChildrenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListChildren401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListChildren401ApplicationProblemPlusJSONResponse) VisitListChildrenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListChildren403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListChildren403ApplicationProblemPlusJSONResponse) VisitListChildrenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListChildrendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListChildrendefaultApplicationProblemPlusJSONResponse) VisitListChildrenResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(response.StatusCode)
 
@@ -5510,6 +6707,264 @@ type RevokeGrantdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RevokeGrantdefaultApplicationProblemPlusJSONResponse) VisitRevokeGrantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetGuardianScreenRequestObject struct {
+}
+
+type GetGuardianScreenResponseObject interface {
+	VisitGetGuardianScreenResponse(ctx *fiber.Ctx) error
+}
+
+type GetGuardianScreen200JSONResponse GuardianScreen
+
+func (response GetGuardianScreen200JSONResponse) VisitGetGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetGuardianScreen401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetGuardianScreen401ApplicationProblemPlusJSONResponse) VisitGetGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetGuardianScreen403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetGuardianScreen403ApplicationProblemPlusJSONResponse) VisitGetGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetGuardianScreendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetGuardianScreendefaultApplicationProblemPlusJSONResponse) VisitGetGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ChangeGuardianScreenRequestObject struct {
+	Body *ChangeGuardianScreenJSONRequestBody
+}
+
+type ChangeGuardianScreenResponseObject interface {
+	VisitChangeGuardianScreenResponse(ctx *fiber.Ctx) error
+}
+
+type ChangeGuardianScreen200JSONResponse GuardianScreen
+
+func (response ChangeGuardianScreen200JSONResponse) VisitChangeGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardianScreen400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeGuardianScreen400ApplicationProblemPlusJSONResponse) VisitChangeGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardianScreen401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeGuardianScreen401ApplicationProblemPlusJSONResponse) VisitChangeGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardianScreen403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeGuardianScreen403ApplicationProblemPlusJSONResponse) VisitChangeGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardianScreen422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeGuardianScreen422ApplicationProblemPlusJSONResponse) VisitChangeGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardianScreendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ChangeGuardianScreendefaultApplicationProblemPlusJSONResponse) VisitChangeGuardianScreenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListGuardiansRequestObject struct {
+}
+
+type ListGuardiansResponseObject interface {
+	VisitListGuardiansResponse(ctx *fiber.Ctx) error
+}
+
+type ListGuardians200JSONResponse GuardianList
+
+func (response ListGuardians200JSONResponse) VisitListGuardiansResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListGuardians401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListGuardians401ApplicationProblemPlusJSONResponse) VisitListGuardiansResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListGuardians403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListGuardians403ApplicationProblemPlusJSONResponse) VisitListGuardiansResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListGuardiansdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListGuardiansdefaultApplicationProblemPlusJSONResponse) VisitListGuardiansResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(response.StatusCode)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ChangeGuardianRequestObject struct {
+	GuardianshipId GuardianshipId `json:"guardianshipId"`
+	Body           *ChangeGuardianJSONRequestBody
+}
+
+type ChangeGuardianResponseObject interface {
+	VisitChangeGuardianResponse(ctx *fiber.Ctx) error
+}
+
+type ChangeGuardian200JSONResponse Guardian
+
+func (response ChangeGuardian200JSONResponse) VisitChangeGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardian400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeGuardian400ApplicationProblemPlusJSONResponse) VisitChangeGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardian401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeGuardian401ApplicationProblemPlusJSONResponse) VisitChangeGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardian403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeGuardian403ApplicationProblemPlusJSONResponse) VisitChangeGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardian404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeGuardian404ApplicationProblemPlusJSONResponse) VisitChangeGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardian422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeGuardian422ApplicationProblemPlusJSONResponse) VisitChangeGuardianResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeGuardiandefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ChangeGuardiandefaultApplicationProblemPlusJSONResponse) VisitChangeGuardianResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(response.StatusCode)
 
@@ -7320,6 +8775,21 @@ type StrictServerInterface interface {
 	// UpdateOrganisation Change an organisation's name, keys or status (suspend or reactivate).
 	// (PUT /v1/admin/organisations/{odsCode})
 	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
+	// ListChildGuardianships A child's guardianships with their restrictions, for safeguarding.
+	// (GET /v1/children/{nhsNumber}/guardianships)
+	ListChildGuardianships(ctx context.Context, request ListChildGuardianshipsRequestObject) (ListChildGuardianshipsResponseObject, error)
+	// EstablishGuardianship Record that a guardian acts for a child (DAPB3051 proxy), never on the guardian's word alone.
+	// (POST /v1/children/{nhsNumber}/guardianships)
+	EstablishGuardianship(ctx context.Context, request EstablishGuardianshipRequestObject) (EstablishGuardianshipResponseObject, error)
+	// LiftRestriction Lift a safeguarding restriction.
+	// (DELETE /v1/children/{nhsNumber}/guardianships/{guardianshipId}/restriction)
+	LiftRestriction(ctx context.Context, request LiftRestrictionRequestObject) (LiftRestrictionResponseObject, error)
+	// RestrictGuardian Bar one guardian at once (a court order, a safeguarding concern).
+	// (PUT /v1/children/{nhsNumber}/guardianships/{guardianshipId}/restriction)
+	RestrictGuardian(ctx context.Context, request RestrictGuardianRequestObject) (RestrictGuardianResponseObject, error)
+	// MarkSafeguarding Mark entries safeguarding-sensitive; no guardian sees them again.
+	// (POST /v1/children/{nhsNumber}/safeguarding-marks)
+	MarkSafeguarding(ctx context.Context, request MarkSafeguardingRequestObject) (MarkSafeguardingResponseObject, error)
 	// ListExchanges The regional exchanges a patient could link, ordered by id.
 	// (GET /v1/exchanges)
 	ListExchanges(ctx context.Context, request ListExchangesRequestObject) (ListExchangesResponseObject, error)
@@ -7332,6 +8802,9 @@ type StrictServerInterface interface {
 	// ReportAccess "I don't recognise this": flag an access for someone to look into.
 	// (POST /v1/me/access-log/{eventId}/report)
 	ReportAccess(ctx context.Context, request ReportAccessRequestObject) (ReportAccessResponseObject, error)
+	// ListChildren The children the caller is guardian of, with what the caller may do for each today.
+	// (GET /v1/me/children)
+	ListChildren(ctx context.Context, request ListChildrenRequestObject) (ListChildrenResponseObject, error)
 	// ListDevices The phones that receive the patient's alerts.
 	// (GET /v1/me/devices)
 	ListDevices(ctx context.Context, request ListDevicesRequestObject) (ListDevicesResponseObject, error)
@@ -7368,6 +8841,18 @@ type StrictServerInterface interface {
 	// RevokeGrant End a grant (or a break-glass access) now.
 	// (POST /v1/me/grants/{grantId}/revoke)
 	RevokeGrant(ctx context.Context, request RevokeGrantRequestObject) (RevokeGrantResponseObject, error)
+	// GetGuardianScreen What the caller's record hides from every guardian.
+	// (GET /v1/me/guardian-screen)
+	GetGuardianScreen(ctx context.Context, request GetGuardianScreenRequestObject) (GetGuardianScreenResponseObject, error)
+	// ChangeGuardianScreen From 11, hide categories or single items from every guardian, or show them again.
+	// (PUT /v1/me/guardian-screen)
+	ChangeGuardianScreen(ctx context.Context, request ChangeGuardianScreenRequestObject) (ChangeGuardianScreenResponseObject, error)
+	// ListGuardians Who acts for this record.
+	// (GET /v1/me/guardians)
+	ListGuardians(ctx context.Context, request ListGuardiansRequestObject) (ListGuardiansResponseObject, error)
+	// ChangeGuardian The young person changes one guardian's access.
+	// (POST /v1/me/guardians/{guardianshipId}/changes)
+	ChangeGuardian(ctx context.Context, request ChangeGuardianRequestObject) (ChangeGuardianResponseObject, error)
 	// EraseRecord Erase every entry of the record.
 	// (DELETE /v1/me/record)
 	EraseRecord(ctx context.Context, request EraseRecordRequestObject) (EraseRecordResponseObject, error)
@@ -7867,6 +9352,185 @@ func (sh *strictHandler) UpdateOrganisation(ctx *fiber.Ctx, odsCode string) erro
 	return nil
 }
 
+// ListChildGuardianships operation middleware
+func (sh *strictHandler) ListChildGuardianships(ctx *fiber.Ctx, nhsNumber NHSNumber) error {
+	var request ListChildGuardianshipsRequestObject
+
+	request.NhsNumber = nhsNumber
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListChildGuardianships(ctx.UserContext(), request.(ListChildGuardianshipsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListChildGuardianships")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListChildGuardianshipsResponseObject); ok {
+		if err := validResponse.VisitListChildGuardianshipsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// EstablishGuardianship operation middleware
+func (sh *strictHandler) EstablishGuardianship(ctx *fiber.Ctx, nhsNumber NHSNumber) error {
+	var request EstablishGuardianshipRequestObject
+
+	request.NhsNumber = nhsNumber
+
+	var body EstablishGuardianshipJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.EstablishGuardianship(ctx.UserContext(), request.(EstablishGuardianshipRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EstablishGuardianship")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EstablishGuardianshipResponseObject); ok {
+		if err := validResponse.VisitEstablishGuardianshipResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// LiftRestriction operation middleware
+func (sh *strictHandler) LiftRestriction(ctx *fiber.Ctx, nhsNumber NHSNumber, guardianshipId GuardianshipId) error {
+	var request LiftRestrictionRequestObject
+
+	request.NhsNumber = nhsNumber
+	request.GuardianshipId = guardianshipId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.LiftRestriction(ctx.UserContext(), request.(LiftRestrictionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LiftRestriction")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(LiftRestrictionResponseObject); ok {
+		if err := validResponse.VisitLiftRestrictionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RestrictGuardian operation middleware
+func (sh *strictHandler) RestrictGuardian(ctx *fiber.Ctx, nhsNumber NHSNumber, guardianshipId GuardianshipId) error {
+	var request RestrictGuardianRequestObject
+
+	request.NhsNumber = nhsNumber
+	request.GuardianshipId = guardianshipId
+
+	var body RestrictGuardianJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RestrictGuardian(ctx.UserContext(), request.(RestrictGuardianRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RestrictGuardian")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RestrictGuardianResponseObject); ok {
+		if err := validResponse.VisitRestrictGuardianResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MarkSafeguarding operation middleware
+func (sh *strictHandler) MarkSafeguarding(ctx *fiber.Ctx, nhsNumber NHSNumber) error {
+	var request MarkSafeguardingRequestObject
+
+	request.NhsNumber = nhsNumber
+
+	var body MarkSafeguardingJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkSafeguarding(ctx.UserContext(), request.(MarkSafeguardingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkSafeguarding")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MarkSafeguardingResponseObject); ok {
+		if err := validResponse.VisitMarkSafeguardingResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListExchanges operation middleware
 func (sh *strictHandler) ListExchanges(ctx *fiber.Ctx) error {
 	var request ListExchangesRequestObject
@@ -7977,6 +9641,31 @@ func (sh *strictHandler) ReportAccess(ctx *fiber.Ctx, eventId string) error {
 		return err
 	} else if validResponse, ok := response.(ReportAccessResponseObject); ok {
 		if err := validResponse.VisitReportAccessResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListChildren operation middleware
+func (sh *strictHandler) ListChildren(ctx *fiber.Ctx) error {
+	var request ListChildrenRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListChildren(ctx.UserContext(), request.(ListChildrenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListChildren")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListChildrenResponseObject); ok {
+		if err := validResponse.VisitListChildrenResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -8333,6 +10022,136 @@ func (sh *strictHandler) RevokeGrant(ctx *fiber.Ctx, grantId GrantId) error {
 		return err
 	} else if validResponse, ok := response.(RevokeGrantResponseObject); ok {
 		if err := validResponse.VisitRevokeGrantResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetGuardianScreen operation middleware
+func (sh *strictHandler) GetGuardianScreen(ctx *fiber.Ctx) error {
+	var request GetGuardianScreenRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetGuardianScreen(ctx.UserContext(), request.(GetGuardianScreenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetGuardianScreen")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetGuardianScreenResponseObject); ok {
+		if err := validResponse.VisitGetGuardianScreenResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ChangeGuardianScreen operation middleware
+func (sh *strictHandler) ChangeGuardianScreen(ctx *fiber.Ctx) error {
+	var request ChangeGuardianScreenRequestObject
+
+	var body ChangeGuardianScreenJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ChangeGuardianScreen(ctx.UserContext(), request.(ChangeGuardianScreenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChangeGuardianScreen")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ChangeGuardianScreenResponseObject); ok {
+		if err := validResponse.VisitChangeGuardianScreenResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListGuardians operation middleware
+func (sh *strictHandler) ListGuardians(ctx *fiber.Ctx) error {
+	var request ListGuardiansRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListGuardians(ctx.UserContext(), request.(ListGuardiansRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListGuardians")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListGuardiansResponseObject); ok {
+		if err := validResponse.VisitListGuardiansResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ChangeGuardian operation middleware
+func (sh *strictHandler) ChangeGuardian(ctx *fiber.Ctx, guardianshipId GuardianshipId) error {
+	var request ChangeGuardianRequestObject
+
+	request.GuardianshipId = guardianshipId
+
+	var body ChangeGuardianJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ChangeGuardian(ctx.UserContext(), request.(ChangeGuardianRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChangeGuardian")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ChangeGuardianResponseObject); ok {
+		if err := validResponse.VisitChangeGuardianResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -9142,256 +10961,313 @@ func (sh *strictHandler) GetSharedRecordSummary(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37chs31i/6Kiier8rSOU2KkmUnlmrqlGI7sSa+aCR7Ml+FOSbYDZKImkAPgBbNcbnqvMN+w/0ku7AW",
-	"0Fc0SV0T5/M/iUw20bgsrPv6rc+9WC4yKZgwunf0uTdnNGEK/nz5ns7s/xOmY8Uzw6XoHfUumEgIN2RC",
-	"40tCNTmd9t9KwfpvqInnxEgyY4Y8Hh6S5ZwJIqSZczEj8ZyKGUsGvain4zlbUDuwWWWsd9TTRnEx6335",
-	"8iXqZVTRBTNuBj9wZeYvqGHtabyfM5JRw5kwjzRJqGFETsnE/oDs/Pd///d/99+86b94sXtMFPt3zhVL",
-	"7IQUI2bOSMKyVK4WTBiimdHk59P3rz6+O//p4+t3737+cPbx/OU/Ppyev7z4+MPp+ftXH1+cvH9pZ87t",
-	"i/+dM7XqRT1BF3byk2KK1ZUt6KfXTMzMvHe0P4xaC416L4VRqwsTXFqcK8WEOSLLOTUwX50vFlStSMq1",
-	"0WSHxoZfMULTlKkZZzoiC5bwmAumCRUJyZScpGyhj8kVTXlCFNN5avRgMNg9JhnV5ghGVUwbsqOYlukV",
-	"SyKijcwy+4di09zYP5gwzO4cF4QpJdVu1y5o09yB/1Js2jvq/V97JXnt4bd6r7J4uxc/KSrMaWJ/BWNn",
-	"1MzLoWfu26jnD7J3ZFTOOrb76WFou08TtsikYSJe/cxW7S0/IZdsBZsSp5akyIJeMk3yjGRMAQXBXlHy",
-	"4cOppSlKFDNqRTQTicYjogtGpGDFDuFFKtdRmULfzqFj/gdPngQXMLWXDO5YsU+tN1RvYuf4wyA9vubi",
-	"svMIUvzyVifw9tXF23wxYSpwlZkgCZ9xo8mSmzmhjmwXMsnTXJP9fRLPWXyJDxUbXJ+jmGs3/pbT3D8I",
-	"TfOCxTir5iQtzXKmLZORoryRGp/vvBduuG1vhn898ELFdCaFZsgKaXKOZGj/FUthmIA/aZalPKb2Z3vu",
-	"4v8/v2tcwnYvPcNf4UvbXHYikxXh2rJydzB/v3j3NiJzqkkuLoVcCjLlLE10RKQiSyXFjNid1YPel6j3",
-	"XIppyuMHnbZ/pyMo4KPsEzJPNpgN4Ma+e3FBYpkwuzbFZlwjr6OpYjRZ7cLkX1qu95AzPxErIs2cKWS4",
-	"ZEdZyZbyBQeGnAt6RXlKJymLCLfcWdAUp/qjVBOeJEw8NH3EIIfIgq6ARBJJzJzj2Z8KIJiHnNEvLE37",
-	"U6kWLCGT3BCOUyBcZLk5JmPYVj0m9oJqwmg8R+KF+b6V5keZiwed8FtJdG41J6snwQ2yu2h5jKlvrr1p",
-	"RE79RN/IhE85S9qs6m1d5yKaixhHsxqdlVl2W+qKG4z6QdDczJkwdrHsoXfByEsmYAPsVOFfZEmR79A4",
-	"Zpmx+qP9qRvPvu4kjpnWJ7HBa5opmTFlOPLMS45HyUS+6B392nP6Yi/qzXKqEk4tY5ZqRgXX1PPpOVWs",
-	"b/lC/4qzJcgTOya1b4h6eqUNW/R+a8mOxkCtQ/HcxkqKtT99C5Ljc/uhTFm9zz7C1FYPncs09NCXqoD8",
-	"FTepXI+c/M5iY4fCrX155Y6/vrW0Q0wqFkuVDJx4HFhWavVJ+JChCB1YLZbVP24++SmTyj4zEu4TpGXd",
-	"eExRbQcCFXEQK0ZN+U/FruQlDDFRjF72ZynVeqANhYFJ9UOn34EOzIzhYqbdC+3PS4oYcK1zeKr8yL+m",
-	"/lnC2IIlg5GlKPaJLjJ7EqHNCVED9dS87i5VCd/+JmXKtI/jlzkDYWJKa8mKO3iaJVaZ4eaICMttdsyc",
-	"cUWsNLcT02gGaJrqyHESPRJmzlZkQRO2G5GMicSyGalInFJuGe6OFATUOLrajYDRRCSWNGU6tt9OZZqA",
-	"NWEkoWIkYBpe4CJfohOZm1Khxiu4GxEh+wm74jEjO0KSbG5nXArt3WgkMqou7UsSlvIrplbkkmWGTClP",
-	"uZgdk5+5mT/SxF9lTahiJJXykovZrjsoxybsdvSinltfL+q55dnrj+yjWJPV9PzMemC9XrIkyB0onI4V",
-	"TPavnjVY+4YvWIgAJlRzXWVcmqXTOtcCGq+xq17Uq9B0cA6Wq8+kcleYG7bQQSbiPqBK0VWvyao/Vwj6",
-	"hSIXdEHOqGEp2Xm5YGpm7ZvCHHVHpKjaJdSQ14wlmry3QtcSziupM25oqsnbVxfkvcq1wQNPakavnJKV",
-	"zFVp7oa2DJgIGjCt75wFec1F8/BgKZ2wNOyOgLMAJv9IE3guIlOpKpyBMMtNdVgG5CaWyNX9sdM0lUsg",
-	"soQJjn9Y2gydLRoewXk59vZIkylPDVM6IoJdMYV6sRWxCddxKjX6Z1pDK0Z1iNefVJkowafQBJivwEJG",
-	"q9m+AFhJ5/CW2b+VJizR8GuWnFzjAimZ42glqf708j3Zu9rfk2q25zih3jsqrMY95M17juh60Qapye1h",
-	"UHsDqbfwkG2XB1m/N90S9rWcndEZa8tYJJYa1W6WCCivA/Qs2CfzPFcaRcv61bk3d8/5HA7lNdcB1QAP",
-	"bPt5n/sDhpHbU2/MzQ+/aXIVa5kmCahEND2rzHRKU82ixuSFDHnkfvGOOC9Dl1QYDeLDyTNL2TWnX9vN",
-	"EvU+9SXNOHCCGRN99sko2jd0Bm8GMwX8gT1prb1FZlbRgn76mx0LVeb2eq0AfWOZf0jyC5wyyEquiZEp",
-	"SHwKTPbI8iK1gr9B9pOETWmemmOwPVDwPtJkkittRsLa0VwQwwRZcJEbpu2Q9kkQ4rsRkSJFD9qUK8fI",
-	"yWSFFlZVvyVSVXUqopnW3DEOO17CZ5ZrUJLQlRUa+98fDYfkw8/EXvYBKYTMSOxU2M8umAhao3azpCu3",
-	"XmpNqZjVBTysHNT7XtSD6fp/JJSnqz5OIchmf7Cv/Mm+8Wb05TYPzwv2u3d0cDgE4uELOz38Fxf4r/1i",
-	"Dtban4E5cgMy4uJv+0BMB4dDd6M8Ty9Z5AcRS6FjLnNt7UPFdK6PiZBkzrWRakUK30OI2BdcFB/cnPT9",
-	"TW9Qfp0BwNRD9/85KjirqhBN2ELOFM3mPLaaQ1WLADUFiFKDUifwGO0/+GKRC/6f4kvnQu9FvStQWYCa",
-	"YpkLCFXAKccsyRWMm8g4XwAHtTqXYv0spTAKTezBWoXI8KuwHPdLuHCCqMVe48oa17HVYi+s4mcnGvBp",
-	"AgcA1ckyBvQ34K9cgIAmzvmgGYuIC0w4H0VFmHvaBP3IuFvRVkQEW9qrPeVXLALlA7QQtDu0oSYHzWgr",
-	"oQEhhFfWgNokL4r98ttQzDFIQWDpBHa9+NzTVZ5pa3JZKZ8yEz5M2NprLaVD61RMy1zFrJvboKe7vec/",
-	"vjo9J/7nhH2isUlXBFSymHGI+1gdFVdT1UzdntirO5N99+HvWorBOV2+YVpbnSWoFrm96t7esLrjjMyt",
-	"9QZ3VAFVZyFVVZecSJkyKrwS1KbNM6u/Uu0cZfYZFDZhbVUzExq8SXZuNe6dblL+98G9gcjTc8USJgyn",
-	"aVXCNHYKnvxItT0zZ5Rdi+FaLbp31B7HLqL54UccuUL4ShxxZqZHEKvVR5LmZn6EP+sXPwOKOfp9afoT",
-	"RhVT7ftxsznidL54s641O/d8XG7jTd9cGR+djjJr2BToDNz7v8OenO3egsO2hFzl5V1H0v48SFYv2NWZ",
-	"83teT1WxEvndFELw7StTRthDl2RKFzxdeSdlXVW4Q7UYyYBfMfEwr+JAUmb1ml2FfAAvUKGzmic5ezao",
-	"KJxnw17UO3ti//Ps2uQYnJYUTE7/djYkZ0/I2TOYXRkBvYMIa+tIdY4UFRTsfmNIpuQVT8BwcD84Lp15",
-	"7hOwRfxnNAah3DCfDu5JoTwI6ZN+ZV2XR3ER84ymbT7c8Iu19uwm8Yci1hDSJ4Qj85IF0QVLOQ36kxId",
-	"PiwfiUDBX319yDHV2CyYQdQdNHjBrt7LSyZuZh3RjikLSK6wpqvV5knmj4TsgFsnYVd7xWd6N0i/7FPG",
-	"FdOn4oJZRV+vv76Pnw6HjibRDvv+6eGwapc9Hd6ZYfZ0CLQJb+hhDlTBrtfpPxXGHnQOvECvdDt0k2X/",
-	"ZEp3Ea0Lo1zH3dblKpUxTTvCVCk1KAAr3k6RKAkKJJdWb1qySfASKDZVTM/9FOuHeM76Pixgbf+UUW2c",
-	"p2PKlmQhhZnrI0JdfDEXxWhwGw6+G5KErsCNkChIh7JksM02hDThYpnVba2v4LfOkwt71zDWsL2W7Khg",
-	"k5Xkh+2ezg1vdI3YKiz+yZ1J5yd4a0pqK7kjE/2ffqiLlsdP7uq9j5/gbb0pKd9AhqHUd6MTLjWxI8Pt",
-	"t+QcZp4/Pn9TxGHAAQfPNiTu4fDZ0zsSsnaotpTFCVa2K0RpYAo/T7ngMU3XuGGL7Ku5XEJKFhXOjTFh",
-	"micMgpCGfTIR+DDIVMkFfOYN4UGvSaix4sa+lZtQeqB3Gh2ROZ/NI5LKJbFWs6CTlPWNBLtHg/wsqc8+",
-	"GmKXzo3Sfs1rCIyTyaq6yCO7uFrG56rM97STcLkYx4VWh76qihSsGMCJ1M74Lue5T4xdhrEvXsjczIlZ",
-	"8pihCzbI74VhKlPM0HZI8FXHohXDQMl14gIutBKw8BWbMsVEzM4Lt0wxg8eDJ//7//9fTwaPyWIh073X",
-	"QW22TPPbKh0vstSeN170ZHC45hVXTPGpcy+uoahawi7m5VZ/6fxikUte5sZn4sVSTLlaoHwq55SL4oug",
-	"iApfuRdcZykNOBuTztxr9PJzoQ0VxnsPIQ0baBfdTTN6xY7wCtqvzhSLuZUFZMKmUjG4v1zMCNoc2ykb",
-	"tYHac3sll2SRx3M7pfB07EvJqHcwHB6OeiD1V4yqiIx6b6gilY9BWfCx0lFvn/ydCvf9gJxMNORow2hU",
-	"42Wp2nx2UHD7CEhTdVfJLiqk1OAxN3R7uPShPTDOjVU+e6LNfEE3aiXww07OC07Iu3E4V3j4Rt9nwfDt",
-	"6ZaUuPF3nmq/RL1p6oRSnRi8XdpfcL2gJp7jBUNREVujggvLXvMslTRxySdaLpgUjDCrzmAWiRQ+mn2M",
-	"B86NN6SXVAkuZrVb+Gv7xXbTb5174KXX+1XTE/Vuopm68jZkgN0JzYGY2uUcc7m0KgFmnWoM4yGzoZhJ",
-	"RXwKg8uWFXGaJ0yTYlB7z2hY3JRe61Z00pViwP7GMnPnYSU1SDz2CT2oEBcceZto1As7J+A1uivC4a6/",
-	"seqDSw9iiWM62x9KniXXM4xCFkHtCKNqcKI8o/IWFBtYfXvn9e3IIsCsu63F7prIyjWTCNyLO+dblL8U",
-	"vlunGFkTuCP++lJRfUNTxAnGNpG8ybUhkzI4MupBYiFZrFyiYYjqrq8ct3ViP6PgDn2KO0JRyBzKu59K",
-	"kUjRh0Ajzre3levoNfyOPLc3+7zzdxXB5I0bL5Z0rjMmkmDCW4j2ne/Ijbhu0S+YoTzgcJtQzT6oNOy3",
-	"AGd4RwpYLAUSV7yqfF8JW97A6wFeBci0DmtInoNBoYTz1Oz9V/mrMMfsYP2XbPUjTzs5qctuzBS/sjrP",
-	"JVuBBmOq0+D62HHclbWFWDoFXRK0GyvUxGAd3bRdOHTGLvh/WHg/ldXSmEJnW/gRiHxcMynvhtTo7OMu",
-	"0oFildpE6mTn8h82HDMVemkl6GfL27/sfXS/ioiWBGLE1vpBL6Z9IdGMqngO+UOxYgsmDE3TFeSlasZE",
-	"mDxSqs0HFAWh0kwYUbt0efKx8jRMI8vTFDNfK+88RtG/5Jphto59iuglYxk66u0swrNZ0E/PfWpB+4Cd",
-	"zD6jii620mfW85CG6KzuRONdIdZyL9K8ztGigj9VuFGF9AqSr1ye5k2psypPmjVmU/clbtALHHG+5uIy",
-	"4AlOmTJv2fLcJbcEQ+Y34YwV2dX5ZWcJQ2firTYnBvxv15mL/VlRxdW+vfZrSBLP4VKQLKVckKVUiY6I",
-	"plNmVWPLHb3FR+gUfMtE55BwNlj70vPO1FkNPhei03wGrLr4CdnRjJGFnPCU9WMpjKKx2Tt/efLizcvB",
-	"Itmt2ph+L/u5UPbqutys4mNLW31XPFb9POYqzrnpy4yJ2vPMEk79WZqbed/uUP3jBU2xyqoXBaydqCek",
-	"6cPfLm/+iimaVj655Gber5SzBbm23ZQL3OfrnLnVUl/k7FoZw4656NdUm7M8TUOhBfcIMEUkHC44xA6A",
-	"ZfqMmnBiVFt0lQUGeiVi/CvP+kb2E6ymdsULrd3MaK631rqKy9i4ehW21eQDdQ5T7uYmDhOOWKRcXF7D",
-	"/KhyrE1RCxx607RuGLloM8dG1lCu5whyQPH8J/YQrEa19BX3UKzifSEkAa3WchnIy831fHdAXNSRwBzC",
-	"UrbKTrv1j0ea8OQu7BRw4j993DZXinms3/AQDfifXp8ONtJAOfS6aZ1XAiDXJISK0dGRXnd+SOxDETFM",
-	"UCiuBBdJQnbmxmShgPTN8xeGlSStkLFzq8yIlqHUpHhQHzGlmtBYSa1dcNUaIETIhJUUfVgLoD89XJvV",
-	"XMj9RkRELpmKrTGeMoOlKy6PhYqEzFfZnIlG1GULc/g2d2KNKXZGzZxIvN3FfmjvG6/aZjt//+VnIhU5",
-	"e/nmmLy8ePz9of3Xuf1jF3+q+UxoD0ZRJHhh+s5tyClYWtBl5d2SlqoWYvvmfITEH0L1JcbeI+JqDMAG",
-	"sRN5pElMs5Kg9hs5GUXe+RqiatmhTZkOokFbfQ4e2UjVB+05bJ4Ey1IacoP+YLe56u2sAhHkIoHsaG4Z",
-	"O8kzq4lCRIMLbRjFWg6wOe0gh8NnHS7YwszuTnepJTLWvKIbkENgJ07x4YNh28qqmt3dry/qvT8ykWSS",
-	"lwGlinAbLFma9gFuYk8vqDJ9cJ/NcmTqd3cpDoJVB1V7L2DmrZM9F6Bnoa16TdlzM3/HzTMLMMxcDt1O",
-	"lut23v3IWZoUplZ9HQCxUHc/VgFb2up43kzlgPzEF5b3bzTN8WVukNBMAXAo6F2sl936Itsb1tVuGyxr",
-	"XpqbWNzI3G6VruW0lotqrKjNTpooB+UJnZ9/vy22QcUJvbEkODRmlqtM6lrsIOGKxQbEfkfWWNgSt6Ko",
-	"OsVHGkLuLCkKWq11XkULCJuPgAJwnSMDJIJrPd5pPhY8AZMcMc4EE9rSRmzmoDaPzJek10g9QDHlyfj1",
-	"IWlWbM2SuDtvZtiEgMu4/QXDO77JeHCDdk7lhpGm2/GDBRdOpO43pn8Thawo/ds/gOWzkB5UlcYU8iGc",
-	"nwtO8djq/AvpSrfga+2+v07mRojBFEWQbiM3M5yN17eKtLKeO924LBELQvwF7t5KIZc3TB9t3MgKRYVo",
-	"9RWjKVZpdKoPxUbIy40vXyPkT62lbbDCOpAqgpe7IyTk3GPrPGvON4L5GGE/Wi4cNEv4LXlXcOQclXBI",
-	"r6NQiqjIFaamQo5BmRgwWUEh8gIylIp0wearWtEJt7qCxZXO+V511sFdBVyZizlV7Lmr5qZp+m7aO/p1",
-	"Q4Ja8ZMvUeswgnXhmO9hDXjERCGXEOeBtA9qjVOWkDnV8/rt+e7nx2/6z84O/tH/V1DIY7l4p5cEv8aU",
-	"GagylQkjU56mEP1CEUvJP867EJJacXOAOylf2t7T375Evb//8vNFABSKrepseV095YYwUhNKyQ4dOt93",
-	"DR4WvDXXUR5+X15uFCmwfPdsV+RT3JFCJhPtCXejQnjjGO5tQ3Z+ku243fYBtepJ3sKneMPzC4X+udEk",
-	"yycpj+3txegu/BsCE94DSV665BbL2eSUuEHBjWb/vkbs/5ZeoQqp3J00Xn/Smw7yRqb5XV/BO93kP53f",
-	"YHPujwcHbAvuH5+TZ4dPvvNZ0i6Oots5/EmRNtQ2kAH2cWt1vOLLCKVnQtZz3IVXBCZDRyJSeTBt1cVw",
-	"01EuZVoJn3Ctj/b2LrmZD9zHHpVR7znQyz6AXlYV0FzxzTnCmF+Bs9l0ZFPnCb+1RGtUG9d+tLnEuI35",
-	"Va0K7vCAlLuS8yTsKFlb73v2jGjGdCXARw09JmdPCiwch6dXhSABjutRBo/J2RAf1nwm+nm2fdHw+oLf",
-	"M8UgWUF65M9WhS5kpbmQMsYnmNJQHESoAGEvYOwBJtcYpuy4/9+vw/6z3z7vD7/8V+8eJDSvZhPgrl9H",
-	"OJ/len4qJvJTIGnS3/qOFK/rwPMtHPjF9bE4nr8hr96/PyNX+8QNQqiGZHKZp1bvvmJkwphALMQdh4gq",
-	"pCnqQSIgsoi4GrCI0EzUAox+Nxo7C1BlfuK/XVexxU0L/ewfOWfmlcxVIMLgMJs02Xn16ujNm10yYWZp",
-	"V7ec83hOlMwN9wBSmiwpN8eANaNyASj1ZMETwWdzMxgJD/vEmSba8DQlsQQ4qH/nNEUvBdwsJhKyYFQA",
-	"piWiPjXToRt+6OF3R8Nhi8gPfgNKP/p12H+Cf/7XWideOd7BwY3Ha5vhhQcttPdFgVSLmhdU8CnThhYV",
-	"V5XahBNBs/kqtb+NiS/Lul59AqTzuEq5ChyG/ZRtV3aECcebQI5Cdfa9M6YKmKLIBepcRQfgMSUltJDV",
-	"jX0BlaUOUwchGpCfASPUWp9ZpslScWNYWZ2E1V/aFfn4f/r429ZYRU1Ip+CGlsVxwQoG/D5CXC7qcFct",
-	"G98pAK2wJGvXIdEmpbXtYJxK1KatZu1q39ZNuqy62G5EeP5iJeJtQZvQzezfU9mm8HVIGFvctDYg5Ct5",
-	"DkkdOqMxqyUckERCDd4CrnijkvbxwR25GR+jv3YtDEutC0pESlSWCDOTCmcL1ZcaCJ2bFlRhpz/nrlFV",
-	"muBusD58lceqrlS0jfLh8ODpyxJDtoU6d6czWedjckGQylTDBFgDsgzjeV4TxXONjvfLXGrmKlRAh6Db",
-	"4HdUoq44n9BKOrtgoMuhqLa2ZlBSeG0LPdgDXBdpcHOZJgCJKwHbZDUS/hur/B4TWZavYXYltkB4V/14",
-	"R8uY05SUafW5umIrHY2EJRousF52yiEqBi4PGs895yQpR/eyFBWQux1vMREuRqIEAIzqM3JgiKnREQH4",
-	"vz6m53CB/9QNAOlujEH/vs0Ig/iKXtSrzqQJNFiDIKwhDZYQhCHLocHb76bks6uqHSpyqVgV8IEgLCKC",
-	"MPBrwQQLsdLgy/WBLMFAdEqxlF1RYVxxckU0TlakUuAPPxGlJmDFpsdD7aq0jwr3gxUEMXjZUigdtSbT",
-	"/nB4XNUuDoZY6OGpT04LEM2dOilhpldEauQQkfJkB4PB7l3AIpaweI3qN6vq1I6GmDkV7niOSGatFDNn",
-	"C1Qo/IrAjDXUsL+534azj6CQr5skQM3Hl4YaUbX6Tx3BtNZOxw7ZkYF97aJ/1KTa8wcd4qiGCDx3nSqc",
-	"8gVpW35yTU1sR9MVGfXeFo+PeruRs4pceX8JkKWLHmrI6llCdvBXJSDn8AiGE6x4ZtTbDR1I08Io2hNV",
-	"C1Fx0Z7iomZZpiOksNxAv0ZHqYlHKl4r/4oHv7jEG0DbPXFQ6J0dDqioowzbPZe5KYqYrWFp6CUjrECp",
-	"R8TgAXknLH9wkegwGf+7Zuaum3/FIG7udns1UWVf1u3nlg7q+s60XoeNjpziQ7Qk1GqEMwk2jwOJpu6m",
-	"EUVd4wgqCB0JzVNLaBjEPCbFtOHilbvj1E46wd4P2lDAGoW2EVQFDfI7pIw7PLf2UVSDs3ea7nEX6V8I",
-	"bnYHmF3bJYEVTRBC6aD/5GwZENrDI5ILV4sU5s/NTI+ga50r9qJuEbWnd7NsrK6ASa5Z0s+zLdOr0EoI",
-	"evhDzk7cyc15VcW++vHrftGSACpRzcB2/baOssN5V9p/fQ1Dv5KVsN7Orwy+dmp/xTwsD0j4JgAJv39Y",
-	"w4Q/fHxQyzJ/ElSWb5ReVVzl0vL+0VWO36sFHkZYrbMPN/dhtIaVkFwYnhLYzdW68oDhNiyn2YyvSCY7",
-	"8jEdagLpotMpOq7BA+VcLCJPsbCxnkqyiZttOrFuR1nnBUoq+L9rIX7vN+hWc2Vs66XoXlSn8VoThh1N",
-	"MVxCkus9QZhI9PZ5jN3Sb0vkzvqpALhusZb1iGhVp3lz00p02bKJjRcv5Z4EN7R0zLarN6k2/pstRWmB",
-	"+bMhvOGhbYpXhObm0GSxE2qoD53V4T8W8IddqtFHLtagUISDHlCR0sQX/6EDzbwVcKtOrDZYbU6hJf8T",
-	"iPO9X9KtFtwEiADs27D6dafrrcyiNvJvoUClZnGuuFldWDp3tRjw2pMcGRP+60dPfn//5b3vqAu8EadY",
-	"jDw3JkOHLhdT2d6FStoj1JrF3PD/MMvKY0tkEEICRCosQuKK0NlMsRlUBcwh1dZ3IByJ91CfhV7Lk7PT",
-	"sviPZhkYRzQ3c6m4BldXBWsZWnsORmIk3gHks/N9UkMEY0mBUKvpynkGLrlIoJqw0hM01843w8VIjD/1",
-	"oaoev9djsuNYQlR7c1Q0was2LXTdLnePCS1a0LoXzZjR5HD4eCRcYMyUTcXQpqQJLAQSZjADrZm0A51C",
-	"SeGVPCZje1hj+3OHhJAVPW/trnE9Es5ByEULDQGzeQaLZEAwPuZbJZOYKmjTPP5X3+mM/dMX4+OR+Hcu",
-	"DeAngoGKTaSg+M7PEG1Tl4ODNIKvtcfaAzxH7dSPwf5gCNpDxgTNOGBODgePMeg7B/rdq5arQYKdb5U6",
-	"w/YR0h/6adI76v3EDOSKNZo+HwyHa5qwXq/5KuaiBToOQztn8gubkJ/ZilwwM8Cef04PCY9aTHPPZUlV",
-	"rnHv6NffKjKt58GJMElR85mwG3/JVhozfwHvcmU/KwoBNSJd6pwhswL9sZ4Vr3u/2Zc2wL87d9gaN1U0",
-	"d33bvd4WfbnEj28bQ63DeAHw5q49XUQ8TLyOGrwDGIsoLjKc2OHwcPNpFR2O1x3Ye+gGVgVaR/6WsCuW",
-	"ymyBXUR1DixCwIkCkGLtrCoPV08q1/M+9zk6XXfBbluRy3OPd6J8SUdva5jpHe8uoBg3E37svrAkqsUk",
-	"yE51w639EVVrf398/mZ384bjdQI9QoZc8ePPox7Vo94RGfWsvfc4FnTB4C826n0ZkyLURbVPHh4HUPfH",
-	"AwJ2I9OWcKkn4pHw7TvlUpAFvQS4V03sawtMxyPyeeTbMNh/DQaDL1/GA/IeWYGVJ4q5UAlLyN9/eQ+t",
-	"aKlBSYt4uUyTlF+yUnwNyJmSSY4u+IVMmOtCiRXPkDHkHfMjESBtBuDOic8csYJO5qbE+TocHtrfeq9m",
-	"nYihosM3Q+gVWaE/yGR1Z9Tb7LXQiGFbs/PLPV6eumYelCzuwBzgONyi4eZb9ANNiiVd++JFvcODg80/",
-	"8J3p71bSXVhOCHDd0IvQ9TD30Z82ja2/vqhq/mcdo3SFX/d4yu4NgeP9kA02ShGIVmNXRkxuLSR5ofO6",
-	"xUIP6LVrPYe8J6b1H7Nc+/oVEPGT4eOHbY1vQMVeYYR5IpOVtQq0MwuwcQ8CdG1/ICC3mboqFHlNdjBb",
-	"TqqCxe2uPbGr/T3oZ7hXA/fpVL48GoI+sT96EO2rASe6hf5VTBKz67AYkCeOd+1v5hEfhLX3mDB26gz5",
-	"EZLL+t/9KNWEJwkTN+VIxSl7g6jAESmwRYARQc9nbojOM+ijS3bKluhWxQicuVTgXKxbl9Wve799iTrU",
-	"CxDQ0E++iefxnGZ0wlNr9htqAIuS7Iz3FszQhBo63rVyNyrjuCMx9mgi4wgyO8cbIEHGKLrRVNdgYHqY",
-	"t5EACM6lCx6Pq0iZaJTi9lhDXCTupkG/O2aYgn5EGhUHp8QMyC92pWMH9XJErPQdb4J2YYRDVHaiZD6b",
-	"m5HYBuWFPBk+LrP7iuFjKoQEHGNnj7d0knM3gZclItx9qCVByK2tdJP9O5+Dv/khdu5P4+aKyUPxg8Ph",
-	"s82/eC7FNOXoQXwIFahgOOdFvyUgcSloWlLl3XCXsLjZ++z/PE2+gIXjL6iGwmluzzmjoB9hlV2v/EGv",
-	"SY5RhbQqQa6nj9uez9+iXpYHxNwFM3XMn3u+YTVgoQfW/jffsDo4Mnh0hFwSrr+GC/cntDlKKwPLLGvC",
-	"BZQ3gMMkgA66S6Sy5ja4PH1O44xycQcXsO6FW6fzvas9+RAqX63SfguFrzbDqtJXooh8xapfLSPurhW9",
-	"sHLxrg5cch/sr7MG/4GVjDqtfVMxHkLFaGR5+qIuQD6wVs0m2Mw75Hx7nx3MwJd1XovWfbgnebyJGJtA",
-	"SYM/uUS9Fb28E+z+2eBGZbNEoejWNLdVLVHJe2Dm+sdoltel5G+65R1y2ue+l0kzy83SdIR8VipXVEt2",
-	"HOKH/Qgria+oYbcz8q7pTew9gI0DibEbLBz9NSmK7+esbavrMmpHYghPWnsianpCy6OtIa+3j7bMR2sf",
-	"MqYIutNtaOQZc0WARWGr7xLvwLW5cvFR+zKywxO2yKQ9bedXKzDMzUiUD2pwKLq8H26qgMqlYxRHLzJv",
-	"dMiN9hMzb9i9RqUdrEoHxWX49ddGb/YMuJhVTrVYSElSnmbWElSFivYw0tZP5ayToNAqSriOU6lzxchO",
-	"nbjkUngPtZRIJFgK6ExrOSXLuYR0K83YSFhCicqoXpBPIuC7ZYj2Y6bcF+iPlik+MRKAqloosWUu74C8",
-	"BRi2s2cdBIhVwq/lrNdSROqLLxv2YRNknBi74jLXUNoHpYX2yX/nDFJGnfISY5e/Dq9Yu8j9y5foc3Ag",
-	"yNOujVOQ0pNqjvvBJhx1qxvd250rNhSaKAaD2VAIKacEyqYfmt0/qBLwy1xCPaNmTJRdEOvJKdVbi5fw",
-	"Jpd27zPs5mnyZU+VmKLBSNKPKZ3NWOK2H5JCXILgVCrfAK/U7XfGl5CFae02F4/v4ys0hpZGwnfIqymT",
-	"VngwJVhCdiDL5WrfWn179RF2B+S8zCCcUS5G4rLol4YyBx8Nx2HsNw4lYBtDwu3R1i7rw6DL+j6sBVwE",
-	"LugPSkOpASZ06GhXkASrHD7DNxvhduxh1DsliRSPDDCGmeCQhMwhiWya0lklA8ZeMd9P2UiSSnlJuDDy",
-	"NtwjYVc8ZhszPXl8v8YBvmKdaeAmSnawx2ZFt9S7X5v2ls2lYC4/3UEdN3V0gPGqHSx8sulguzIHvM/P",
-	"5wVDNTxq5sBxiWJTxfScFbmpPGYuMRYT9A6Gw2OEeobExfLj/UFnbBxP9f4S9njM/iA+6VYW9FPjRiJj",
-	"vEsP+bp3fkW+8T/E1b0DPhU4mV1MP4U7+EgDjCBeBEAuu+G9azHUvc/4hwumQ8ta1mavL+Dz4p5s1l78",
-	"qLdWX2oX4zDEMRbyiiV/ac/2hZGZR0w0EvgakMVtzr/o6Vl0agza0YVJSi7WNSgFogRnChRXOU8hWNUI",
-	"LAFtVYhhaVpz87R5ctXP9xqm9iC+PtfHskOowx59ddK7kNKYImBk6fWLiEyTwqyL8NTAuwH5oCsRuzO8",
-	"geuvW7p7YjomNE+gjntn7Acd2EmyZLw7IO8LcwqbUhsKUKHYKE67asaRsIfW7KRGU0iaJThYVSnwvhtq",
-	"4EsEdHIuUIe1EzLbngPeQq0/6f2m91R7l/5B2T3YhTXgDaltLiYm4166yq07VyU2zeg1zOSbMlG7+6+R",
-	"vItLETV0dlfvSspaGuwQj6aKgxYEvyE3N7r+XUJm77P9X0vTCLUb1UZmxyhQllTDBBlgfa0K4EE3UUSC",
-	"qIJyMUU1sxQ5ICdtNpOLgtG0LjtqOa3LvkkF+eCG/EvrILjIKl3dUDR05Uys3/aH43Je3v/lcyUKMXhH",
-	"Ir9uE4TmVD6y9xo4AbbsWc8s9rSHqLjZC7qUkXfQzpgsAIgH6gTsC4+JllJA0pEr+Dt4hqrDOTNq1T+Z",
-	"OvDfRhLwSsTrCfjgwQk4IknOiJDLY7KkJp5XgLEHf3rP5rOHLLY6gXbERko4/OPqUfuiK4ZNEvSlT6i9",
-	"7Q080ZeuAxYouYA6wVFV9x3kbiF4y76JQavuFLwIMXM4rFFF9XfA6Rob9Hr8UhcOtbI4ZcaKYJTFV1zz",
-	"ScoqocugQfcTTuceuXrZQ7LjRuCOfH2JvQhkWdVvZvSKVQLWlS6lRQkqxRYSt4rcdfHNH61mOAajbEx2",
-	"3Aotye46XWzMRFL5BjtLRoFukruDkSiAywBcmjOM8RW99AF/C4hz3EQ6c9VWA3KBafEjMT71SSHxqv8z",
-	"W42PoDrFqFUZuAeH8iVbwQZCVWXARmQjUW67D+wh8smCJuy4PhL8iApET4EhuYaarU5z8ifXYvh6Eq2y",
-	"up/Zqndf0b1aC9QHtkBd/9ZQIB7OEXd+3dncuQnaOSX44luW962tVWaIXJO5qxhNSDyXmolKrgxiyGD7",
-	"Z8Dlvk1sEUXD3mf4vzNPu6yUm13dn3Dk3r1ms3RSaiH+/vImDXKGeutuj/h8hwSyh0iw3WkrL6dThuVX",
-	"mLzYyhdjnwq2dVRAfcc0nkNCJh4WObdv4WI2ElaMAfasW2HDcdkMgIbzT+wAXzX5Rn4X/tJ0/NKepTvn",
-	"HTAQ2sS82zQRrkvR6Dxb54c7VYoB+hmo9/YMnHKZypnLp6WW/hj6ESseOWskgA/OoehY48lqeq7b8yLX",
-	"ULDuXfQQ1ncYc1SskKB54fNDcytA0C/tKxAc875c8viGa2hCAecgDPLNRd2gcbsptS5eiLroERYrlO0o",
-	"9ZqUvdcuJ2iAYpZQUEKSseYiZuNjIGyYyNiy6LFPPREJyezt44ZQ7Z9GLm74gg1GAtrOuCAUIurnmWbK",
-	"kJ1KHwiEoYAqXUrw4g0IwNOOF1IhMCLEyEcCstzxblDX0RHNIJiX/5VimpniZ+FLOBIu4xHXwiHjmcg0",
-	"OSKJkrjaVMY0RfhLECVZhq0sNStEDbSIHAlAbyZFm70AXo99/fOiTCOUKdDIFYbd7Mo5PmjDTd8k6Rjz",
-	"jH3W8ZM/NOsYN6cr5dhtHXQtUglTf+2UY+p1mYQAGQA10iwjKdUGnNLsLriB8y2szR5Eyn3pntyKcqv9",
-	"U7Y7+gJo3tLwBq2rbEmz8VHoAASIOvB003b+8dXpecF+iCX2iLDBbFDttdVVEuDQi7dO2mm93u0oFN0k",
-	"wMwUoeBaBYcntlU2Xa9vM4ftOsyun0UBabt5AuDTuoMJ3FNNxpP9P6IoYzNFnk7fSsHeUBPP79dsANLf",
-	"on4Dz99u8hz6McFEXr6ns64XuMf24BkY+/GWdsAbmfAp9xz4L8m56/lFbnPrHmfEA50xe+Upqkl3xsj3",
-	"PoPWuMFXU3L01XYVFzjmbVIW7/ViTOdcBYJeBT+acIENAJqzCprUNaHwV74XD+6FAjp6pHGHzw+LTY4I",
-	"+0Rjk658/2+qfVr9nSg5n3wtVfBCvPyE9TqFwfwH0d0PuUi+vkLW5VymhXHlQJH9+eKKyA6gC8YyTVFx",
-	"242INorRxZ2cLs+6jdmTYioea9/PSc9pxhLESLYax6vX35FTYZjCxqk0Ja4hCXENRo4IHYnndmc0R+SM",
-	"1+9O3z4nT4dPnu33n+zajdBll+xqu83D7797+qR/UHbP1GR/uP902B9GI1H0XN3fP3wy7B82el+S/f3H",
-	"T5/1n0ZF99jHw2dPDu1olYaZ5Pvv9p/2H+NwriEqOfzuyf4zOyB05oROCYqR/e+/++6pnW/MDXMdHyrt",
-	"Lp2/YSTcKZMdH36cuopDnliSM6v+gusFpE9AQc+uayNqN9Nv3Q6M5MrVH2ny9tUFEdDJJioLgCdcmTmo",
-	"n9Vq40Ipj6FDGjkZiVr/yFYXSEhH0BK/BWP8HFOrx7mgV5RD96HxcdmFdCQqPSgXdIX9Kpl3J9j/zlma",
-	"jMtkOSAWP70wqGQhXE8zfSe8JNzfC4VvF607ErcnaS+eJ/1Kn5Oi20iQEZ2eXTTvy9eb4u3pmILvae0V",
-	"r+/U7bhSpYdR2M3miHlSdLMP9a53lfeN+1k8F41EwVKKjry63pJXlz15W13/D4YEtF7Xc1ZOR4JVu0QH",
-	"+/Subc1bth8eie7+wzDubF5tQkxSRpNdl29jJ1Hcd0jMzYXBZi9uK5zj0XXLhei3wNAnzTJNlopDG080",
-	"Z4uhdOSHamzElC2LNIsM+jigO2JAzhlNSrsU8KCTkfDPSlHwA/BMQ3oQN4SmS2BHmCKFUQCAqfb5QJ6J",
-	"jkTKrljaDW1Qb3J17cyIhzI2m724gnzFN0L/66rUd8i3mu3jo5bKspaX3QELy7NU0mRNs4yWxNkpdbyI",
-	"aEZVPNfMRMQoKjR1PEWRiaVH5+zXXMxSBh3wnSlwyTIXf3AaQKU1xoCcpKnLzbPi/wjUzQlNXLCkaGkx",
-	"B2QSq5niKiqMpehcbjUQwPHB33KRsE9kx0DsAmDBsfc0cMiR+PD+x/731nR/++E1Tj2179a5UnIGCNXa",
-	"vR4SJncH5KQ4k0KZ4RqXRzVqHzi5Rxr6y8wUzeY8RuaERdJFjAGjjE6N8sxjQE6EGwJWq0vNC5p/6yL5",
-	"qlS8YP8LjQsbGjdG1/Y0cCGwaYcHB2ScK3FkaefI7d5RSw0cg07n65OnnKUJVkiPRMKnU6bqld9XNM2Z",
-	"3j126tYlY9kbNxJL/oZ44VA7AzsWlaphSStWIOAjXjcdh2al53LptEZKllQJnxiQsqkZCZkbH2QrdAUn",
-	"HU7PLgbkuRReBbMHzBQTUMY+Pqsg2vy/+OIpZ+pvg8FgvBtZzj6jKSbqcUFo9RZErosLtni34rkaB0Np",
-	"AQoylnSMBJ4ycQErj0AiFWGpZp6mgCZnwDSKiZKd8bn/e1BOcrw7GImCekicG7tNyqCE086qK8Vcujom",
-	"mokEQtDGxd+mXHCoOOdBYI8PMHZhV68F5vmZsQxjgzAfOrGn4qES7Bojf8a1pj9ApzinLi9xnbDCTt6u",
-	"5qJbJxLe2BEQbZC5W7kSHi4N8dRyI4MAJyEp/4vPePB0hSGsryDIv/94a6H9wB7lkyRpOcxqpcJkLi2r",
-	"3aGA6jWnasZIyoyxVrY1ec4udm+jDWjXdX+dQ9l35r/PRPbiHV3apfv+6zVV47kEhBTkftWqwxslqeeh",
-	"lr8gbCFv6qeUan2SpnLJkiMCLHCM0gqz+lw7TID9Rp2k6L8355kV6gAhx45DifYqFyBmhVxCO2GfqxGS",
-	"E2d5nX7uPl/JD//HILhuS7hWgqPkl0sCmbvfUqNqUCDQS6ZRs1ve+pvn/JVtX9cnQlyU7fnvk1z8W9YV",
-	"7eClLBVq94GZs4Vm6RXTkevSA2XMicSUWMji2v2KfXklQ4qKNg7OE+QsvCvOlprkuh5asD+06tINK3v8",
-	"jpOd8b/+9a9/9d1/xruEu6prMP5c013LQ4/A6iDcGS5jbCf8QaVj0NNH4h/n2E+BlHU+CTUUmi1BP/St",
-	"KnxeQp9/MNmeuIJNSEh7PCQJXemy1ujgkMxlrqy9NV7QT/+0uzQmQ7Jg4CEUkAHBKkXjYjASKCyqGdrj",
-	"qLvxf41UrAE6nUJfNcUSxhaEm+ORWLquUM1W/+Oo2oceEmFpqiWZtYG1wGyVUzRiO3tNFpfoviSKH/9a",
-	"WbB3V3wDi0zKVa5hE94ABiIFGfxNrlRZDGwloXjBqfO7cSogeKIh01zHVOhde7GqRTcZoK905uduyXOC",
-	"Ymjvs/ZHG66qCJUwVGl+c05H5QV3C0V1D5JwPXn/z6l9ABIVclnxhhHNtOZSEG6IzJhgt6BBabcFWySv",
-	"6ZCM7UQ+xpavC8NpqsfeuTbOFEDef7xkq4+/L8241XvE98A9v3j8/SGRaiRewl+TFaFQM9pCoC3L31yx",
-	"hR/qkSZjrvUYBazOJ2OrNKNftSGafPeiiIxpjh0NgRsykWSSg1j5cP46ImP2KRsX9biFRB0JOmc0icj4",
-	"d8PHzjUL/lGMLzkZX0W4HrumiMu5hKz32CqpRyMx/jzq8QT7Sw8Gg1EvIiO4kY2PlEyrH30Zkx1uSEqt",
-	"KcV90MnZWoDnim5CzGSPaa6Z3h2QE1f5RNG510/5FUtQJaz15HWHMll54OBLthqJHc0YGe9V20r+vrzU",
-	"A3uJwX8YFr3VhhXX6/f8qb9cLvtTqRb9XKVM2CNLrpE+DrT2vKTLP28n6PYRhNCXH1xQ/4Gtot+cnL8n",
-	"P9D4komEXDCFWLG4N/6a1hpp1HqplSysBU7dGYF/IzWCtwqTrgo0ZJ+iWRSnlJpnNXtFy8I7bXXcAskX",
-	"IkxhqId3albFh75XG7L6onVmZLFq3LOvq23HiZuz5Vuo3FblBpgo7vA0SXgCBnAB0dxFS2Sd86D6YJ3m",
-	"/Iv2Pou5fgtE8mWv4hdbA+QuVYkAIXOFdlrkRSoE8pICJtL717MiskgTD/zFFeRauVLEMtnDP8sdKrEr",
-	"NrCWADkpvl16lPslh0jJSFTdenI6xeotK1B8ENpSfy5AMljdGJjazuHwcHdAfpnzlFWQryGoiD7BiFB9",
-	"WSDFE8VMrgSkfe4cDIcgteonOZcpxJ187ScXAFYfM7d6bHPCMSlkxowmh8PHZAwP97now7PjkLz6ofCD",
-	"Xjuz4u2rCzzmbapQwMZ9Aa7He8KmKFfyZwOoAMT5BVMzJuJCZfFolI4kHg6b4mVjJhHm9kDR8DcY/FtZ",
-	"KM0zNrLsoPRIEyFFXxe+Lh/BLvqZexyG++fKnZVvTSXNJ4ERmRvNExbCK3AcybEc/4u+kKY/QxiUcac2",
-	"sKGu7p4YUPStYu9bxd63ir0HKWi+bgneN3FScXghkbf8Qa7x2HVK6h5GkmxXelfj+6tbcv0/qlSvqc/+",
-	"OQr1vt2eLYvt+LTzWjWQre/75mxTmFfcmIe10f4nFQH+uYm5SCoMy4Fb1RzeM4F/q038Vpv4Z6pNLHgp",
-	"lid+Rez0f2Yd5FfMmKFQsV2HGd24EPOeWfWmgs1TZB/Am33SR71rcrFC15An4C7CnDUHooy5JQEMwwF5",
-	"Kz2wI7SVyDiivxZgl1K4oDMdiYwpy0qajniASQN3fQnKfDg83MQYblpp+DDM4T6LEr9d7FrWpZexAHB/",
-	"jXveToS65cWFRKU9zCLsDqO9lUVbfMFY4rswYUZhs984mUmM1rb66rvg2WAkTjDbZmIPADH+6ssXUMcb",
-	"SoSE6+cwBcVIjE9yM5fKKU3jAQFERLueReZ6LGNJMkx2QE7IUkkxi/y9j8pbj1knI5FnLp0F6hDh8Xpe",
-	"ZFS9/uCaLpPLwDltl5qBd3okToyxU/FNpDERFKqgXfJOkigI2gj82GVpwo7u+C4gIzGuNIfwzcp8clJK",
-	"tdFkv8iogZmXDYpgp3G5OgzRaw//vnM68S1/UPzsn7CpmC8TdBa6Xfc7CvQVFWkjxUWxBG53+ObhrPtO",
-	"1nQtTLYstbrDHJN3GRPullU20sfZi9TyrfPn1rCr5Dr4ikDXyV8IZfGb6/+b6/+OXP/ltSSxvGLqWlB6",
-	"a29vRSAiR9hwhbdz7zfv8oPh633zw//xIHbOr96i2YZT/W7I8ptr8Ztr8c/kWqxyvm/gZ18PSyuceG22",
-	"VUdFubnn7m4YXttBt5YGS0fW/dYn/UX8S/fiLwpob4G8+gLO6FYkUzf8PvcmjCqmTnKrMP36m9WPNFNX",
-	"YfQZAzmqE5ZYjupLZnfGM0lULshgj2bZXrxI9i4BlcoOM97tRb1cpb2j3tyY7Ghvb//gu8FwMBzsH30/",
-	"/H4Ijk23mFYjZyUnVrBIRQAkZUJTKmKo0xEJkSqeM20UNVJp8ARXyMEltzm1saB/HUiVgzOBup4+Fw1P",
-	"tRNNlaF8LVh4nIqLbDZTbOZS0sHRR37yqBBkydMUKyQpiec8TR5ZJV7JfFa2GBwJ9E+4rG17zUuvvPsL",
-	"Sx5hdJA1bo4OuKQ9xV/msvBG1kkLf3LkEC2IkTVfnY4K+IAiW76aQg8GGsg9h3WRK9YE8CN1/D43Vefl",
-	"bE+1Whylca/K6lHguEXJwnLuggAMnlkUGcseEwp0OR2OReAmg5vNUKvr8QXrT+QnloQ6gFWnHvLWttdx",
-	"UVbiHzWKDHQOrbrsd8e1etoy19eXP1kiHAl07UIFAPZ93X/Sd82HG74ay0MKqOiiBzqKidoiPPtoT/ws",
-	"13Msg/ATnwOEXP6f/zBsZwvVfVXoKair1NUqX/JWjkQB0OdkCcK2yWInQNODwWYS2pZgQnSu53VSgbls",
-	"JJWqTEAm2lEy5YogKl5oPQifbuil52yGcr1orVtthO9p81FBsJD/ueN0r6g+p5HwkwIwPGjgy3VXz32J",
-	"7X5hQCnYcaXpLii5IzGXS/wxzGUmt7uKZY/gQDpxsuCCA7N1WKyu/hE5qwSBNZeu4hNrv/2pJ9TQFi+W",
-	"KvSaF3ZeMgONcmGFoRTpakBOJrByqJixlzpTMsnjBo9Pyt/2vvz25f8EAAD//w==",
+	"7L39chs31jd4KyjuU2Vp3yZF2bKTSDW1pdhO4ok/9EjOZJ4aZkOw+5BE1AQ4AFo0x+WqvYe9w72SLZwD",
+	"9AeJJqlPx3n9TyKTTQANHJzv8zsfO6mazZUEaU3n+GNnCjwDjX++fM8n7v8ZmFSLuRVKdo47FyAzJiwb",
+	"8fSSccNejbtvlYTuG27TKbOKTcCyJ/0jtpiCZFLZqZATlk65nEDW6yQdk05hxt3AdjmHznHHWC3kpPPp",
+	"06ekM+eaz8D6FXwvtJ2+4BbWl/F+CmzOrQBpHxmWcQtMjdnI/YDt/c///M//dN+86b54sX/CNPy7EBoy",
+	"tyANzE6BZTDP1XIG0jID1rCfX73/6fd35z/+/vrdu59/Ofv9/OV///Lq/OXF79+/On//0+8vTt+/dCsX",
+	"buJ/F6CXnaQj+cwtflQusf5mM/7hNciJnXaOD/vJ2osmnZfS6uWFjb5aWmgN0h6zxZRbXK8pZjOulywX",
+	"xhq2x1MrroDxPAc9EWASNoNMpEKCYVxmbK7VKIeZOWFXPBcZ02CK3Jper7d/wubc2GMcVYOxbE+DUfkV",
+	"ZAkzVs3n7g8N48K6P0BacDsnJAOtld5v2wVjV3fgvzSMO8ed/+OgIq8D+tYc1F7e7cWPmkv7KnO/wrHn",
+	"3E6roSf+26QTDrJzbHUBLdv97Ci23T8WXGeCSzMV8/aZmg/dasJXGczmyoJMlz/Dcv2MT9klLPEU0tzR",
+	"MJvxSzCsmLM5aCRZPBzOfvnllSNizjRYvWQGZGaIJvgMmJJQHgnd3Op1akvoujW0rP/x06fRFxi7W42X",
+	"utyutRnqV791/H70ArwW8rL1JHL68lYn8Pani7fFbAQ6wjtAskxMhDVsIeyUcX9PZior8sKww0OWTiG9",
+	"pIfKDW6uUU6NH3/HZR4+ji3zjHgYbcU6i0vxkj8yTC0k42mqCmmZyBKmNLOOPagx4yydijxzVLFkXAML",
+	"hOy+3Pvx5Xt2cHV4MIMDfEyD3G95pXm5lk2vNFZ6xm3nuFMUwj25/k4XkNIrrL6Ru/gCjFuXkhVbM/R8",
+	"K3Pxw+3KXsL0KFA0mLmSBkie8Oycrpb7V6qkBYl/8vk8Fyl3Pzvw3PN//WHoFXab9Ix+RZOun+NIZUsm",
+	"jJOHntj+fvHubcKm3LBCXkp3vGMBeWbwaBdayQlzO2t6nU9J57mS41ykD7rsMKe/JCiM4ANJIOhNesiF",
+	"3r24YKnKwL2bhokwJDB4roFny31c/EsnOh5y5adyyZSdgiapxfa0Uw9yMRMo1QrJr7jI+SiHhAkn4iTP",
+	"aak/KD0SWQbyoemD7jmb8SWSSKaYnQo6+1cSCeYhV/Qr5HnX3XPI2KiwTNASmJDzwp6wIW6rGTJ3QQ0D",
+	"nk6JeHG9b5X9QRXyQRf8VjFTOPXTKZt4g9wuOh5jm5vrbhpT47DQNyoTYwER5vu2qbgyI2RKozm12Mlh",
+	"ty1N7RdH/UXywk5BWvey8NC7YNUlSC8dgP7FFpz4Dk9TmFunhLuf+vHcdKdpCsacppau6VyrOWgriGde",
+	"CjpKkMWsc/yvICQ6SakvdZKO0hMuheGBT0+5hq7jC90rAQuUkW5M7mZIOmZpLMw6v63JjpWB1g4lcJte",
+	"Z8tP36Lk+Lj+0Fw75dk9Anqnh85VHnvoU11C/os2qXofNfoDUuuGoq19eeWPv7m1vEVMakiVznpePPYc",
+	"K3VKOX4IJEJ7zhSA5serT36YK+2eGUj/CdGyWXlMc+MGQj27l2rgtvqnhit1iUOMNPDL7iTnxvSM5Tgw",
+	"q3/odVY0JMBaISfGT+h+XlFETxhT4FPVR2Ga5mcZwAyy3sBRFHzgs7k7idjmxKiBB2redJfqhO9+k4O2",
+	"68fx6xRQmNjK5HTiDp+GzCkzwh4z6bjNnp2C0KisuYUZsqUMz03iOYkZSNTTZjyD/YTNQWaOzSjN0pwL",
+	"x3D3lGSomvLlfoKMJmGp4jmY1H07VnmGJplVjMuBxGUEgUt8iY9UYSsjga7gfsKk6mZwJVJge1Kx+dSt",
+	"uBLa+8lAzrm+dJNkkIsr0Et2CXPLxlzkQk5O2M/CTp0u6q+yQW0zV+pSyMm+PyjPJtx2dJKOf79O0vGv",
+	"564/sY/ynZymF1bWQRfAJWRR7sBtQwF1Vn/XihnECGDEjTB1xmUgHze5FtJ4g111kk6NpqNrcFx9orS/",
+	"wsLCzESZiP+Aa82XnVVW/bFG0C80u+AzdsYt5Gzv5Qz0xNlspU3vj0hzvc+4Za8BMsPeO6HrCOcnZebC",
+	"8tywtz9dsPe6MJYOPGt4DtSYLVWhK59BbMuQiZAlsvadN8Ov+dIiPljOR5DHDR48C2TyjwzD5xI2VrrG",
+	"GRg4bmriMqCwqSKuHo6d57laIJFlIAX94WgzdrZkeETX5dnbI8PGIregTcIkXIEmvdiJ2EyYNFeGnFxr",
+	"Q2vgJsbrT+tMlNFTZAJMl2j1kyfATYCspHV4x+zfKhuXaPQ1ZKfXuEBaFTRaRarBllR6cuA5oTk4Li3h",
+	"A+LNB57oorZhXWqi+cjdDeTBwiO2XR1k8960S9jXanLGJ7AuY4lYGlS7XSKQvI7Qs4QP9nmhDYmWzW/n",
+	"Z25f8zkeymthIqoBHdju6z4PB4wjry99ZW1h+G2Lq1nLPMtQJeL5WW2lY54bSFYWL1XMrflr8GYGGbrg",
+	"0hoUH16eOcpueE7XXUdJ50NX8blATjAB2YUPVvOu5ROcGc0UdKp2lLP2ZnO7TGb8w9/cWKQyr7/vBL7n",
+	"TR23kBno7uFhJ+kcHnat6h4+dX8+63KZddUV6Cj3OHWS+I2TIjEVQtK7o9AVhlmVZ+S8cdz62DE1vcS/",
+	"UYlgGYx5kdsTNGJIgj8ybFRoYwfSGeRCMguSzYQsLBg3pHsStYH9hCmZk3txLLSXCGy0JFOtrigzpevK",
+	"GTNgjPAcyI2XiYljP5xlfOmkz+G3x/0+++Vn5rhGj5XSaiD3anxsH20NY0hNWvClf1/ubLIUmpoCvjna",
+	"CZ2kg8sN/8i4yJddWkJ0x793U/7oZrwZofrNo/PC/e4cPz7qIxWKmVse/UtI+tdhuQYhLUzQrrkBPQr5",
+	"t0OkysdHfX81g3CoeO0vMlXSpEIVxhmaGkxhTphUbCqMVXrJSidG7NbMhCw/uPkdCixj5Qo1OQkuPcZI",
+	"npOmtKzfrAxmaqL5fCpSp4LU1RHUd5AoDWqHko7R/UPMZoUU/ym/9AGNTtK5Qt0HqQl9o6DdP+ZapZAV",
+	"GsfNVFrMkBU75U1Dd55zHIVn7mCdZmXFVVwhCK9w4SXaGp9Oa++4iT+Xe+E0SLfQiHMUOQDqYI4xkOOC",
+	"fuXDNTzzXgwDkDAfJvLOjppWEGgTFS3rb8W6RiNh4a72WFxBgloMqjNkwBjLbYEq1k7SBwM6PzlLbJvg",
+	"KfcrbEO5xigFockU2fXy85Jjz42z3Zy6kIONHyZu7bVepUV91WBUoVNo5zbkM1/f8x9+enXOws8ZfOCp",
+	"zZcMdbsUBEbhnLJLb1NXcf2euKs7UV3/4R9Gyd45X7wBY5zyE9Wv/F61b29cb/LW6s4KiD+qiM40U7qu",
+	"lI6UyoHLoE2t0+aZU4S58R439wwJm7jaa8DGBl8lO/82fk6/qPD7+N6IPIu4bCb1d6ndNF5pERv1S/+Y",
+	"Mwi5hXdjDHGvKeWxdx3zmciXrU6ribiCdr/XZC0AuvbIjG+9HCGM+sZrw8qKNKLtXEwxnKHVjD3pO83B",
+	"sBGMlQ++Hz6zUwrUZ3wZPdV5e0zsFwNOGjojpDRAPpbPfzro9dyIW0JU7dbYr9MlEzYEanycfc8WWkLW",
+	"PXyWMFOYOcgMsu5o2V2qQk66c9Bos+HHCSukM9K6Y6W7T7tL4BqdQE6j6WYF9Hq9fVSuqo/YYipy8JO1",
+	"UHlOom8q5tsNgdqz+Fs3z4ui5Qoa8cECyHcyLiMaZ5VQSoc7wzo5hT0xrJA5oBHrREvWOIg2oiZBsyvd",
+	"ueku6BerN7weu4wE8mubUk5aXVoi/vpmtbKEuLkWIqvXYJeOvWyVlmHY6HIwceC5hgykFTyv68Arq8Mn",
+	"f+fGSRXvf7qWSuiOsXO8Po5b7+qHv9PINdGs5bEAOz7G3B5zrHhhp8f0s275M5Rpx38sbHcEXMcsrJut",
+	"kZbzKXiw1lbnn0+rbbzpzLXxKb6i5ivuE4p7HPyfcaf1brPQsGtqeG3ytiNZ/zxKVi/gyuckXNOYWpFn",
+	"TWZSZWRtF21NY+YOPQBEBnU5eb9TCSQpu3wNVzF35wsyOZ1tzM6+69VM4rN+J+mcPXX/+e7a5BhdlpKg",
+	"xn8767Ozp+zsO1xdlcByBwky64y9IIqKipWwMWyu1ZXI0LXhf3BSxS38J+gtCZ/5FJgVT9HjezJ5H8cs",
+	"3vBmbZdHC5mKOc/X+fBKCGBtz24Sai3DqjGLR3oyr1gQn0EueNR1npn4YYWgK5km9eljPviVzcIVJO3x",
+	"0Rdw9V5dgryZ/4a3LFlibtyYcZbBTLF5OBKfDZXB1UH5mdmP0i98mAsN5pW8gFTJ2N7Ur++TZ/2+p0ny",
+	"FH377Khf9xw969+Z6+hZH2kTZ+h8qtTlbSpHjbFH/aAvKAC3bvLM5/8AbdqI1keMrxNZaIsKqZTnLRH5",
+	"nFsSgLXAjsy0QvVeKKfMLWAUvQQaxhrMNCyxeYjn0A0RUMYty4Eb632xY1iwmZJ2ao4Z96kUhSxHw9vw",
+	"+Btv3wjDMo3ps2tqb8s2xGz18jXr29p8g99aTy6umVJYdXc73lPBNs00DNu+nBve6Aax1Vj80zuTzk/p",
+	"1lTUVnFHkN0fv2+KlidP72reJ0/ptt6UlG8gw0jq+9GZUIa5kfH2O3KOM88fnr8pQ84YIsBnVyTuUf+7",
+	"Z3ckZN1Q61KWFljbrhilobPueS6kSHm+IeJUJppO1QKzT7n0jtYRGJEB5ltY+GAT9LKS68J9Flx1vc4q",
+	"oaZaWDersLHs7uDWPmZTMZkmLFcLZ/QXko9y6FqFdo9B+VlRn3s0xi69o3d9mteYA8RGy/pLHruXa1QI",
+	"LKv6ALcIn3Z2Ump15E2vScGafyBTxru8qnUeMutew7qJZ6qwU2YXIgUKEkX5vbSg5xosX89++KnlpTVQ",
+	"TPg6IVAfRY74IDWMQYNM4bx0HJcreNJ7+v/9P//v094TNpup/OB1VJutMpp3yjxOHLUXKxM97R1tmOIK",
+	"tBj7AMgGimoUeFAdR/2X3nOf+GKXypeVKjkWekbyqVpTIcsvoiIqfuVeCDPPeSQckrXW6lAcUkhjubQh",
+	"voFlO0i75BCf8Cs4pivovjrTkAonC4L70N1fISeMbI7dlI3GQOtr+0kt2KxIp25J8eW4Sdmg87jfPxp0",
+	"UOovgeuEDTpvuGa1j1FZCGkhg84h+zuX/vseOx0ZrOnB0bihy1K3+dyg6JiWmJLvr5J7qd82+s1quj1e",
+	"+tgeWO9or549NXY641u1EvxhK+fFMMndhMRqPHxrdKZk+O50K0rc+rtAtZ+Szjj3QqlJDMEu7c6EmXGb",
+	"TumCkahInVEhpGOvxTxXPPN5dkbNQElg4NQZSphTMiTunNCBCxsM6QXXUshJ4xb+a31it+m3TrMK0uv9",
+	"ctUT9W5kQF8FGzLC7qQRSEwtvn2rKMHeUKIBMRtOSaMsZGv5wgCZ5kUGhpWDunvG4+Kmiqut5U/46AHu",
+	"b6rm/jycpEaJBx8oxoPO9UGwiQaduHMCpzFtMVh//bG+xmdCQuaZzu6HUsyz6xlGMYugcYRJPXxanVF1",
+	"C8oNrM/een1bEqYowXhnsbsh9nvNfCk/cet6y3LJ0nfrFSNnArdkiLzU3NzQFPGCcZ1I3hTGslEVvh10",
+	"MIeazZY+pzpGdddXjtd14rCi6A59SFuC5cQcqrufK5kp2cVUCFpvZyfX0Wv8HXvubvZ56+9qgikYN0Es",
+	"lbGzyEnFaN/7jvyIm176BVguIg63ETfwi87jfou8ijGuf6kkEVe6jId7b+D1QK8CFpXENaTAwbAmzHtq",
+	"Dv6r+lWcY7aw/ktY/iDyVk7qE7nnWlw5necSlqjB2PoyhDnxHHfpbCHIx6hLonbjhJrsbaKbSFB3Ahfi",
+	"Py3hc+20NNDkbIs/gpGPa+Yf35AavX3cRjpYl9dYSJPsfIbWlmPm0iycBP3oePung9/9rxJmFMMsFmf9",
+	"kBfTTcgMcJ1OMVUy1TADaXmeU8GnAZBx8si5sb+QKIiV8uOIxlcGsd9rT+My5kWeU5J/bc4TEv0LYYDy",
+	"Cd1TzCwA5uSod6uIr2bGPzwPyU/rB+xl9hnXfLaTPrOZh6yIzvpOrMwVYy33Is2bHC0p+VONG9VIryT5",
+	"2uVZvSlNVhVIs8Fsmr7ELXqBJ87XQl5GPME5aPsWFuc+/S6aUXATzliTXa1ftqa2tNYYGHtq0f92nbW4",
+	"n5UFq+u3132N9TAFXgo2z7mQbKF0ZhJm+Bicauy4Y7D4GB+jb5mZAlNiexsnPW+tEjDoc2EmLybIqsuf",
+	"sD0DwGZqJHLopkpazVN7cP7y9MWbl71Ztl+3McNedgup3dX12aPlx462ur5Otv55KnRaCNtVc5CN58ER",
+	"TvNZXthp1+1Q8+MZz6mgtJNErB3MJeri375E6Ao0z2ufXAo77dYqd6Nc223KBe3zdc7caakvCrhWcYRn",
+	"LuY1N/asyPNYaME/gkyRCEdIgbEDZJkh5y+eurkuuqpaKrOUKf1VzLtWdX12ja/TWtvNOS/MzlpXeRlX",
+	"rl49bWaFDzQ5TLWb2zhMPGKRC3l5DfOjzrG2RS1o6G3LumHkYp05ruQ1FmZKGVSczn/kDsFpVIuA0IJ1",
+	"ecEXwjLUah2XwcqBwkz3e8xHHRmuIS5l6+y0Xf94ZJjI7sJOQSf+syfr5kq5js0bHqOB8NPr08FWGqiG",
+	"3rSs81oA5JqEUDM6WhKAz4+YeyhhFiTHOnJ0kWRsb2rtPBaQvnn+Qr+WpBUzdm6VGbFmKK1SPKqPVPTB",
+	"eKqVMT646gwQJlUGFUUfNQLoz4421l2Ucn8lIqIWoFNnjOdgqUrP57FwmbHpcj4FuRJ12cEcvs2d2GCK",
+	"nXE7ZYpud7kfJvjG67bZ3t9//Zkpzc5evjlhLy+efHvk/nXu/tinnxoxkSZgCZUJXpS+cxtyilZRtVl5",
+	"t6SluoW4fnN+J+wbbi4p9p4wXwWFNohbyCPDUj6vCOpwJSejrIzZQFRrduiqTEfRYJw+h49sperH62vY",
+	"vgiY5zzmBv3ebXPd21nHXMGiNYQNYSJjxdxpohjRENJY4FRthjanG+So/12LC7Y0s9vTXRqJjA2v6Bbg",
+	"J9yJV/Tw4/66lVU3u9unL6EtfgeZzZWoAko14dZbQJ53EVnnwMy4tl10n00KYup3dykeR+ui6vZexMzb",
+	"JHsow5ls1WvKnpv5O26eWUBh5mro9WS5dufdDwLyrDS1mu+BaDJN92Mdb2tdHS9WUzkwP/GF4/1bTXOa",
+	"zA8SWykC1EW9i02EgYAncEMIgV2DZauX5iYWNzG3W6Vrea3loh4rWmcnq4Au1Qmdn3+7K4xLzQm9Ff0g",
+	"WlBS6LkyjdhBJjSkFsV+S9ZY3BJ3oqi+xEcGQ+6QlbX7zjqvA6PEzUcEPLnOkSHoyrUebzUfS55ASY4U",
+	"Z8IF7Wgjruagrh5ZQN9okHqEYqqTCe9HpFmzNSvibr2ZcRMCL+PuF4zu+DbjwQ/aupQbRppuxw9mQnqR",
+	"eriy/JsoZGVx8uFjfH2I6UF1acwxH8L7ufAUT5zOP1O+uBS/Nv7762RuxBhMWabtN3I7w9l6feugUpu5",
+	"040Lp6kgJFzg9q2UanHD9NGVG1mjqCithnTySPT3GoLhvisSc5jw/PsgZWOYLM5cI3BM0JiKUPd2zrnG",
+	"gEXXY0CKkcB0vdL77zRCBCP6LbnPcsgflHaXRBVywqhYkEl3Yw6fHbOpWqBGyy+BqSvQW7Bj7rQ08MYS",
+	"5ZalepvL8zbRa1UPfmPuun40lLSyV6u3F2DYCJbOvKtBceyjDwGLG9leCc3sFAjNLgG83+b63Ls0iGoA",
+	"sZVut1bp7pVtj4KARxX0TlybF6FbBfkG31zY7hbBGo5vd9ka2M1W8VoOvWlZb2KZh+h+jfEJj7NyJWBR",
+	"+lawrvKRCRB4LbFKyWM+VJTzJqmlOJmkssfRw1wh4CXMJ8oj7VDamClD7biMY2+4Hx6WDGx9Mdpn2q3g",
+	"PVIsvsyr8hk0DWQqN0+D9ThmJJsYMCbVABKyG9HvFpwhTtW1uJdJOKVNp3uBi4kF1bMM5PO7NZ1o0JeR",
+	"lKctqQUr77m2uNWht7/xjXjbVBDa0B1zHTdsbFOu4d152o+4d8xULe5huW7Yu1/upw1HFsTtGjjENTEg",
+	"7tt0BwwbY8zx+2VbatjWOsQadOuKnhlKz3aBct0BQRV9DbGrAlciAxmrTgtrjZV9Ucr/znNXv4gtIcim",
+	"H7Yovf6xHzcqv5tyFrCE4FopCw01+XNpv/ekpGpw45TVFysX7jp4oC35WIG4S9DkEtLcKwt1Or6eer5C",
+	"Zoh0OCKciVbQrAdTyt1vlYbs4q7UehFB2qiRZu0Sr/KlyvlTun0aa9vqBaotbovOOhXz6+utgRZ3011x",
+	"im3LvGGOAaE7rtHxcz43lbpXtn+Y8SUW05wwjFawGXBJ2ShzlYt0+cgE26apkj4yjE/gXqwZD6q08Z1j",
+	"1jN1uMD42hThzMtmGG7le5yN+Gi5v16mN6p3ELomxNJmcIjrQUlEtYnrifKaCLwGyazKctyQbuoewJox",
+	"1Mozhbu98nEpQZSmti+pKrQt/7WLGGkI4dWUtvJLd361qRF70k3CJAZ89oNBg8a4R/NbxwpN7lLKv62D",
+	"Y2xu4rLZT9UihpFs6TuyDXGMClfphK1sL/4AnQ3m7nxcD+Y9auGVbxs9dHaQHNvYaiXMIpXAAoE0x0qn",
+	"wKRaHPsq2ZMqfsn2fC1t3WJOEPf0GQV2CCEKdYXREg1prz7snzAhA2CYhwLDit/CeKyAp+QI3z9h7oYG",
+	"oOjyIP1n9fBMFVdNOmHw6Dn+BDwn1J3WcHDp2FaXW49nQ9D2lZyAsQQOHCn9IzHdkuLv0x03ZUr6XDdy",
+	"lMTzIgvpuwrEZynakt3PKakCy6U5gl9qdkVQA3hSVaHXaInQtzOsOC3Lv1enWvN0+LcrlZUq2bpTX3V0",
+	"V7ElwsWUa3ju8YN5nr8bd47/taXguPzJp2TtMKJIxFS/p2QKBOdPrksq4+PsEpaQOQk7bUZDvvn5yZvu",
+	"d2eP/7v7z2jQlgCKW7Pe6GsqgUQtw6nXY5HnWM1AN4uz/z5va+6xVgeFSP3VpOt7+tunpPP3X3++iBiM",
+	"sGxqgJsQPLeUBaxKGDd07HzfrZjC0VtzHZPvj8XlVrUMX98/21bJIu8owK4yEwh3a4D/xjU5ty3BCItc",
+	"r8PYvUCifpK3yBG94fnFSrmENWxejHKRuttL1Tr4b0w0Dxml7KUvVnScTY2ZHxRVD/f3NWq5bpnlVyOV",
+	"u4uubj7pbQd5o1Sru76Cd7rJf7o8sO21nKGv1brg/uE5++7o6TcB9cLnxZt1Yy8ry0DXrSfsWLaz5V/L",
+	"TYuV2yOKRdrWagMt+5aQdnUw66qLFbYF/squFfDjtT4+OLgUdtrzH4eGYubA92vrYr+2Bh6uFtsxH6he",
+	"jlaz7cjGPrP51hLtQdGQRbZDI8ut+I1n3zEDYGoFG9zyE3b2tOy+4FtB1UHvkeOG8OAJO+vTw0ZMZLeY",
+	"7w4CuRnA8UwDGo0qNK1bQ1xEN4ovESKXEIUHsasUCnsyvntkSlrQbtz/+1/97ne/fTzsf/qvzj1IaFGv",
+	"DqNdv45wPivM9JUcqQ+RSEe49S0lu9fxJM883Pr10d+fv2E/vX9/xq4OmR+EcYPgIKrInd59BWwEIKmN",
+	"155v5ieVLfF9EiSyhHlMr4TxuWwUjITdiPmew8J/u65iS5sW+9l/FwLsT6rQEaPbdwkxbO+nn47fvNln",
+	"I7AL93aLqUinTKvCitCyxLAFF/aEXJaFxC7VbCYyKSZT2xvI0GhEgGHGijxnqcIGJP8ueE5ZZ3izQGbo",
+	"5sR2bNRnJJrgVHHS/jfH/f4akT/+DSn9+F/97lP68782JmVW4z1+fOPx1s3wMiMytvcl4NUaNc+4FGMw",
+	"lpcIWjWsmVPJ59Nl7n6bsgCzdT28GSzP9MhnNXhj9ynsBiNFABLb2mpEc3bOQJeNMRJfeOERerADSFY1",
+	"s3C6cQDE4j6bp9b2osd+xvZ2zvqczw1baGEtVGhThOZlPGhT+Geop7i2fzy8bXRDK7CzKCINfZ9QJxju",
+	"WwY6Nr5XtlAhiK19n5mSVda2bxxS9QnZadUey2zToisUnd1GxOcvljLdtU0IZVKEeWrbFL8OGcDsplgv",
+	"MV/JcyzSM3MeEnh8ARnLFGKqzfCKr3iinzy+o7TRJ5R/uxFW+33VTuuRSViFsl3D6kdnCzeXlHck1j3n",
+	"rf6cu0bJXm0nhO9HU4U2qzWEskHR7z9+9rJqf7jV43+rlWzyMfmk9tpS4wTY9KY3ffTBp92tYTmncaR7",
+	"HKvRzy3e1u6azew26Iu/TpUJ+bSoj/BdsJ1r3ntaT3xXygD+ze5mWyVGybsbkNR4T8sGpSd1vJpQOhYO",
+	"YOUiPN0GIn6N1lcXfAw0jZy8oX6mESEdPo8gEnK5DOl88aRF9PNIfNQNs4OHerbaV7V9ueaaR+Qbh94u",
+	"+6q9jCGGFIbTRd8FWroqk7usRH51JnxWRhxKGy70FS5L8qcqz7ATqUKSWg5k+MYZbidMVVB6FFunzvPv",
+	"6h/vGZUKnrMK4qfQV7A0yUA6hick5WGOBVbooLuOp9Mg9VkuKDSiZK0l2F6w9pmQA1m1S0uaK/Kt43Jr",
+	"EobN0rpUKiwk/dOs9O1t78gW5tvej42m6CSd+kpW27I1GrY1+rJVDdtinHFFL7kb+Mk2hN3yLoZma0jd",
+	"CaPu2xtbr5X3YEWnaA7kCAYrZTTkcMWl9UCpNbVutGQ1sGH8iay0WKfyhe6Rbai/Sek6c8wxRQ9xjjCW",
+	"jiUe9vsndc34cZ9ApwL1qXHZcnCvSUpUdZ6wBjkkrDrZXq+3fxdN5KomYitIfE5NbxwNs1Mu/fEcs7mz",
+	"sO0UZqQMhzdCF4zlFv7mfxtPukZQwXaSQBOVJnX7onJs32YsosC7XaCybCEZOh/3j3FZG5fjhmxBg7k2",
+	"ADFZAevrRwZ+3GjEShk1NhgOWEIeFrdqRewZvmSDztvy8UFnP/EWvYcarpp14L8xjkRCCzK2R7+q2hf2",
+	"j3E4CeUzg85+7EBWrWNIm8VOy0750oHiklWISE9IcblBPrmW0oLQ13WjvlU++MkXAWNv0lPfgbq1sfxq",
+	"Pr7bc1XYElB1xpdUIQRlc3DKBOuxd9LxB5/FFSfjfzdcNJvWX3PmrO72+tsktX3ZtJ87BleaO7M2naOt",
+	"UmlnRjHuVL+JQnvdt9Tl/qYxzX2/fi4ZH0gjckdoFIA/YeWy8eJVu+NNJj6ilvvGcuzMiN36uY46k+6Q",
+	"Mu7w3NaPop5YcKelp3dRik6NVu6gf8huBell7/mYPvoPAYuI0O4fs0J6XLQ4f96S7F5ephdNaz5W6XOT",
+	"yvC2YB+2IizmO5Z6k4UbjU7FHPW0k9trvMt9DeM3ffoVAdQi8pHt+m0TZcfTfk34+hpOqlpGzWYrpDb4",
+	"xqX9FWvCQ3OkN5EG2odHjQ7aR08eNxBvnkaV5RuVepdXufIa/eDzmO/VexTv9tZkH37t/WQDK2GFtCJn",
+	"uJvLTVBF/V1Yzkp6rSwLGY5DPJLbCHTFeOzzxDOAmXcPyiInkMVmGtQ2brbtxNqdvK0XKKv1ItzYbvB+",
+	"A8YN19muXrH2l2o1XhvCcE1ZJFeFT6bznfoZyMzsjqnQLv127CLWPBVs9Fe+y+b04XrAp6V7a6carhIv",
+	"1Z5EN7QKKqwjSXJjwzc7itKy/8CW0FyA2S+niK3Nd7bDxOxYYzXU4X8vWzG1qUa/C7kBETsesEN0rNVe",
+	"p9+3dFZdCxbXF9YYrLGm2Cv/A4nzfXilW73wKlg19uGLq193+r61VTRG/i0WZDeQFlrY5YWjc19zgtOe",
+	"FsSY6F8/BPL7+6/vEdjZPe14Iy2xHHlq7ZyCEUKOVcTpXaXsIu5dKqz4DzhW7vP8IaPuGOQ0FprxyUTD",
+	"BBGKppgmHqreB/I9YsWR1/L07FUFRMjnczSOeGGnSguDrq66kz3led4byIF8h5527/vklkmArOyWZ/jS",
+	"ewYuhczQkZ2icwolTmG8b0bIgRx+6CLCL31vhmzPs4SkMXNSK9dD/QuFdZdY4v4J43Lp/a9+oglYw476",
+	"Tway1oHcp2iRTckzfBFM9qLsydWEs//1h1GyLDwxJ2zoDmvofu5Rmeegvenpdk2YgfQOQiHXkJkpE603",
+	"y3qMYru+cgOhJNDfP/xn1+uM3VcvhicD+e9CWezlhAaqxtAQAgGGFZJt6vPHiEZoWnesHewtZbz60Tvs",
+	"9VF7mIPkc4H9r/q9J5SwMEX6PahD52Fy6B8+ADOhZvsqHPqrrHPc+REs5jmiGxjfBEd53O/7Lho29BKe",
+	"z3PvTz4II5J42C2PEqOhKzVEf79495b9CiP2MyzZBdge5pIFPSQ+arnMA5/hV7vGneN//VaTaZ3QKIES",
+	"bI2YSLfxl7A0lLWOvbeW7rMSlNBQ1y1TADEr1B+bCD2m85ubdKURaesOO+Om3lnW3Havd+0EWfWyXTeG",
+	"1g7jBbZa9U35k6qUKYkE6GqFM3hiR/2j7af1VtkfVCGzjQf2HgFb6k1fjQdxuYJczWfoKXaH41iExBPF",
+	"pk6Ns6o9XD+pwky7IuSXtd0Ft21lHto93olqkshZYJNl9+Ud7y7WUa0mq7l9gSxpxCTYXn3Dnf2R1HFI",
+	"f3j+Zn/7htN1Qj1CxVzxw4+DDjeDzjEbdJy99ySVfAb4Fww6n4asDHVxExLfh5EOwMMeQ7sRjCNcHoh4",
+	"INWYLVVBSZwzfomt5wxz05b9pY7Zx0FoCe3+1ev1Pn0a9th7YgVOnmjwoRLI2N9/fW8GEkUlsmnq3QeG",
+	"5eISKvHVY2daZQW54Gcqc4OMCwOEvorZbsExP5AR0gZsNJmFrCcn6FRhq54jR/0j99vg1WwSMVYjhcbM",
+	"nTKj+XuVLe+Melf7Pq/kXziz89M9Xp6mZh6VLP7AfPNTvEX97bfoe56Vr3Tti5d0jh4/3v6DV5TdfceS",
+	"7sJxQmwd6pRhr8GV0Z91Gtt8fUnV/M8mRumLFu/xlP0MkeP9Zd7bKkUwWm1QQabE7FKSlzqvf1mnRC43",
+	"vus55uyBMZ/ndd30SyTip/0nG+arK7zXkES+ciMy8VtlUcVeUoR5pLKlswqMNwsQpJdRs5DdDwTlNuir",
+	"UpE3bI8yPZUuWdz+xhO7Ojzg2UzIg0ajgVblKyAzm1P3owfRvlZam+2gf5WLpMxQKmQVmeddh9t5xC/S",
+	"2XsgLVbhEz8ictn8ux+UHiHY1U05UnnKwSAqMc1LXDVkRIhwISwzxdyZQIbtlYleqGJEzlxpdC42rcsG",
+	"ptFvn5IW9QIFtKNes4ot/pzPORXaY09C5Ip7w4MZWJ5xy4cIFZhUcdyBHAZk82GCWcnDLfDkw8SjDTpT",
+	"3aCBGVrODCS2A1v44PGw3rWLjFLaHmeIy8zftDnXfAYWNHMqkiHFwSsxPfare9Ohh50/Zk76DrfBzAMT",
+	"GJUdaVVMpnYgd0GcZ0/7T6rM1HL4lEupsKeit8fXdJJzv4CXVXea+1BLou0/dtJNDu98DeHmx9h5OI2b",
+	"KyYPxQ+O+t9t/8VzJce5IA/iQ6hAJcMJO8k4kriSPK+o8m64S1zcHHwMf77KPqGFEy6owaJ/QdghqB9R",
+	"hWin+kFnlRyTGmnVglzPnqx7Pn9LOvMiIuYuwDb7D9zzDWs0OXhg7X/7DWs2akSPjlQLJsyXcOH+hDZH",
+	"ZWVQiXBDuKDyhsCpDDuV7TOlnbmNLs+Q0zjhQt7BBWx64TbpfO8aTz6EytdAidhB4WussK70VYjmX7Dq",
+	"18iIu2tFL65cvGuCW94H+2vFj3hgJaNJa19VjIdQMVayPENBIqJ2OKtmWwuvO+R8Bx89RManTV6Ltftw",
+	"T/J4GzG+X0Ph/HNL1FvRyzsJ988GtyqbFYJKu6a5q2pJSt4DM9fPo1lel5K/6pZ3yGmfh77qq1lujqYT",
+	"4rNK+4JwtufRahii+qGayS3czsjDEj0N8uBjmQX26WANe9az27V8vQYS8aq0mKo8883/vEpMtQEN4NYe",
+	"O5UDGa0lUBLYFBvxHPWPEkd341Vg1UwBFXBcSrWIOWGcWvzcPf9j45XW+Ens6KpHDt7+dOEz5BzLuLe7",
+	"uIYK3HIfG+fT+3qhqgt1WtacNvaojAoJdEqG6l6fEWFqtaT1y4T5lz7XM3KXVjqKbffO3smFSdhiqgbS",
+	"8AU5JD3OKNvjNXRaqyijg13C3MawaPd77Htlp4xrGEjHbNAKq2HosNMdAYwpX0lJSAaSHLcS8fiGdL1L",
+	"NOPhCeMVznP9juMAFMbD0e2U24EcQaq821dobMlLx0ex+lxNhHQfnn3XY0f97yoPbTkFzzGMM5BUDssb",
+	"FNGoUI4xjpcB7ruBqH1bvnH3CkQMofuBDbMm5ngkylMhp/8V9YU/uSmHlfeYvVG7fjy1TWm69+L07Psn",
+	"/aeHbK7Vh2WJX62al+qRYQus5M+VhLtglTtrIQcfmz24Ph2stFnIIAcq2lvVAMa2BuhwmyucbH34x2af",
+	"sAdTFnZRFBLHwXMlJ1DJQMi+ag+12+JohfGGPlBXF+5INyhsHBWnvJ25MmBCVgvdQIF5m0sm4YMtk4EJ",
+	"lw+qPgrLgaRMt/rVxmpQus1Tnh07KqAYLRLExPcGI+nuJszVxP1zICUsKgLqsfe+qpQKplWescV0iR/X",
+	"98hDltfRP3I1icdH6Uc/VuAyD30z714cR6BjHtievz5bWGMGX835G/KP77kmjbaUsx7Pco8z7ERBIY9k",
+	"lcek7iEt9+9botYn7c4Cak67sXJ9a37tlr/h+rKO1fMnVKHXoYQe+MpGoJciF/eNR036ekVvc0XdLpYw",
+	"VY37UDalPEG5GK4wClgs+lkL6F7jipb38prZe50HyCnY5Gkql/slBWZJJVnJjTFVlrzjxXmG8ftkNfOw",
+	"Ot3qpKLHW9V/rjNfKsmNOk3fzSE0tAogiKXjo1T1yMfhJmN7IoPZXLnT9nlsTlgQRMxAVg8a6vVLdXbC",
+	"slpqW5WISKOXlW4mppb9CPYN3GsViIfgbqG4OX39pdGbOwMnHqtTLV+kIqla78l2gqpR0QGp5N1cTVoJ",
+	"irIQMmHSXJlCA7WFrpahFjJkhCpFRELQWz6VRY3ZYqqwvNEADKQjlKTKoo/GJXAG7dQA9zFo/wXlf6qc",
+	"nhjIETfClEHjqna+x96ii/DsuxYCJBTI1yqiLTRf3plDzwttlGZjrWZ+YXAlVGEQSguhvNyT/y4AS7R9",
+	"sDDFH3VastDWAVE/ORMjNhDiIjTGKUnpaR1TookocRiBPrxPX0G5oWd80lI8gsBjaswQFvPBgwoPqQL8",
+	"OlXo0DYAks2WlTVcKwar31rfwvAGl/bgI+4meavK/lNRdfuHnE8mkPntRzvbF+Q6BdvXdFax9L3hJVY9",
+	"ZzMR6l+6NIWhVO6BDIp5Q4v3lgZkbA+ryq4OD5SeHDRH2O+x86pi12k9A0mCxY1HMocejdv17huPArtL",
+	"4N7v0c4pokfRFNH7sAzoJeiFPpM53wDEbdHRrrDoXHv83a8Wwu3Yw6DzimVKPrLIGCZSYNG/wKLNcc4n",
+	"tYozDB6qGTib3yqWK3XJhLTqNtwjGO7tAh9BFKqmp2zkJOxeaMmfsMNDxMh8mrDDZ4QtfAV6nxmwladw",
+	"IBstVzOVMLjieYGgC74p60xRJeyYcXMp5CRxCuprJTMlUbE0PXZajYNRNYwzLLip+ZTWIqwBc5HYW4+d",
+	"ph7PfiCDwxLrM3ANQ7croUL74KP/yzHUXq83dL+blWjDQ9rBIRWOOuV2k5pRZgZouNdMMZxjk4kVDvyL",
+	"03j9ur1yh9gVooq7MzVOmqZHHUkjU3jmCAhiVcaXu9vVsUuTwZVIYSscgUjv16KmKTYdtl8o2ytD8sEg",
+	"M/tfGgHMp0qCB1HxvSRXDVvsk9LghvjJtoNtS6AIiakBvAIhW8mcRTWFaRhrMFMoARRECh69garIH/f7",
+	"J9RLEx211ceHvdYCLjrV+6sqFyl8JuXCv1k0mZo2krSJu8wW2DTnF5TA/Vnysfcw8Q9PZp8wEvAOPjLY",
+	"p4kuAorSG967NYZ68JH+8BVfbTH2F/h5eU+2q/xh1Fvr/I2LcRTjGDN19eePct+uQMmqeWhJZRXyNSSL",
+	"25x/cH52scipVRctFSx2AbCGG3X+8vTFm5e9GemAqAagwPfprOiKIvRjbEvBLOR5wzfai2ptld/aLe1B",
+	"HOTycpNQxz364qR3KaWpjs2qylWeMJVnpS8koVNDXQ5BC5Yy9Wd4A395u3QPxHTCeJEh2OjeMAzac4uE",
+	"bLhPCQfkg5gXuW+kRgmeQjLjIfcG0h2aj1dWZZGUEshosLpSEBye3OKX1HXAxw08IHzMiHiOoMB1Ornn",
+	"GlQ3xWdSFhpvGXMhNjaX0DNoLz282J2rEttW9BpX8lWZWMlxQvIuL0WyorN7UEZWAT65a2bK5GnMJ0Rn",
+	"u7A3uv5tQubgo/vfmqax0kkP12Ksmp+QQFlwgwsEbEixLJOP/EIJrrjeOQI0N+AossdO19lMIUtGs3bZ",
+	"SctZu+zbVJBf/JB/aR2EXrJOVzcUDW2FfZu3/eG4XJD3f/mCvlIM3pHIv1bSz2vkBJ1Pv21lFgcm4Cjf",
+	"bII2ZeSdTIFxNkO0eASzcROeMKOUxMpYj0r3+DtSHc7B6mX3dOy7K64gVSxlupmAHz84AScsK7Ad2wlb",
+	"cJtOa51H//w5wd89JCLYqblEVD2Fh39SP+qADAbUhdpchiShW9cxmUufxItKLnq4Banq7sxuKXgp6bfV",
+	"qnuFXoQUfLOwpKb6+860htoShiZbPofAyeIcrBPBJIuvhBGjHGrx/qhB9yMt5z6TYt0MGyvqcAlfHvoE",
+	"5WDW9ZsJv4Jalgd27ulOcm7KjHLLqUf3rcLdbXzzB6cZDtEoG7I9/4aOZPe9LjYEmdW+4WwJXCeMW2oq",
+	"NxZXgB9hl7+yu0aZssc1MN96I6MmEUicw9V2HB4SrMcuCLtlIIevQiZVuuz+DMvhMUIoWb2ssl3QoXwJ",
+	"S9xAhP6L2IgwkNW2h2g4ZeTPeAYnzZHwR1wSxDcOKQwCi7Wak0is186Trb3dz7C8v3ozt7jPldqOGxPN",
+	"XsFzpJ3fdDZ3boK2Lgm/+ApFcmtrFahGtA1eQgPPWDpVBmQtwYzKejOhIbXYPPI2AXkSDQcf8f/ePG2z",
+	"Um52dX+kke+5XKyNUkvx95c3aYgzKB0RindJIAfUrqw91+vleAxUQuHLK1eTLGtFXsdlP8qUp1PMYqbD",
+	"YuduFiEnA+nEGDZI82+44rhcDYDGk7bcAF80+SZhF/7SdPzSnaU/5z00ENaJeX/VRLg2Rfscjq5JNcDG",
+	"Phqh3OyCnnyAwjY/Uwsp0Iq/JEX+12Z6TNUufSoyMORqJV2+3gX+urkyLXWnZbXgamUnR/iIKb7iSen8",
+	"5ZlhRszm+ZLl4AwNYZkqInE6AraJEMf9ISDQJDTx5yq63IU2vzQApYdU99B6PDxMkPZrCh2CIAk5ycG3",
+	"r47cCoRUMVO1uFG11iY22O4peV9GGqjSApvcgVlZWWVf1pMlH5laIJzqLhxd5GB9vZkB6LHTapS9kBjZ",
+	"nhRZjj/cH0hfGi7SqW8wVX7L4IPw9eNl6TgyAKvqQDOUo7ZAOBZ8JBPZ5toN9OaUu/YAF24nlKQvSxqo",
+	"Cp2D2qBQ77O7oeR1GI1aOeIGj87h4TEbevixIRLOUIMpZjBs0DXewSFqJ0Mi4uoOD+QIlsoXAwX3z14G",
+	"MzXRfD4V6aa2/Ps99kMo8Dl8ZqcDicBCGV/6HtjNG4fJyH65Bkv7rIF8fOxWLWExRJhegynHFO7sjriB",
+	"DG1FXV3XGgMiG5PeD/dA2B5rSM+BDOKzx476T9hQyXzZdYyqa6fQ1XAlYNHlExiyg9Uv3St1wxsNHTPw",
+	"ebXEUwQWb7GlKuSkVnCNYbaYG6khfK+vzz8MVEKY5vNK7G3Mw/dTD9VyOYyRXc6+VlncPgWJ6HkO2ihZ",
+	"Gq11/IRHMfP8+tyPOOimtIJXWgN2HMRohVtbBYbia2q5046B0iJqCQYLbiilwHeucje3N5DU49WwWWGw",
+	"SUTIOMIsZd/Xkcsl2eeiTGEgpSUGR+amIDCn+8owohmu4diN5DrgIF8zblZMdrcpXkCBtDp0Oo1Idk+p",
+	"16Tsg3VIgZVGtFX7NanY0AiZwvAECZsqZyR8cAKbMullxubcGC8j/dPklLJi5iSOL0FCjogVvqyYG9CW",
+	"7ZWiM7R+QWR8zuji9Ri2hB7OlKZmpJjyO5BY6U53IyCmUFQH1xV+pcGALX8Wv4QD6aUjvYsXnCrPjlmm",
+	"Fb1trlKeU8tZ9IzN59hqHAyUTMgqDBlhx3THkVrqlOlCPi+hGmKJzyv1wribbXXHj9dbvN+k8JhqjUPl",
+	"8dPPWnlMm9NWduy3jglJOAx/7bJjHlyzGUMyQGrk8znLubGYYwN3wQ18qHRjMRRR7kv/5E6U65XhZYPm",
+	"Nh59+MGnHfC5LiD1TSS2PupWTV2s8OnVUOAPP706L9kPc8SeMOhNeuzdyIC+4gHJLfaOvmP4zjUIa9P7",
+	"HcX6SCykdNwPM0XQlhPSWE557bsxh116wG9bRdlGevsCMER/Bwu4J1yGp4efA5hhO0W+Gr9VEt5wm07v",
+	"NwqCpL8DhgOdv9vkKfAMb/XHzsv3fNI2gX/sAJ/BsZ/saD68UZkYi8CB/5Kcu1ku4Te3mUBDPXgnwBBn",
+	"FdWkO2PkBx9Ra9wSeq44+nI31AUa8zYVWPd6McZToSM5fCU/GgnJ8VVXVxU15xtC4a98Lx48qI509MjQ",
+	"Dp8flZucMPjAU5svfbyDUAGwSvhOlJwPAU8leiFefiDMjtJg/kx0930hsy8PzGoxVXlpXPlG5OF86Y3Y",
+	"Hnb0TFWek+K2nzBjNfDZnZzuxrYT5VICmH1Yk5nyOWTUl9xpHD+9/oa9kha0xKPlOTvzSZIX9LrHjA/k",
+	"c7czRlC3mtfvXr19zp71n3532H267zbCADP0iobt4eInTrU6+vabZ0+7jxM2g0ykQoJhh/3DZ/1uPxlI",
+	"n4Js2OHh0dN+92jFsc0OD588+677DKFXi9wa9qT/3dMjN9qVsL7zumHffnP4rPuEhkshK7Sb9punh9+5",
+	"Aec5Qiygx5odfvvNN8/celNhgar1PEQchsu8v2Eg/SmzvZBNOfaoQyJzJGeX3ZkwM8wGx9jPPhYHkSc6",
+	"bN0ejuQh6x6ZWs+ApAIBQ1c2qp91xLFSKXfLzBA9xG9t8E2QP4yIwFlJfGmYUfQtGuPnVCk6LCS/4iLn",
+	"o5waC/hxME6FcWqPMyGVZQaCO8H9dwp5Nqxqf5BYwvLijVxL4fpqbu6El/AsE0SQZ9pNZdFaI+HbRuue",
+	"xN1JuosXSL9XMSKFDf3bGNGrs4vV+/LlVqwGOuboe9p4xZs7dTuuVC6nzc3miXm0DPRY5xioJ+4nAX1v",
+	"5X6WzyUDWbKUhJWcBAtS3V13F994eMfDfj8p8fW8Ovq4z1Dr9YFyNR5IKrr2K1LjMm1/z7OfDXG3Xq9H",
+	"TACzswdSQw5XCPuLubW118NxJ1OWauHIJBcWc0SyfV8+4BZR3nesMyykxZ+FrfCOR9oTg0knkjI5+Xxu",
+	"2EILayF4z8uhTBKGWtmIMSzKrPE56BDMW/bYOfCsskuxB3s2kOFZJUt+gJ5prHYQlvF8geyIKj5C1Nzw",
+	"ZQiJByY6kDlcQd4Ob0jcxBPo9RO9H8rYbC6zLaeFvv4Lq9R3yLfSXEh3N8KuJWsqy0ZedgcsrJjnimeb",
+	"YL/XFL1Kx0uYAa7TqQGbMKu5NNzzFM1Gjh69s58ydRyzCKbAJcx9/MFrAIOwyEGnx07z3JcaOfF/jOrm",
+	"iGc+WKJhXJjQ/500U3qLGmMJfJKVrYzot0Jm8IHtWYxd+Jw2pxIghxzIX97/0P3Wme5vf3lNS8/d3KbQ",
+	"Wk2wK7zx02P9136PnZZnUiozvssS44a0D1rcI8PqqQ3InCifpowxUJTRq1GBefTYqfRD4NuaSvMyllsw",
+	"ZS1JpXjh/pcal3tRuTq6cadBL4KbdvT4MRsWWh472jn2u3e8pgYOUacLcEtjAXlmfH+mTIzHoJtAVlc8",
+	"L8Dsn3h16xJg/saPBNnfqEd/vS9VqRpWtOIEAj0SdNNhbFVmqhZea+RswbUMec45jO1AYmspCrKVuoKX",
+	"Dq/OLnrsuZJBBau6Zhm2Nzyrodr+XzTxWID+W6/XG+4njrNPeE51R0IyXr8FCWZQuffIr5BeGnEw34bD",
+	"KchUoT6QdMrMB6wCCqnSDHIDgaaQJifINKr2XnvD8/B3r1rkcL83kCX1sLSwbpu0JQlnvFVXibl8ecIM",
+	"SMLksz7+NhZSIICWiIJ7/oJjl3b1RnDenwHmFBvE9fCRO5UAl+jeMQlnnKBf2kllNaYLR2tq8xI3CSvu",
+	"5B1zN0NQjkdK5YDZHjtns9zYEZBskbk7uRIeLhPmleNGlkBOY1K+zE8OdEUhrC8gyH/4ZGeh/dBtCrNs",
+	"zWHWQD5i1LRujyOy95RrzD2yFpuHSMfE9m+jDRiwVsiJ2eRQvgjP3GfnizBHm3bpv/9yTdV0qhDwkbhf",
+	"HUTlRjW3sRz+X1HYYhnIjzk35jTP1QKyY4YscEjSKvR5MlMnpVKVAekk9YxJJ9QRRh5OYnXDupAoZqVy",
+	"hlVmQq5GTE6cFU36uYeuLX74z9M1eVfC9emDS9w0LET8mhrVQDac5zxdhQ2tbv3NS5iQzrtI5xsTIS7c",
+	"c8/xsfsklzDLRiBgvJSVQu0/sFOYGcivwCQ+m3+l9THAfP8L9uVVDCkJnaWCJ8hbeFcCFoYVphlacD90",
+	"6tINgQrCjrO94T//+c9/dv1/hvtlBzs0/uhFkIceU3WJ8IbL0C0L9C86H/pc8v8+xxERc8DDFmTccjcg",
+	"vuVugAUvP8yFM13NQD71+DOYkPakzzK+NBV0wuMjNlWFdvbWcMY//MPt0pD12QzQQygxAwJqGFiyN5Ak",
+	"LOoFp8OEloX28UolaoNUnAE6HrOUS6YhA5gxYU8Gkl7Hs94X3MK78ffOGB2S35B2iRJheW4Um6zjBKPZ",
+	"qsZkxMbEyStjCigv0X1JlDD+Z+qjiy+ZVW+5gU0EAxiJFGXwV7lSZzG4lYzTBefe7ya4xOCJwcJZk3Jp",
+	"9t3FqmMIzBFMsjU/d0eeExVDBx9NONp4kXisIrtO89tzOmoT3C2y7j1Iws3k/b9PKTeSqFSLmjeMGTAG",
+	"e6lapuYg4RY0qNy2HGA2dLvTd5jm7le/p46vSyt4bobBuTaca3HFLfx+Ccvf/1jYIaOHGTcGNLp/jZhI",
+	"yNj5xZNvj5jSA/kS/xotGUcInLUuNBWahy+2CEM9MmwojPEVZqYYDamyKgKS8O7FhaeVIS8ySgt33BBk",
+	"NlcCxcov568TNoQP82EJL1RK1IHkU+BZwoZ/WDH0rln0j1J8ycv4eperIbrv0I+GWe+pU1KPB3L4cdAR",
+	"2aBzzAadXq836CRsgDdy5SOt8vpHn4ZsT1iWc2dKiRB08rYW9nQhNyFlsqe8MGD2e+zUAzlwcu51c3EF",
+	"vkt/wHei/m50KKNlaB50CcuB3DMAbHjQW0Cedy+lWsiDPxaXpucuMfoP46L3XW3v3yMt7SqCP3QXi0V3",
+	"rPSsW+gcpDuy7Brp40hrzyu6/EzQQ/jS5370ePLl+hHEOjA9uKB+ALELaaGFXXaO//VbA5f8zen5e/Y9",
+	"Ty9BZuwCNLW+oL0J17TO2er7ZGosbK1BVWsE/o0y1ItC2nxZdkQKKZplcUqledazV4wqvdMpduH23Xww",
+	"whRHrnunJ/UeUfdqQ9Yn2mRGlm9Ne/Zlte489Wt2fIuU27rcQBMlFL6zTGRoAJdtmtpoiW1yHsTbtDqa",
+	"qyrsay2Ua36xDSXTSleAdqrQZKclQaRiIC8rUe+Df31eRhZ5FnCMhcZcq7Ive4hihWeFb7Liiw2cJcBO",
+	"y28XodPdQmCkZCDrbj01HlP1lhMoIQjtqL+QKBmcboxMbe+of7TfY79ORQ617lcYVCSfYOJbRJVtWGyh",
+	"JaZ97j3u91FqtXST9lA2QmLDuhT821M3K0FJIROwhkqq8eGukF18dhiTV9+XftD7bSiPNu4LdD3eU4F0",
+	"9SZ/Nrw97Do3Az0BmZYqSwDX9yTxcFB7L1dWklBuD2IgfS3SvpWFsnrGVlVdlB8ZJpWs2maXEWzH5VRh",
+	"S6SyB+DKrZVvq0paSAJjqrBGZBCDX/McybOc8IuuVLY7IVTHYas2sKWu7p4YUPK1Yu9rxd7Xir0HKWi+",
+	"bgneV3FSc3gRka/5g3zz8euU1D2MJNmt9K7B95e35Pqfq1RvVZ/9cxTqfb09OxbbiXHrtVpp1HPfN2eX",
+	"wrzyxjysjfa/UxHgn5uYy6TCuBy4Vc3hPRP419rEr7WJf6baxJKXUnniF8RO//esg/yCGTMWKq7XYSY3",
+	"LsS8Z1a9rWDzFbEP5M0h6aN6O7WQ1Rv6/qIRdxHlrPmeMJRbEoFk77G3KuDUY5e8uaBmFiV2v5I+6MwH",
+	"0mMirjriESYN3fVVj5mj/tE2xnDTSsOHYQ73WZT49WI3si6DjMV+Xde45+uJULe8uFHwah/jzdXk+v38",
+	"zsIwVc/ALXMcfMQcC0rFCibL/Uzqm6nf+wQr3drvZ671zuAPMU+jOeyDTnjDBpO7zlq14rvP8Zvdix5m",
+	"pnqG4/1MWIfnv58pKuTg+xy/gcF+n/PU4mMPMU/Te3q/M364XxbetP3vdY6a0nqv89ShAO5lnnqR4T3N",
+	"0CzyufdJ2lO4bzszjntAZRXteUVvVajpZxIgC132qcTikal8HFrlwCaK0teaVk2VTdQbyFNKPx45jZRA",
+	"j5v6oERgk1hlCNojHmRZDuTwtLBTpb0XadhjCBHt3meGiy8xWnCxPXbKFlrJSRIMoaQygygNdyCLuc/v",
+	"RWAGfLxZKJLU7SGM1VdHhdF696pzDNcP5Km1binU5yhUxiAsjM9mzjKNWSySPvZlK7ije6HL80AOa81/",
+	"h/uUvRyytXNurGGHZYoxrrxqQI87Ta9r4i3Y3OHfd5ELzfKZEor+gZtKCcTR6Knf9bCjSF9JmUdbXhRH",
+	"4G6Hb57fc9/VK75F9Y6153eYdPtuDtLfstpGhsTDstZu54KCuP1Gp3AdwGmk6+wvBDv9NRfiay7EHeVC",
+	"VNeSpeoK9LWwhTfe3ppAJI6w5Qrvlu+wepcfDHD4a2LC50f19YkGazS7kmVwN2T5Ndb6Ndb6Z4q11jnf",
+	"VzTYL4ellVHNdbbVhIm7eSjzbhjeesRyIw1Wkb37Ldj+iwTc7iWAFtHeIoWGJb7jrUimafh97IyAa9Cn",
+	"hVOY/vWb048M6Ks4HJ/Fop0RZI6jlv03hxPFdCFZ74DP5wfpLDu4RJhON8xwv5N0Cp13jjtTa+fHBweH",
+	"j7/p9Xv93uHxt/1v+xjp9S+zOtuZViOgLqaIGjfiOZcpFi7LjCmdTsFYza3SBkPjNXLw2f5ebSzp30Rq",
+	"B/BMsNC5K+RK6N6LptpQoTg+Pk7NRTaZaJj4Gj2MfNY6fSJaBKcWuY+c/k49eUM8fiDJNeEr2LY4YRnW",
+	"Yw86SrIRTHk+HnR8EbZfsg9ArK/416kqo7VNSqOfHHvEL2ZVw3VnkhJeqawmrJcYor2GYtBjgRUaVgGO",
+	"WRPf2C/VR4HXl1ovHvf7V6FrIAMuSzoXU58kAZnv4uwrugJmJqp2Jp6rQRuPXjfLneonZtAdqQ+QRRIy",
+	"GkuPRbPX3+OiQio6XinCNAUYj+Vw0sAbqWqhQnm4o8mBJE8vVkgiwDU7fNolt+Gq68axlLKVBjKdBQ94",
+	"Qo2XCNxkfeFnhZlSmWhY+BQhdov//AfhDIDQD+rQnIg7YeooKOytGsgSwNiLFoK1VeVOoOKHg00UtnWj",
+	"grHCTJukgmvZSip1EUE8taWk3BeJ1pzSphc/3dik5zAhMR8iwN67PS/y3JS0+agkWKyP2fOqWNJc00CG",
+	"RSFYcC7kJSFTNDABqeewu5puDhpQSThhwpZNwZ3OO5C+nblfy0TtdhXLF4kRA9cQ0NKrhuA8JUJEtqZB",
+	"lnzEhMwnp9+/lJOcS8f25lp9WA6kLnIwbO/F6dn3T/pPD/ePG3iC5GwHY/koF2ZKaBSrIQalGbF4pRPf",
+	"BZ1X3Xcdi8sUG6s8VwtTNSdHLg1MkU2CbaBDN1k1z4G29PDQMwzC7LLs8JnHFsbKas8ADR8DzYcmh7Fa",
+	"eDNvxHV9LQ24Q7/TZTPaSEkXctEhAQENy+pInwNWifcGQy7TUxJGuRzUHL6Rm0CMDgu7uTu0mZc1rW3h",
+	"h6ULnVptYqwIOSYJIWRAlUDzveDL91ZjH+dAq44kRQapMGhoEQmMlJ3WK8+pe7abqjS/Aont+ay20F/e",
+	"nwVCQOPeQ5aE3t3uT/zfvo/zGHbUP/KBH2ey0cp8K9IxQOb3S3MnuNxdWlZ9tP1b7x31nzSlbCl+Y+WJ",
+	"2UxIgbqK7+3g8VQC1SIsn/IvQ1hSgUtm3PI1VUbpGLW8cPdYzdEgmzldUsl82WOnI+QUWIHvhOBcq6xI",
+	"V1SkrPpt59Nvn/7/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
