@@ -57,7 +57,10 @@ func (a *App) EstablishGuardianship(ctx context.Context, caller identity.Princip
 	if err != nil {
 		return guardianship.Guardianship{}, err
 	}
-	if c.Child == c.Guardian {
+	switch c.Guardian {
+	case "":
+		return guardianship.Guardianship{}, fault.Invalid("guardianNhsNumber", "nhs")
+	case c.Child:
 		return guardianship.Guardianship{}, fault.Invalid("guardianNhsNumber", "not the child")
 	}
 	child, err := a.childAccount(ctx, c.Child, c.ChildDetails)

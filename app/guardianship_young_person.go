@@ -117,6 +117,9 @@ func (a *App) ChangeScreen(ctx context.Context, caller identity.Principal, c Scr
 	if age < a.proxy.ReviewAge {
 		return guardianship.Screen{}, fault.Denied(DenyTooYoung)
 	}
+	if len(c.Hide)+len(c.Show)+len(c.HideEntries)+len(c.ShowEntries) == 0 {
+		return guardianship.Screen{}, fault.Invalid("hide", "at least one change")
+	}
 	for _, cs := range [][]record.Category{c.Hide, c.Show} {
 		for _, cat := range cs {
 			if !record.KnownCategory(cat) {

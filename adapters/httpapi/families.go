@@ -9,7 +9,6 @@ import (
 
 	"github.com/kith-health/kith/adapters/httpapi/api"
 	"github.com/kith-health/kith/app"
-	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/guardianship"
 	"github.com/kith-health/kith/domain/patient"
 	"github.com/kith-health/kith/domain/record"
@@ -164,10 +163,9 @@ func (h *handlers) EstablishGuardianship(ctx context.Context, req api.EstablishG
 		return nil, err
 	}
 	b := req.Body
-	guardian, err := patient.ParseNHSNumber(b.GuardianNhsNumber)
-	if err != nil {
-		return nil, fault.Invalid("guardianNhsNumber", "nhs")
-	}
+	// A malformed guardian's number is the app's to refuse, after it has decided
+	// the caller may establish at all.
+	guardian, _ := patient.ParseNHSNumber(b.GuardianNhsNumber)
 	c := app.GuardianshipCommand{Child: child, Guardian: guardian, Relationship: guardianship.Relationship(b.Relationship),
 		LegalBasis: guardianship.LegalBasis(b.LegalBasis),
 		Evidence:   guardianship.Evidence{Kind: guardianship.EvidenceKind(b.Evidence.Kind), Reference: b.Evidence.Reference}}

@@ -1,11 +1,15 @@
 package httpapi_test
 
 import (
+	"maps"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/kith-health/kith/adapters/httpapi/api"
+	"github.com/kith-health/kith/openapi"
 )
 
 // infrastructureRoutes are served outside the spec on purpose: they are not JSON
@@ -29,6 +33,58 @@ func specOperations(t *testing.T) []string {
 	}
 	sort.Strings(ops)
 	return ops
+}
+
+// onBehalfOperations maps each on-behalf operation in openapi.yaml,
+// "METHOD /v1/patients/:patientId/X", to the /v1/me operation that serves it. The
+// generated code leaves them out (they share the /v1/me handlers), so they are read
+// from the spec itself.
+func onBehalfOperations(t *testing.T) map[string]string {
+	t.Helper()
+	spec, err := openapi3.NewLoader().LoadFromData(openapi.YAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]string{}
+	for path, item := range spec.Paths.Map() {
+		rest, ok := strings.CutPrefix(path, "/v1/patients/{patientId}/")
+		if !ok {
+			continue
+		}
+		fiberPath := strings.NewReplacer("{", ":", "}", "").Replace(rest)
+		for method := range item.Operations() {
+			ops[method+" /v1/patients/:patientId/"+fiberPath] = method + " /v1/me/" + fiberPath
+		}
+	}
+	return ops
+}
+
+// TestEveryOwnRouteHasItsOnBehalfForm: a guardian manages a child's record, grants,
+// share codes, exchange links, access log, settings and devices through the same
+// operations a patient uses for their own, and each on-behalf form is one the
+// /v1/me routes serve.
+func TestEveryOwnRouteHasItsOnBehalfForm(t *testing.T) {
+	twins := onBehalfOperations(t)
+	own := map[string]bool{}
+	for _, op := range specOperations(t) {
+		own[op] = true
+	}
+	served := map[string]bool{}
+	for _, me := range twins {
+		served[me] = true
+		if !own[me] {
+			t.Errorf("on-behalf form of %s, which the spec does not have", me)
+		}
+	}
+	for op := range own {
+		_, path, _ := strings.Cut(op, " ")
+		for _, prefix := range []string{"/v1/me/record", "/v1/me/grants", "/v1/me/share-codes", "/v1/me/exchange-links",
+			"/v1/me/access-log", "/v1/me/settings", "/v1/me/devices", "/v1/me/guardians"} {
+			if strings.HasPrefix(path, prefix) && !served[op] && op != "POST /v1/me/guardians/:guardianshipId/changes" {
+				t.Errorf("%s has no /v1/patients/{patientId} form", op)
+			}
+		}
+	}
 }
 
 func TestRoutesAndSpecDoNotDrift(t *testing.T) {
@@ -136,6 +192,26 @@ var authorizationMatrix = map[string]map[string]int{
 	"POST /v1/admin/organisations":            only(422, "operator"),
 	"GET /v1/admin/organisations/:odsCode":    only(200, "operator"),
 	"PUT /v1/admin/organisations/:odsCode":    only(422, "operator"),
+	// Families: a guardian lists their children, a record's owner (or a fellow
+	// guardian) its guardians; only the owner changes a guardian or the screen.
+	// Amelia has no guardians, so a change to one is not found.
+	"GET /v1/me/children":                           only(200, "patient", "another-patient"),
+	"GET /v1/me/guardians":                          only(200, "patient", "another-patient"),
+	"POST /v1/me/guardians/:guardianshipId/changes": only(404, "patient", "another-patient"),
+	"GET /v1/me/guardian-screen":                    only(200, "patient", "another-patient"),
+	"PUT /v1/me/guardian-screen":                    only(422, "patient", "another-patient"),
+	// Establishing, restricting and marking: operators, and organisations holding an
+	// active grant for the child; any other organisation hears "not found".
+	"GET /v1/children/:nhsNumber/guardianships":                                childAdmin(200),
+	"POST /v1/children/:nhsNumber/guardianships":                               childAdmin(422),
+	"PUT /v1/children/:nhsNumber/guardianships/:guardianshipId/restriction":    childAdmin(422),
+	"DELETE /v1/children/:nhsNumber/guardianships/:guardianshipId/restriction": childAdmin(404),
+	// Operators never see clinical data, so only an organisation marks an entry.
+	"POST /v1/children/:nhsNumber/safeguarding-marks": with(childAdmin(422), 403, "operator"),
+}
+
+func childAdmin(status int) map[string]int {
+	return with(only(status, "org-with-grant", "operator"), 404, "org-expired-grant", "org-without-grant")
 }
 
 var callerKinds = []string{"anonymous", "patient", "another-patient", "patient-p5", "patient-p0",
@@ -200,7 +276,7 @@ func testAuthorizationMatrix(t *testing.T, opts ...option) {
 			continue
 		}
 		method, path, _ := strings.Cut(op, " ")
-		path = strings.NewReplacer(":odsCode", "RR8", ":entryId", w.allergyID, ":nhsNumber", ameliaNHS,
+		path = strings.NewReplacer(":guardianshipId", "gs-none", ":odsCode", "RR8", ":entryId", w.allergyID, ":nhsNumber", ameliaNHS,
 			":grantId", w.spareGrantID, ":eventId", w.eventID, ":shareCodeId", w.spareShareCodeID, ":category", "allergies", ":deviceId", w.deviceID, ":exchangeId", "sandbox-a").Replace(path)
 		// DELETE takes the spare link, so the reads of the other still find it.
 		if method == "DELETE" {
@@ -218,6 +294,38 @@ func testAuthorizationMatrix(t *testing.T, opts ...option) {
 			}
 			if got := s.do(method, path, callers[caller], body, headers...); got.status != rules[caller] {
 				t.Errorf("%s as %s = %d, want %d: %.200s", op, caller, got.status, rules[caller], got.body)
+			}
+		}
+	}
+	// The on-behalf form of each route, naming Amelia: she is answered as on her own
+	// route; any other patient, whatever their identity level, hears "not found"
+	// (nobody may act for her); everyone else as on the /v1/me route.
+	// The DELETEs above took the spare device and link, and the sync-now above
+	// holds off another for a minute: these take new ones.
+	deviceID := s.registerDevice(t, w.amelia, "fcm-token-on-behalf")
+	spareLinkID := s.link(t, w.amelia, "sandbox-b")
+	s.registerSandbox(t, "sandbox-c")
+	syncLinkID := s.link(t, w.amelia, "sandbox-c")
+	for twin, me := range onBehalfOperations(t) {
+		rules := maps.Clone(authorizationMatrix[me])
+		rules = with(rules, 404, "another-patient", "patient-p5", "patient-p0")
+		method, path, _ := strings.Cut(twin, " ")
+		path = strings.NewReplacer(":patientId", w.ameliaID, ":entryId", w.allergyID, ":grantId", w.spareGrantID, ":eventId", w.eventID,
+			":shareCodeId", w.spareShareCodeID, ":deviceId", deviceID, ":guardianshipId", "gs-none").Replace(path)
+		switch {
+		case method == "DELETE":
+			path = strings.Replace(path, ":linkId", spareLinkID, 1)
+		case strings.HasSuffix(path, "/sync"):
+			path = strings.Replace(path, ":linkId", syncLinkID, 1)
+		}
+		path = strings.Replace(path, ":linkId", w.linkID, 1)
+		for _, caller := range callerKinds {
+			var body any
+			if method != "GET" {
+				body = map[string]any{}
+			}
+			if got := s.do(method, path, callers[caller], body); got.status != rules[caller] {
+				t.Errorf("%s as %s = %d, want %d: %.200s", twin, caller, got.status, rules[caller], got.body)
 			}
 		}
 	}
