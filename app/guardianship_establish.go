@@ -160,14 +160,8 @@ func (a *App) establisher(ctx context.Context, caller identity.Principal, child 
 // childAccount is the child's verified account or, when Kith has none, one opened
 // for them on the establisher's word, which needs their date of birth.
 func (a *App) childAccount(ctx context.Context, nhs patient.NHSNumber, details Person) (patient.Patient, error) {
-	found, err := a.store.PatientsByNHSNumber(ctx, nhs)
-	if err != nil {
-		return patient.Patient{}, err
-	}
-	for _, p := range found {
-		if p.Proofing.AtLeast(patient.NeedForClinicalData) {
-			return p, nil
-		}
+	if p, ok, err := a.verifiedByNHSNumber(ctx, nhs); ok || err != nil {
+		return p, err
 	}
 	birth, err := patient.ParseBirthDate(details.BirthDate, a.now())
 	if err != nil {
@@ -181,14 +175,8 @@ func (a *App) childAccount(ctx context.Context, nhs patient.NHSNumber, details P
 // guardianAccount is the guardian's verified account or, when Kith has none, one
 // awaiting their first login.
 func (a *App) guardianAccount(ctx context.Context, nhs patient.NHSNumber) (patient.Patient, error) {
-	found, err := a.store.PatientsByNHSNumber(ctx, nhs)
-	if err != nil {
-		return patient.Patient{}, err
-	}
-	for _, p := range found {
-		if p.Proofing.AtLeast(patient.NeedForClinicalData) {
-			return p, nil
-		}
+	if p, ok, err := a.verifiedByNHSNumber(ctx, nhs); ok || err != nil {
+		return p, err
 	}
 	return a.openAccount(ctx, patient.Claims{Issuer: AwaitingLoginIssuer, Subject: string(nhs), NHSNumber: nhs, Proofing: patient.ProofingP0})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/kith-health/kith/domain/access"
 	"github.com/kith-health/kith/domain/fault"
@@ -148,6 +147,3 @@ func (a *App) verifiedPatient(ctx context.Context, caller identity.Principal) (p
 	}
 	return a.Me(ctx, caller)
 }
-
-// displayName is a guardian's or child's name for the app.
-func displayName(n patient.Name) string { return strings.TrimSpace(n.Given + " " + n.Family) }

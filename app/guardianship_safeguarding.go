@@ -138,14 +138,24 @@ func (a *App) MarkSafeguarding(ctx context.Context, caller identity.Principal, c
 
 // childByNHSNumber is the child's account an operator or organisation names.
 func (a *App) childByNHSNumber(ctx context.Context, nhs patient.NHSNumber) (patient.Patient, error) {
+	p, ok, err := a.verifiedByNHSNumber(ctx, nhs)
+	if err == nil && !ok {
+		err = errNoSuchRecord
+	}
+	return p, err
+}
+
+// verifiedByNHSNumber is the account verified to P9 under an NHS number, if any:
+// the one a guardianship names, never one opened on a lower level of proof.
+func (a *App) verifiedByNHSNumber(ctx context.Context, nhs patient.NHSNumber) (patient.Patient, bool, error) {
 	found, err := a.store.PatientsByNHSNumber(ctx, nhs)
 	if err != nil {
-		return patient.Patient{}, err
+		return patient.Patient{}, false, err
 	}
 	for _, p := range found {
 		if p.Proofing.AtLeast(patient.NeedForClinicalData) {
-			return p, nil
+			return p, true, nil
 		}
 	}
-	return patient.Patient{}, errNoSuchRecord
+	return patient.Patient{}, false, nil
 }
