@@ -89,6 +89,9 @@ func (a *App) EstablishGuardianship(ctx context.Context, caller identity.Princip
 			return guardianship.Guardianship{}, fmt.Errorf("this guardian already has a guardianship of this child: %w", fault.ErrConflict)
 		}
 		g.ID = old.ID
+		if err := a.auditEstablished(ctx, caller, g); err != nil {
+			return guardianship.Guardianship{}, err
+		}
 		stored, err := a.store.UpdateGuardianship(ctx, child.ID, old.ID, func(s *guardianship.Guardianship) error {
 			if s.Status != guardianship.Inactive {
 				return fmt.Errorf("re-established meanwhile: %w", fault.ErrConflict)
@@ -101,7 +104,12 @@ func (a *App) EstablishGuardianship(ctx context.Context, caller identity.Princip
 		if err != nil {
 			return guardianship.Guardianship{}, err
 		}
-		return stored, a.auditEstablished(ctx, caller, stored)
+		return stored, nil
+	}
+	// Audited first: a guardianship nobody can see being made must never exist. A
+	// process killed between the two leaves an event a retry completes.
+	if err := a.auditEstablished(ctx, caller, g); err != nil {
+		return guardianship.Guardianship{}, err
 	}
 	if err := a.store.CreateGuardianship(ctx, g); err != nil {
 		if errors.Is(err, fault.ErrConflict) {
@@ -109,7 +117,7 @@ func (a *App) EstablishGuardianship(ctx context.Context, caller identity.Princip
 		}
 		return guardianship.Guardianship{}, err
 	}
-	return g, a.auditEstablished(ctx, caller, g)
+	return g, nil
 }
 
 func (a *App) auditEstablished(ctx context.Context, caller identity.Principal, g guardianship.Guardianship) error {
