@@ -265,7 +265,7 @@ func (p *pull) sourceIDs(ctx context.Context, resourceType string) (map[string]s
 // withdrawEntry applies one source's deletion to a stored entry, with
 // compare-and-set like every other entry write.
 func (a *App) withdrawEntry(ctx context.Context, patientID, entryID, source, sourceID string) error {
-	for range maxChainRetries {
+	for range maxRetries {
 		e, err := a.store.EntryState(ctx, patientID, entryID)
 		if isNotFound(err) {
 			return nil

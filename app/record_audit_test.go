@@ -20,8 +20,8 @@ import (
 // auditOutage is the real store with one fault: the access log cannot be written.
 type auditOutage struct{ app.Store }
 
-func (auditOutage) AppendAccessEvent(context.Context, audit.Event) error {
-	return fmt.Errorf("disk full: %w", fault.ErrUnavailable)
+func (auditOutage) AppendAccessEvent(context.Context, audit.Event) (audit.Event, error) {
+	return audit.Event{}, fmt.Errorf("disk full: %w", fault.ErrUnavailable)
 }
 
 // When the access log cannot take the event, nothing is disclosed: to the patient

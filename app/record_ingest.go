@@ -235,10 +235,15 @@ func sourceIDOf(in record.Incoming, base string) string {
 	}
 }
 
+// maxRetries bounds how often a compare-and-set write re-reads when other writers
+// keep getting there first; hitting it means heavy contention on one entry, and the
+// caller gets ErrUnavailable rather than a silent overwrite.
+const maxRetries = 20
+
 // mergeEntry merges e into what is stored and writes the result with compare-and-set,
 // re-reading when another writer got there first.
 func (a *App) mergeEntry(ctx context.Context, e record.Entry) (record.Change, error) {
-	for range maxChainRetries {
+	for range maxRetries {
 		var before *record.Entry
 		existing, err := a.store.EntryState(ctx, e.PatientID, e.ID)
 		switch {

@@ -48,7 +48,7 @@ func (a *App) rebuildRecord(ctx context.Context, patientID string) (RebuildRepor
 
 // reread writes e back with the current reading of its resource, if that differs.
 func (a *App) reread(ctx context.Context, e record.Entry) (bool, error) {
-	for range maxChainRetries {
+	for range maxRetries {
 		fresh := e
 		fresh.Display, fresh.Clinical = record.Read(e.ResourceType, e.Resource, e.Flags)
 		if err := a.nameMedicine(ctx, &fresh, nil); err != nil {

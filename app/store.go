@@ -70,10 +70,10 @@ type PatientStore interface {
 
 // AccessEventStore keeps the per-patient chain of access events.
 type AccessEventStore interface {
-	// AppendAccessEvent stores a sealed event. fault.ErrConflict if the patient's chain
-	// already has an event at e.Seq (another writer got there first: re-read the last
-	// event, re-seal and try again) or the id is taken.
-	AppendAccessEvent(ctx context.Context, e audit.Event) error
+	// AppendAccessEvent seals e after the patient's newest event and stores it, as one
+	// step: no two events are ever sealed after the same one, and the event returned
+	// is durable. fault.ErrConflict if the id is taken.
+	AppendAccessEvent(ctx context.Context, e audit.Event) (audit.Event, error)
 
 	// LastAccessEvent returns the patient's event with the highest Seq.
 	// fault.ErrNotFound if the patient has none.

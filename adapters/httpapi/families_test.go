@@ -251,47 +251,27 @@ func testAFamily(t *testing.T, opts ...option) {
 		if ameliaGs == "" {
 			t.Fatalf("Leeds cannot see Amelia's guardianship of Leo: %v", list)
 		}
-		stop := make(chan struct{})
 		var mu sync.Mutex
-		restrictedAt := false
 		var wrong []int
-		var wg sync.WaitGroup
-		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					mu.Lock()
-					after := restrictedAt
-					mu.Unlock()
-					res := s.do("GET", for_(f.leo, "/record/summary"), f.amelia, nil)
-					if after && res.status != 404 {
-						mu.Lock()
-						wrong = append(wrong, res.status)
-						mu.Unlock()
-					}
-				}
-			}()
-		}
-		res := s.do("PUT", "/v1/children/"+leoNHS+"/guardianships/"+ameliaGs+"/restriction", f.leeds, map[string]any{"reason": "Safeguarding concern raised by the health visitor"})
+		var res response
+		duringReads(func(after bool) {
+			got := s.do("GET", for_(f.leo, "/record/summary"), f.amelia, nil)
+			if after && got.status != 404 {
+				mu.Lock()
+				wrong = append(wrong, got.status)
+				mu.Unlock()
+			}
+		}, func() {
+			res = s.do("PUT", "/v1/children/"+leoNHS+"/guardianships/"+ameliaGs+"/restriction", f.leeds, map[string]any{"reason": "Safeguarding concern raised by the health visitor"})
+		})
 		if res.status != 200 {
 			t.Fatalf("restrict = %d %s", res.status, res.body)
 		}
-		mu.Lock()
-		restrictedAt = true
-		mu.Unlock()
 		for range 20 {
 			if got := s.do("GET", for_(f.leo, "/record/summary"), f.amelia, nil); got.status != 404 {
 				t.Fatalf("after the restriction the guardian read %d", got.status)
 			}
 		}
-		close(stop)
-		wg.Wait()
 		if len(wrong) > 0 {
 			t.Fatalf("%d reads started after the restriction were answered: %v", len(wrong), wrong)
 		}

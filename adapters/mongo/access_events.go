@@ -2,9 +2,13 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kith-health/kith/domain/audit"
@@ -102,11 +106,53 @@ func (r accessEventRecord) event() audit.Event {
 	return e
 }
 
-// AppendAccessEvent implements app.AccessEventStore; the unique (patient_id, seq)
-// index turns a lost race into ErrConflict.
-func (s *Store) AppendAccessEvent(ctx context.Context, e audit.Event) error {
-	_, err := s.accessEvents.InsertOne(ctx, toAccessEventRecord(e))
-	return translate("append access event", err)
+// maxChainRetries bounds how often AppendAccessEvent re-reads the chain when other
+// writers keep appending to the same patient's log; hitting it means heavy
+// contention, and the caller gets ErrUnavailable rather than a missing event.
+const maxChainRetries = 20
+
+// chainLocks queue one node's appends to the same patient's chain, so they do not
+// race each other through the compare-and-set below and burn its retries; nodes
+// still race each other, and the unique index settles that.
+type chainLocks [64]sync.Mutex
+
+func (l *chainLocks) lock(patientID string) func() {
+	h := fnv.New32a()
+	h.Write([]byte(patientID))
+	m := &l[h.Sum32()%uint32(len(l))]
+	m.Lock()
+	return m.Unlock
+}
+
+// AppendAccessEvent implements app.AccessEventStore with compare-and-set: it seals
+// after the newest event it read, and the unique (patient_id, seq) index turns a
+// lost race into a duplicate key, after which it reads the chain again.
+func (s *Store) AppendAccessEvent(ctx context.Context, e audit.Event) (audit.Event, error) {
+	defer s.chains.lock(e.PatientID)()
+	for range maxChainRetries {
+		var prev *audit.Event
+		last, err := s.LastAccessEvent(ctx, e.PatientID)
+		switch {
+		case err == nil:
+			prev = &last
+		case !errors.Is(err, fault.ErrNotFound):
+			return audit.Event{}, err
+		}
+		sealed := e.Seal(prev)
+		_, err = s.accessEvents.InsertOne(ctx, toAccessEventRecord(sealed))
+		if err == nil {
+			return sealed, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return audit.Event{}, translate("append access event", err)
+		}
+		if n, err := s.accessEvents.CountDocuments(ctx, bson.D{{Key: "_id", Value: e.ID}}); err != nil {
+			return audit.Event{}, translate("append access event", err)
+		} else if n > 0 {
+			return audit.Event{}, fmt.Errorf("append access event: id %s taken: %w", e.ID, fault.ErrConflict)
+		}
+	}
+	return audit.Event{}, fmt.Errorf("append access event: the chain kept moving: %w", fault.ErrUnavailable)
 }
 
 // LastAccessEvent implements app.AccessEventStore.

@@ -40,6 +40,7 @@ type Store struct {
 	patients     *mongo.Collection
 	accessEvents *mongo.Collection
 	migrations   *mongo.Collection
+	chains       chainLocks
 }
 
 var _ app.Store = (*Store)(nil)

@@ -91,15 +91,9 @@ func (d accessEventDoc) event() audit.Event {
 	return e
 }
 
-// AppendAccessEvent implements app.AccessEventStore; the unique (patient_id, seq)
-// index turns a lost race into ErrConflict.
-func (s *Store) AppendAccessEvent(ctx context.Context, e audit.Event) error {
-	doc, err := json.Marshal(toAccessEventDoc(e))
-	if err != nil {
-		return err
-	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO access_events (id, doc) VALUES (?, ?)`, e.ID, string(doc))
-	return translate("append access event", err)
+// AppendAccessEvent implements app.AccessEventStore through the group committer.
+func (s *Store) AppendAccessEvent(ctx context.Context, e audit.Event) (audit.Event, error) {
+	return s.chain.append(ctx, e)
 }
 
 // LastAccessEvent implements app.AccessEventStore.
@@ -164,7 +158,7 @@ func (s *Store) AccessEvent(ctx context.Context, patientID, id string) (audit.Ev
 
 // ReportAccessEvent implements app.AccessEventStore: the filter keeps a first report.
 func (s *Store) ReportAccessEvent(ctx context.Context, patientID, id string, r audit.Report) (audit.Event, error) {
-	_, err := s.db.ExecContext(ctx, `UPDATE access_events
+	_, err := s.w.ExecContext(ctx, `UPDATE access_events
 		SET doc = json_set(doc, '$.reportedAt', ?, '$.reportNote', ?)
 		WHERE id = ? AND patient_id = ? AND json_extract(doc, '$.reportedAt') IS NULL`,
 		r.At.UnixMilli(), r.Note, id, patientID)

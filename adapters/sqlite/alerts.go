@@ -12,7 +12,7 @@ import (
 // ClaimAlerts implements app.AlertStore in one UPDATE: SQLite runs it under the
 // write lock, so no two dispatchers claim one event.
 func (s *Store) ClaimAlerts(ctx context.Context, claimant string, now, leaseUntil time.Time, limit int) ([]audit.Event, error) {
-	rows, err := s.db.QueryContext(ctx, `UPDATE access_events
+	rows, err := s.w.QueryContext(ctx, `UPDATE access_events
 		SET doc = json_set(doc, '$.alert', 'claimed', '$.alertLease', ?, '$.alertClaimant', ?,
 			'$.alertAttempts', coalesce(json_extract(doc, '$.alertAttempts'), 0) + 1)
 		WHERE id IN (SELECT id FROM access_events
@@ -42,7 +42,7 @@ func (s *Store) ClaimAlerts(ctx context.Context, claimant string, now, leaseUnti
 
 // FinishAlert implements app.AlertStore.
 func (s *Store) FinishAlert(ctx context.Context, patientID, eventID, claimant string, state audit.AlertState) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE access_events
+	res, err := s.w.ExecContext(ctx, `UPDATE access_events
 		SET doc = json_remove(json_set(doc, '$.alert', ?), '$.alertLease', '$.alertClaimant')
 		WHERE id = ? AND patient_id = ? AND json_extract(doc, '$.alert') = 'claimed' AND json_extract(doc, '$.alertClaimant') = ?`,
 		string(state), eventID, patientID, claimant)
@@ -57,7 +57,7 @@ func (s *Store) FinishAlert(ctx context.Context, patientID, eventID, claimant st
 
 // DeferAlert implements app.AlertStore.
 func (s *Store) DeferAlert(ctx context.Context, patientID, eventID, claimant string, notBefore time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE access_events
+	res, err := s.w.ExecContext(ctx, `UPDATE access_events
 		SET doc = json_remove(json_set(doc, '$.alert', 'pending', '$.alertNotBefore', ?), '$.alertLease', '$.alertClaimant')
 		WHERE id = ? AND patient_id = ? AND json_extract(doc, '$.alert') = 'claimed' AND json_extract(doc, '$.alertClaimant') = ?`,
 		notBefore.UnixMilli(), eventID, patientID, claimant)
@@ -103,7 +103,7 @@ func (s *Store) AlertWindowOpen(ctx context.Context, patientID, key string, now 
 
 // OpenAlertWindow implements app.AlertStore; a later end wins.
 func (s *Store) OpenAlertWindow(ctx context.Context, patientID, key string, until time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO alert_windows (patient_id, key, until) VALUES (?, ?, ?)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO alert_windows (patient_id, key, until) VALUES (?, ?, ?)
 		ON CONFLICT (patient_id, key) DO UPDATE SET until = max(until, excluded.until)`, patientID, key, until.UnixMilli())
 	return translate("open alert window", err)
 }

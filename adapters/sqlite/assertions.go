@@ -24,14 +24,14 @@ func (s *Store) UseAssertion(ctx context.Context, clientID, jti string, expiresA
 	if err != nil {
 		return fmt.Errorf("use assertion: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO assertions (client_id, jti, doc) VALUES (?, ?, ?)`,
+	_, err = s.w.ExecContext(ctx, `INSERT INTO assertions (client_id, jti, doc) VALUES (?, ?, ?)`,
 		clientID, jti, string(doc))
 	return translate("use assertion", err)
 }
 
 // PurgeAssertions implements app.AssertionStore, deleting through assertions_by_expiry.
 func (s *Store) PurgeAssertions(ctx context.Context, expiredBefore time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM assertions WHERE expires_at < ?`, expiredBefore.UnixMilli())
+	res, err := s.w.ExecContext(ctx, `DELETE FROM assertions WHERE expires_at < ?`, expiredBefore.UnixMilli())
 	if err != nil {
 		return 0, translate("purge assertions", err)
 	}

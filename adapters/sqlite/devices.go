@@ -35,7 +35,7 @@ func (s *Store) PutDevice(ctx context.Context, d alert.Device) (alert.Device, bo
 		return alert.Device{}, false, err
 	}
 	var stored []byte
-	err = s.db.QueryRowContext(ctx, `INSERT INTO devices (id, doc) VALUES (?, ?)
+	err = s.w.QueryRowContext(ctx, `INSERT INTO devices (id, doc) VALUES (?, ?)
 		ON CONFLICT (id) DO UPDATE SET doc = json_set(excluded.doc, '$.createdAt', json_extract(devices.doc, '$.createdAt'))
 		RETURNING doc`, d.ID, string(raw)).Scan(&stored)
 	if err != nil {
@@ -72,7 +72,7 @@ func (s *Store) Devices(ctx context.Context, patientID string) ([]alert.Device, 
 
 // DeleteDevice implements app.AlertStore.
 func (s *Store) DeleteDevice(ctx context.Context, patientID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM devices WHERE id = ? AND patient_id = ?`, id, patientID)
+	res, err := s.w.ExecContext(ctx, `DELETE FROM devices WHERE id = ? AND patient_id = ?`, id, patientID)
 	if err != nil {
 		return translate("delete device", err)
 	}
@@ -84,7 +84,7 @@ func (s *Store) DeleteDevice(ctx context.Context, patientID, id string) error {
 
 // DeleteStaleDevices implements app.AlertStore through devices_by_refresh.
 func (s *Store) DeleteStaleDevices(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM devices WHERE refreshed < ?`, before.UnixMilli())
+	res, err := s.w.ExecContext(ctx, `DELETE FROM devices WHERE refreshed < ?`, before.UnixMilli())
 	if err != nil {
 		return 0, translate("delete stale devices", err)
 	}

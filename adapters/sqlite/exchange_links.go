@@ -112,7 +112,7 @@ func (s *Store) CreateLink(ctx context.Context, l exchange.Link) (exchange.Link,
 	if err != nil {
 		return exchange.Link{}, false, fmt.Errorf("create link: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO exchange_links (`+linkColumns+`)
+	res, err := s.w.ExecContext(ctx, `INSERT INTO exchange_links (`+linkColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return exchange.Link{}, false, translate("create link", err)
@@ -175,7 +175,7 @@ func (s *Store) UpdateLink(ctx context.Context, patientID, id string, update fun
 		if err != nil {
 			return false, fmt.Errorf("update link: %w", err)
 		}
-		res, err := s.db.ExecContext(ctx, `UPDATE exchange_links SET status = ?, source_patient = ?, cursors = ?,
+		res, err := s.w.ExecContext(ctx, `UPDATE exchange_links SET status = ?, source_patient = ?, cursors = ?,
 			last_attempt_at = ?, last_success_at = ?, last_error = ?, last_error_reason = ?, failures = ?,
 			next_due_at = ?, pulled = ?, sync_requested_at = ?, alert_new_results = ?, lease_holder = ?,
 			lease_until = ?, created_at = ?, updated_at = ?, version = ?
@@ -191,7 +191,7 @@ func (s *Store) UpdateLink(ctx context.Context, patientID, id string, update fun
 
 // DeleteLink implements app.ExchangeStore.
 func (s *Store) DeleteLink(ctx context.Context, patientID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM exchange_links WHERE id = ? AND patient_id = ?`, id, patientID)
+	res, err := s.w.ExecContext(ctx, `DELETE FROM exchange_links WHERE id = ? AND patient_id = ?`, id, patientID)
 	if err != nil {
 		return translate("delete link", err)
 	}
@@ -227,7 +227,7 @@ func (s *Store) ClaimLinks(ctx context.Context, claimant string, now, leaseUntil
 		}
 		for _, id := range ids {
 			tried = append(tried, id)
-			l, err := scanLink(s.db.QueryRowContext(ctx, `UPDATE exchange_links
+			l, err := scanLink(s.w.QueryRowContext(ctx, `UPDATE exchange_links
 				SET lease_holder = ?, lease_until = ?, version = version + 1
 				WHERE id = ? AND `+linkClaimable+` RETURNING `+linkColumns,
 				claimant, leaseUntil.UnixMilli(), id, now.UnixMilli(), now.UnixMilli()))

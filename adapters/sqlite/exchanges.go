@@ -81,7 +81,7 @@ func (s *Store) CreateExchange(ctx context.Context, x exchange.Exchange) error {
 	if err != nil {
 		return fmt.Errorf("create exchange: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO exchanges (`+exchangeColumns+`)
+	_, err = s.w.ExecContext(ctx, `INSERT INTO exchanges (`+exchangeColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	return translate("create exchange", err)
 }
@@ -123,7 +123,7 @@ func (s *Store) UpdateExchange(ctx context.Context, id string, update func(*exch
 		if err != nil {
 			return false, fmt.Errorf("update exchange: %w", err)
 		}
-		res, err := s.db.ExecContext(ctx, `UPDATE exchanges SET name = ?, base_url = ?, client_id = ?, token_url = ?,
+		res, err := s.w.ExecContext(ctx, `UPDATE exchanges SET name = ?, base_url = ?, client_id = ?, token_url = ?,
 			scopes = ?, key_file = ?, page_size = ?, rate_per_second = ?, concurrency = ?, types = ?, everything = ?,
 			status = ?, created_at = ?, updated_at = ?, version = ?
 			WHERE id = ? AND version = ?`, append(args[1:], id, seen)...)

@@ -74,7 +74,7 @@ func (s *Store) CreateGrant(ctx context.Context, g access.Grant) (access.Grant, 
 	if err != nil {
 		return access.Grant{}, false, err
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO grants (id, doc) VALUES (?, ?) ON CONFLICT DO NOTHING`, g.ID, string(raw))
+	res, err := s.w.ExecContext(ctx, `INSERT INTO grants (id, doc) VALUES (?, ?) ON CONFLICT DO NOTHING`, g.ID, string(raw))
 	if err != nil {
 		return access.Grant{}, false, translate("create grant", err)
 	}
@@ -142,7 +142,7 @@ func (s *Store) UpdateGrant(ctx context.Context, patientID, id string, update fu
 		if err != nil {
 			return false, err
 		}
-		res, err := s.db.ExecContext(ctx, `UPDATE grants SET doc = ? WHERE id = ? AND patient_id = ? AND version = ?`,
+		res, err := s.w.ExecContext(ctx, `UPDATE grants SET doc = ? WHERE id = ? AND patient_id = ? AND version = ?`,
 			string(raw), id, patientID, seen)
 		if err != nil {
 			return false, translate("update grant", err)

@@ -19,7 +19,7 @@ func (s *Store) CreateGuardianship(ctx context.Context, g guardianship.Guardians
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO guardianships (id, doc) VALUES (?, ?)`, g.ID, string(raw))
+	_, err = s.w.ExecContext(ctx, `INSERT INTO guardianships (id, doc) VALUES (?, ?)`, g.ID, string(raw))
 	return translate("create guardianship", err)
 }
 
@@ -78,7 +78,7 @@ func (s *Store) UpdateGuardianship(ctx context.Context, childID, id string, upda
 		if err != nil {
 			return false, err
 		}
-		res, err := s.db.ExecContext(ctx, `UPDATE guardianships SET doc = ? WHERE id = ? AND child_id = ? AND version = ?`,
+		res, err := s.w.ExecContext(ctx, `UPDATE guardianships SET doc = ? WHERE id = ? AND child_id = ? AND version = ?`,
 			string(raw), id, childID, seen)
 		if err != nil {
 			return false, translate("update guardianship", err)
@@ -123,9 +123,9 @@ func (s *Store) UpdateScreen(ctx context.Context, childID string, update func(*g
 		}
 		var res sql.Result
 		if seen == 0 {
-			res, err = s.db.ExecContext(ctx, `INSERT INTO guardian_screens (child_id, doc) VALUES (?, ?) ON CONFLICT DO NOTHING`, childID, string(raw))
+			res, err = s.w.ExecContext(ctx, `INSERT INTO guardian_screens (child_id, doc) VALUES (?, ?) ON CONFLICT DO NOTHING`, childID, string(raw))
 		} else {
-			res, err = s.db.ExecContext(ctx, `UPDATE guardian_screens SET doc = ? WHERE child_id = ? AND version = ?`, string(raw), childID, seen)
+			res, err = s.w.ExecContext(ctx, `UPDATE guardian_screens SET doc = ? WHERE child_id = ? AND version = ?`, string(raw), childID, seen)
 		}
 		if err != nil {
 			return false, translate("update screen", err)

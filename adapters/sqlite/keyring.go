@@ -67,13 +67,13 @@ func (s *Store) SaveKeyring(ctx context.Context, k keyring.Keyring) (keyring.Key
 		return keyring.Keyring{}, fmt.Errorf("save keyring: %w", err)
 	}
 	if seen == 0 {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO keyring (id, doc) VALUES (?, ?)`, keyringID, string(raw))
+		_, err := s.w.ExecContext(ctx, `INSERT INTO keyring (id, doc) VALUES (?, ?)`, keyringID, string(raw))
 		if err != nil {
 			return keyring.Keyring{}, translate("save keyring", err)
 		}
 		return doc.keyring(), nil
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE keyring SET doc = ? WHERE id = ? AND version = ?`, string(raw), keyringID, seen)
+	res, err := s.w.ExecContext(ctx, `UPDATE keyring SET doc = ? WHERE id = ? AND version = ?`, string(raw), keyringID, seen)
 	if err != nil {
 		return keyring.Keyring{}, translate("save keyring", err)
 	}

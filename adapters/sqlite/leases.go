@@ -13,7 +13,7 @@ import (
 // takes it only from its own holder or from a lease that ran out before now. A row
 // changed means the lease is holder's; none means another holds it.
 func (s *Store) AcquireLease(ctx context.Context, name, holder string, now, until time.Time) error {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO leases (name, holder, until) VALUES (?, ?, ?)
+	res, err := s.w.ExecContext(ctx, `INSERT INTO leases (name, holder, until) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
 		WHERE leases.holder = excluded.holder OR leases.until < ?`,
 		name, holder, until.UnixMilli(), now.UnixMilli())
@@ -33,6 +33,6 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now, unti
 // ReleaseLease implements app.ExchangeStore: the row goes if holder has it, so the
 // next acquisition is a plain insert. Releasing what is not held changes nothing.
 func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM leases WHERE name = ? AND holder = ?`, name, holder)
+	_, err := s.w.ExecContext(ctx, `DELETE FROM leases WHERE name = ? AND holder = ?`, name, holder)
 	return translate("release lease", err)
 }

@@ -16,7 +16,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`); err != nil {
 		return nil, translate("create schema_migrations", err)
 	}
@@ -38,7 +38,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 }
 
 func (s *Store) apply(ctx context.Context, step migrations.Step) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return translate("begin migration", err)
 	}

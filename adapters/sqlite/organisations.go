@@ -46,7 +46,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, o organisation.Organisat
 	if err != nil {
 		return fmt.Errorf("create organisation: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO organisations (ods_code, doc) VALUES (?, ?)`, o.ODSCode, string(doc))
+	_, err = s.w.ExecContext(ctx, `INSERT INTO organisations (ods_code, doc) VALUES (?, ?)`, o.ODSCode, string(doc))
 	return translate("create organisation", err)
 }
 
@@ -95,7 +95,7 @@ func (s *Store) UpdateOrganisation(ctx context.Context, odsCode string, update f
 		if err != nil {
 			return false, fmt.Errorf("update organisation: %w", err)
 		}
-		res, err := s.db.ExecContext(ctx, `UPDATE organisations SET doc = ? WHERE ods_code = ? AND version = ?`,
+		res, err := s.w.ExecContext(ctx, `UPDATE organisations SET doc = ? WHERE ods_code = ? AND version = ?`,
 			string(raw), odsCode, seen)
 		if err != nil {
 			return false, translate("update organisation", err)

@@ -63,7 +63,7 @@ func (s *Store) CreatePatient(ctx context.Context, p patient.Patient) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO patients (id, doc) VALUES (?, ?)`, p.ID, string(doc))
+	_, err = s.w.ExecContext(ctx, `INSERT INTO patients (id, doc) VALUES (?, ?)`, p.ID, string(doc))
 	return translate("create patient", err)
 }
 
@@ -94,7 +94,7 @@ func (s *Store) UpdatePatient(ctx context.Context, id string, update func(*patie
 		if err != nil {
 			return false, err
 		}
-		res, err := s.db.ExecContext(ctx, `UPDATE patients SET doc = ? WHERE id = ? AND version = ?`, string(raw), id, seen)
+		res, err := s.w.ExecContext(ctx, `UPDATE patients SET doc = ? WHERE id = ? AND version = ?`, string(raw), id, seen)
 		if err != nil {
 			return false, translate("update patient", err)
 		}

@@ -58,7 +58,7 @@ func (s *Store) ChangesForDisclosure(ctx context.Context, patientID string, afte
 // epoch moves on together. The record_state row stays, so change numbers
 // keep rising across the erasure.
 func (s *Store) EraseRecord(ctx context.Context, patientID string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return translate("erase record", err)
 	}

@@ -22,7 +22,7 @@ func (s *Store) PutEntry(ctx context.Context, e record.Entry, expect int64) (rec
 	if err := entries.CheckPut(e, expect); err != nil {
 		return record.Entry{}, err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return record.Entry{}, translate("put entry", err)
 	}
@@ -53,7 +53,7 @@ func (s *Store) PutEntries(ctx context.Context, puts []app.EntryPut) (int, error
 	if len(puts) == 0 {
 		return 0, nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, translate("put entries", err)
 	}

@@ -71,7 +71,7 @@ func (s *Store) CreateShareCode(ctx context.Context, c sharecode.ShareCode) erro
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO share_codes (id, doc) VALUES (?, ?)`, c.ID, string(raw))
+	_, err = s.w.ExecContext(ctx, `INSERT INTO share_codes (id, doc) VALUES (?, ?)`, c.ID, string(raw))
 	return translate("create share code", err)
 }
 
@@ -120,7 +120,7 @@ func (s *Store) ShareCodeByHash(ctx context.Context, hash string) (sharecode.Sha
 // so of racing redeemers of the last view only one matches a row.
 func (s *Store) UseShareCode(ctx context.Context, hash string, now time.Time) (sharecode.ShareCode, error) {
 	var raw []byte
-	err := s.db.QueryRowContext(ctx, `UPDATE share_codes
+	err := s.w.QueryRowContext(ctx, `UPDATE share_codes
 		SET doc = json_set(doc, '$.views', views + 1, '$.version', version + 1)
 		WHERE code_hash = ? AND revoked_at IS NULL AND expires_at > ? AND (max_views = 0 OR views < max_views)
 		RETURNING doc`, hash, now.UnixMilli()).Scan(&raw)
@@ -144,7 +144,7 @@ func (s *Store) UpdateShareCode(ctx context.Context, patientID, id string, updat
 		if err != nil {
 			return false, err
 		}
-		res, err := s.db.ExecContext(ctx, `UPDATE share_codes SET doc = ? WHERE id = ? AND patient_id = ? AND version = ?`,
+		res, err := s.w.ExecContext(ctx, `UPDATE share_codes SET doc = ? WHERE id = ? AND patient_id = ? AND version = ?`,
 			string(raw), id, patientID, seen)
 		if err != nil {
 			return false, translate("update share code", err)

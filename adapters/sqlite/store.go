@@ -21,10 +21,17 @@ import (
 // FileName is the database file inside the data directory.
 const FileName = "kith.db"
 
-// Store is the SQLite app.Store.
+// Store is the SQLite app.Store. SQLite lets one writer in at a time; writers
+// that meet a held lock sleep in its busy handler (1 to 100 ms back-offs), which
+// under concurrent audited reads made the long tail. So every write goes through w,
+// a pool of one connection, where writers queue in Go and each takes the lock the
+// moment the last lets go; reads go through db, many connections, which WAL lets
+// read alongside the writer.
 type Store struct {
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	w     *sql.DB
+	chain *chainer
+	path  string
 }
 
 var _ app.Store = (*Store)(nil)
@@ -46,15 +53,24 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: path}
-	if err := s.checkNotForeign(ctx); err != nil {
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	w.SetMaxOpenConns(1)
+	s := &Store{db: db, w: w, path: path}
+	if err := s.checkNotForeign(ctx); err != nil {
+		w.Close()
+		db.Close()
+		return nil, err
+	}
+	s.chain = startChainer(w)
 	return s, nil
 }
 
@@ -82,7 +98,10 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *Store) Close(context.Context) error { return s.db.Close() }
+func (s *Store) Close(context.Context) error {
+	s.chain.close()
+	return errors.Join(s.w.Close(), s.db.Close())
+}
 
 // translate turns driver errors into fault kinds; op names the operation for the log.
 func translate(op string, err error) error {

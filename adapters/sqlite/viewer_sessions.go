@@ -34,7 +34,7 @@ func (s *Store) CreateViewerSession(ctx context.Context, v sharecode.Session) er
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO viewer_sessions (id, doc) VALUES (?, ?)`, v.ID, string(raw))
+	_, err = s.w.ExecContext(ctx, `INSERT INTO viewer_sessions (id, doc) VALUES (?, ?)`, v.ID, string(raw))
 	return translate("create viewer session", err)
 }
 
@@ -59,7 +59,7 @@ func (s *Store) ViewerSession(ctx context.Context, tokenHash string) (sharecode.
 
 // EndViewerSession implements app.ShareCodeStore; the first end is kept.
 func (s *Store) EndViewerSession(ctx context.Context, tokenHash string, now time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE viewer_sessions
+	res, err := s.w.ExecContext(ctx, `UPDATE viewer_sessions
 		SET doc = json_set(doc, '$.endedAt', coalesce(json_extract(doc, '$.endedAt'), ?)) WHERE token_hash = ?`,
 		now.UnixMilli(), tokenHash)
 	if err != nil {
@@ -75,7 +75,7 @@ func (s *Store) EndViewerSession(ctx context.Context, tokenHash string, now time
 // and now and then a sweep of expired windows.
 func (s *Store) CountAttempt(ctx context.Context, key string, window, keepUntil time.Time) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `INSERT INTO attempts (key, window, count, expires) VALUES (?, ?, 1, ?)
+	err := s.w.QueryRowContext(ctx, `INSERT INTO attempts (key, window, count, expires) VALUES (?, ?, 1, ?)
 		ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count`,
 		key, window.UnixMilli(), keepUntil.UnixMilli()).Scan(&n)
 	if err != nil {
@@ -83,7 +83,7 @@ func (s *Store) CountAttempt(ctx context.Context, key string, window, keepUntil 
 	}
 	if n == 1 {
 		// A new window: forget the expired ones, a cheap indexed delete.
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM attempts WHERE expires < ?`, window.UnixMilli()); err != nil {
+		if _, err := s.w.ExecContext(ctx, `DELETE FROM attempts WHERE expires < ?`, window.UnixMilli()); err != nil {
 			return 0, translate("count attempt", err)
 		}
 	}

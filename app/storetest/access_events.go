@@ -27,17 +27,22 @@ func event(patientID string, i int) audit.Event {
 	}
 }
 
-// appendChain seals and appends n events for one patient, returning them oldest first.
+// appendChain appends n events for one patient, returning them oldest first, and
+// checks the store sealed each after the one before.
 func appendChain(t *testing.T, s app.Store, patientID string, n int) []audit.Event {
 	t.Helper()
 	var out []audit.Event
 	var prev *audit.Event
 	for i := 0; i < n; i++ {
-		e := event(patientID, i).Seal(prev)
-		if err := s.AppendAccessEvent(ctx(t), e); err != nil {
+		e := event(patientID, i)
+		got, err := s.AppendAccessEvent(ctx(t), e)
+		if err != nil {
 			t.Fatalf("AppendAccessEvent #%d: %v", i, err)
 		}
-		out = append(out, e)
+		if want := e.Seal(prev); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("AppendAccessEvent #%d = %+v\nwant it sealed after the one before: %+v", i, got, want)
+		}
+		out = append(out, got)
 		prev = &out[len(out)-1]
 	}
 	return out
@@ -110,10 +115,15 @@ func testAccessEvents(t *testing.T, open Open) {
 		}
 	})
 
-	t.Run("a second event at the same place in the chain is ErrConflict", func(t *testing.T) {
-		rival := event("patient-a", 9).Seal(&mine[3])
-		if err := s.AppendAccessEvent(c, rival); !errors.Is(err, fault.ErrConflict) {
-			t.Fatalf("AppendAccessEvent(taken seq) = %v, want ErrConflict", err)
+	t.Run("an id already in the log is ErrConflict and the chain stays as it was", func(t *testing.T) {
+		again := event("patient-a", 9)
+		again.ID = mine[2].ID
+		if _, err := s.AppendAccessEvent(c, again); !errors.Is(err, fault.ErrConflict) {
+			t.Fatalf("AppendAccessEvent(taken id) = %v, want ErrConflict", err)
+		}
+		last, err := s.LastAccessEvent(c, "patient-a")
+		if err != nil || last.ID != mine[4].ID {
+			t.Fatalf("LastAccessEvent = %v, %v; want the fifth event still newest", last.ID, err)
 		}
 	})
 }
@@ -125,31 +135,43 @@ func testAccessEventRaces(t *testing.T, open Open) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Several patients at once, as under load: one patient's events never land in
+	// another's chain, and each chain stays linear.
 	const writers = 10
+	patients := []string{"patient-r", "patient-s", "patient-t"}
 	var wg sync.WaitGroup
 	for i := 0; i < writers; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			e := event("patient-r", i)
-			e.ID = ""
-			if _, err := a.RecordAccess(c, e); err != nil {
-				t.Errorf("RecordAccess: %v", err)
-			}
-		}(i)
+		for _, p := range patients {
+			wg.Add(1)
+			go func(p string, i int) {
+				defer wg.Done()
+				e := event(p, i)
+				e.ID = ""
+				if _, err := a.RecordAccess(c, e); err != nil {
+					t.Errorf("RecordAccess: %v", err)
+				}
+			}(p, i)
+		}
 	}
 	wg.Wait()
-	events, _, err := s.AccessEvents(c, "patient-r", 0, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(events) != writers {
-		t.Fatalf("%d events recorded by %d concurrent writers", len(events), writers)
-	}
-	for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
-		events[i], events[j] = events[j], events[i]
-	}
-	if broken := audit.VerifyChain(events); broken != -1 {
-		t.Fatalf("concurrently written chain breaks at %d", broken)
+	for _, p := range patients {
+		events, _, err := s.AccessEvents(c, p, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) != writers {
+			t.Fatalf("%s: %d events recorded by %d concurrent writers", p, len(events), writers)
+		}
+		for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
+			events[i], events[j] = events[j], events[i]
+		}
+		for _, e := range events {
+			if e.PatientID != p {
+				t.Fatalf("%s's chain holds an event of %s", p, e.PatientID)
+			}
+		}
+		if broken := audit.VerifyChain(events); broken != -1 {
+			t.Fatalf("%s: concurrently written chain breaks at %d", p, broken)
+		}
 	}
 }
