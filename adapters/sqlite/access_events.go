@@ -99,7 +99,7 @@ func (s *Store) AppendAccessEvent(ctx context.Context, e audit.Event) (audit.Eve
 // LastAccessEvent implements app.AccessEventStore.
 func (s *Store) LastAccessEvent(ctx context.Context, patientID string) (audit.Event, error) {
 	var raw []byte
-	err := s.db.QueryRowContext(ctx,
+	err := s.queryRow(ctx,
 		`SELECT doc FROM access_events WHERE patient_id = ? ORDER BY seq DESC LIMIT 1`, patientID).Scan(&raw)
 	if err != nil {
 		return audit.Event{}, translate("last access event", err)
@@ -116,7 +116,7 @@ func (s *Store) AccessEvents(ctx context.Context, patientID string, before int64
 		before = 1<<63 - 1
 	}
 	// One more than asked tells whether another page exists.
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.query(ctx,
 		`SELECT doc FROM access_events WHERE patient_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
 		patientID, before, limit+1)
 	if err != nil {
@@ -149,7 +149,7 @@ func (s *Store) AccessEvents(ctx context.Context, patientID string, before int64
 // AccessEvent implements app.AccessEventStore.
 func (s *Store) AccessEvent(ctx context.Context, patientID, id string) (audit.Event, error) {
 	var raw []byte
-	err := s.db.QueryRowContext(ctx, `SELECT doc FROM access_events WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw)
+	err := s.queryRow(ctx, `SELECT doc FROM access_events WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw)
 	if err != nil {
 		return audit.Event{}, translate("read access event", err)
 	}
@@ -173,7 +173,7 @@ func (s *Store) ReportedAccessEvents(ctx context.Context, organisation string, l
 	if limit < 1 {
 		return nil, fmt.Errorf("reported access events: limit %d: %w", limit, fault.ErrInvalid)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM access_events
+	rows, err := s.query(ctx, `SELECT doc FROM access_events
 		WHERE json_extract(doc, '$.reportedAt') IS NOT NULL AND (? = '' OR json_extract(doc, '$.organisation') = ?)
 		ORDER BY json_extract(doc, '$.reportedAt') DESC, id LIMIT ?`, organisation, organisation, limit)
 	if err != nil {

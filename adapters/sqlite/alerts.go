@@ -72,7 +72,7 @@ func (s *Store) DeferAlert(ctx context.Context, patientID, eventID, claimant str
 
 // ParkedAlerts implements app.AlertStore through access_events_parked.
 func (s *Store) ParkedAlerts(ctx context.Context, limit int) ([]audit.Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM access_events WHERE json_extract(doc, '$.alert') = 'parked'
+	rows, err := s.query(ctx, `SELECT doc FROM access_events WHERE json_extract(doc, '$.alert') = 'parked'
 		ORDER BY json_extract(doc, '$.at') DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, translate("parked alerts", err)
@@ -96,7 +96,7 @@ func (s *Store) ParkedAlerts(ctx context.Context, limit int) ([]audit.Event, err
 // AlertWindowOpen implements app.AlertStore.
 func (s *Store) AlertWindowOpen(ctx context.Context, patientID, key string, now time.Time) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM alert_windows WHERE patient_id = ? AND key = ? AND until > ?`,
+	err := s.queryRow(ctx, `SELECT count(*) FROM alert_windows WHERE patient_id = ? AND key = ? AND until > ?`,
 		patientID, key, now.UnixMilli()).Scan(&n)
 	return n > 0, translate("alert window", err)
 }

@@ -50,7 +50,7 @@ func (s *Store) PutDevice(ctx context.Context, d alert.Device) (alert.Device, bo
 
 // Devices implements app.AlertStore.
 func (s *Store) Devices(ctx context.Context, patientID string) ([]alert.Device, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM devices WHERE patient_id = ? ORDER BY json_extract(doc, '$.createdAt'), id`, patientID)
+	rows, err := s.query(ctx, `SELECT doc FROM devices WHERE patient_id = ? ORDER BY json_extract(doc, '$.createdAt'), id`, patientID)
 	if err != nil {
 		return nil, translate("list devices", err)
 	}

@@ -1,9 +1,10 @@
 package sqlite
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/kith-health/kith/adapters/internal/entries"
 	"github.com/kith-health/kith/domain/record"
@@ -99,9 +100,13 @@ func keptResource(e record.Entry) []byte {
 func fromMilli(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 // decodeEntry reports a malformed document without quoting it.
+//
+// It decodes with github.com/goccy/go-json, already in the build through jwx:
+// decoding entry documents was a third of a summary read's time with
+// encoding/json, and the documents are ours, written by toEntryDoc.
 func decodeEntry(op string, raw, resource []byte) (record.Entry, error) {
 	var d entryDoc
-	if err := json.Unmarshal(raw, &d); err != nil {
+	if err := gojson.Unmarshal(raw, &d); err != nil {
 		return record.Entry{}, fmt.Errorf("%s: stored document: %w", op, err)
 	}
 	return d.entry(resource), nil

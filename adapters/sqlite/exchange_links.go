@@ -121,7 +121,7 @@ func (s *Store) CreateLink(ctx context.Context, l exchange.Link) (exchange.Link,
 		normaliseLink(&l)
 		return l, err == nil, translate("create link", err)
 	}
-	prior, err := scanLink(s.db.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM exchange_links
+	prior, err := scanLink(s.queryRow(ctx, `SELECT `+linkColumns+` FROM exchange_links
 		WHERE patient_id = ? AND exchange_id = ?`, l.PatientID, l.ExchangeID))
 	switch {
 	case err == nil:
@@ -134,7 +134,7 @@ func (s *Store) CreateLink(ctx context.Context, l exchange.Link) (exchange.Link,
 
 // Link implements app.ExchangeStore.
 func (s *Store) Link(ctx context.Context, patientID, id string) (exchange.Link, error) {
-	l, err := scanLink(s.db.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM exchange_links
+	l, err := scanLink(s.queryRow(ctx, `SELECT `+linkColumns+` FROM exchange_links
 		WHERE id = ? AND patient_id = ?`, id, patientID))
 	return l, translate("read link", err)
 }
@@ -142,7 +142,7 @@ func (s *Store) Link(ctx context.Context, patientID, id string) (exchange.Link, 
 // Links implements app.ExchangeStore through the (patient_id, exchange_id) index; a
 // patient's few links are sorted in memory.
 func (s *Store) Links(ctx context.Context, patientID string) ([]exchange.Link, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+linkColumns+` FROM exchange_links
+	rows, err := s.query(ctx, `SELECT `+linkColumns+` FROM exchange_links
 		WHERE patient_id = ? ORDER BY created_at, id`, patientID)
 	if err != nil {
 		return nil, translate("list links", err)
@@ -266,7 +266,7 @@ func (s *Store) linkCandidates(ctx context.Context, now time.Time, skip, tried [
 	}
 	query += ` ORDER BY next_due_at, id LIMIT ?`
 	args = append(args, limit)
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, translate("claim links: find", err)
 	}

@@ -88,13 +88,13 @@ func (s *Store) CreateExchange(ctx context.Context, x exchange.Exchange) error {
 
 // Exchange implements app.ExchangeStore.
 func (s *Store) Exchange(ctx context.Context, id string) (exchange.Exchange, error) {
-	x, err := scanExchange(s.db.QueryRowContext(ctx, `SELECT `+exchangeColumns+` FROM exchanges WHERE id = ?`, id))
+	x, err := scanExchange(s.queryRow(ctx, `SELECT `+exchangeColumns+` FROM exchanges WHERE id = ?`, id))
 	return x, translate("read exchange", err)
 }
 
 // Exchanges implements app.ExchangeStore. There are few enough to read in one go.
 func (s *Store) Exchanges(ctx context.Context) ([]exchange.Exchange, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+exchangeColumns+` FROM exchanges ORDER BY id`)
+	rows, err := s.query(ctx, `SELECT `+exchangeColumns+` FROM exchanges ORDER BY id`)
 	if err != nil {
 		return nil, translate("list exchanges", err)
 	}

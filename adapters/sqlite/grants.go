@@ -83,7 +83,7 @@ func (s *Store) CreateGrant(ctx context.Context, g access.Grant) (access.Grant, 
 	}
 	if g.IdempotencyKey != "" {
 		var prior []byte
-		err := s.db.QueryRowContext(ctx, `SELECT doc FROM grants WHERE patient_id = ? AND idem_key = ?`,
+		err := s.queryRow(ctx, `SELECT doc FROM grants WHERE patient_id = ? AND idem_key = ?`,
 			g.PatientID, g.IdempotencyKey).Scan(&prior)
 		switch {
 		case err == nil:
@@ -99,7 +99,7 @@ func (s *Store) CreateGrant(ctx context.Context, g access.Grant) (access.Grant, 
 // Grant implements app.GrantStore.
 func (s *Store) Grant(ctx context.Context, patientID, id string) (access.Grant, error) {
 	var raw []byte
-	err := s.db.QueryRowContext(ctx, `SELECT doc FROM grants WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw)
+	err := s.queryRow(ctx, `SELECT doc FROM grants WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw)
 	if err != nil {
 		return access.Grant{}, translate("read grant", err)
 	}
@@ -108,7 +108,7 @@ func (s *Store) Grant(ctx context.Context, patientID, id string) (access.Grant, 
 
 // Grants implements app.GrantStore through grants_by_patient.
 func (s *Store) Grants(ctx context.Context, patientID string) ([]access.Grant, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM grants WHERE patient_id = ? ORDER BY created_at DESC, id DESC`, patientID)
+	rows, err := s.query(ctx, `SELECT doc FROM grants WHERE patient_id = ? ORDER BY created_at DESC, id DESC`, patientID)
 	if err != nil {
 		return nil, translate("list grants", err)
 	}

@@ -26,7 +26,7 @@ func (s *Store) CreateGuardianship(ctx context.Context, g guardianship.Guardians
 // Guardianship implements app.GuardianshipStore.
 func (s *Store) Guardianship(ctx context.Context, childID, id string) (guardianship.Guardianship, error) {
 	var raw []byte
-	err := s.db.QueryRowContext(ctx, `SELECT doc FROM guardianships WHERE id = ? AND child_id = ?`, id, childID).Scan(&raw)
+	err := s.queryRow(ctx, `SELECT doc FROM guardianships WHERE id = ? AND child_id = ?`, id, childID).Scan(&raw)
 	if err != nil {
 		return guardianship.Guardianship{}, translate("read guardianship", err)
 	}
@@ -44,7 +44,7 @@ func (s *Store) GuardianshipsOfGuardian(ctx context.Context, guardianID string) 
 }
 
 func (s *Store) guardianships(ctx context.Context, query, arg string) ([]guardianship.Guardianship, error) {
-	rows, err := s.db.QueryContext(ctx, query, arg)
+	rows, err := s.query(ctx, query, arg)
 	if err != nil {
 		return nil, translate("list guardianships", err)
 	}
@@ -92,7 +92,7 @@ func (s *Store) UpdateGuardianship(ctx context.Context, childID, id string, upda
 // Screen implements app.GuardianshipStore.
 func (s *Store) Screen(ctx context.Context, childID string) (guardianship.Screen, error) {
 	var raw []byte
-	err := s.db.QueryRowContext(ctx, `SELECT doc FROM guardian_screens WHERE child_id = ?`, childID).Scan(&raw)
+	err := s.queryRow(ctx, `SELECT doc FROM guardian_screens WHERE child_id = ?`, childID).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return guardianship.Screen{ChildID: childID}, nil
 	}

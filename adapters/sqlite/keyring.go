@@ -45,7 +45,7 @@ func (d keyringDoc) keyring() keyring.Keyring {
 // Keyring implements app.KeyringStore.
 func (s *Store) Keyring(ctx context.Context) (keyring.Keyring, error) {
 	var raw []byte
-	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM keyring WHERE id = ?`, keyringID).Scan(&raw); err != nil {
+	if err := s.queryRow(ctx, `SELECT doc FROM keyring WHERE id = ?`, keyringID).Scan(&raw); err != nil {
 		return keyring.Keyring{}, translate("read keyring", err)
 	}
 	var d keyringDoc

@@ -53,7 +53,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, o organisation.Organisat
 // Organisation implements app.OrganisationStore.
 func (s *Store) Organisation(ctx context.Context, odsCode string) (organisation.Organisation, error) {
 	var raw []byte
-	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM organisations WHERE ods_code = ?`, odsCode).Scan(&raw); err != nil {
+	if err := s.queryRow(ctx, `SELECT doc FROM organisations WHERE ods_code = ?`, odsCode).Scan(&raw); err != nil {
 		return organisation.Organisation{}, translate("read organisation", err)
 	}
 	return decodeOrganisation("read organisation", raw)
@@ -61,7 +61,7 @@ func (s *Store) Organisation(ctx context.Context, odsCode string) (organisation.
 
 // Organisations implements app.OrganisationStore. There are few enough to read in one go.
 func (s *Store) Organisations(ctx context.Context) ([]organisation.Organisation, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM organisations ORDER BY ods_code`)
+	rows, err := s.query(ctx, `SELECT doc FROM organisations ORDER BY ods_code`)
 	if err != nil {
 		return nil, translate("list organisations", err)
 	}

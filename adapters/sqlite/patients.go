@@ -70,7 +70,7 @@ func (s *Store) CreatePatient(ctx context.Context, p patient.Patient) error {
 // Patient implements app.PatientStore.
 func (s *Store) Patient(ctx context.Context, id string) (patient.Patient, error) {
 	var raw []byte
-	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM patients WHERE id = ?`, id).Scan(&raw); err != nil {
+	if err := s.queryRow(ctx, `SELECT doc FROM patients WHERE id = ?`, id).Scan(&raw); err != nil {
 		return patient.Patient{}, translate("read patient", err)
 	}
 	var d patientDoc
@@ -106,7 +106,7 @@ func (s *Store) UpdatePatient(ctx context.Context, id string, update func(*patie
 
 // PatientsByNHSNumber implements app.PatientStore through patients_by_nhs_number.
 func (s *Store) PatientsByNHSNumber(ctx context.Context, nhs patient.NHSNumber) ([]patient.Patient, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM patients WHERE json_extract(doc, '$.nhsNumber') = ?
+	rows, err := s.query(ctx, `SELECT doc FROM patients WHERE json_extract(doc, '$.nhsNumber') = ?
 		ORDER BY json_extract(doc, '$.createdAt'), id`, nhs.Value())
 	if err != nil {
 		return nil, translate("patients by NHS number", err)
@@ -132,7 +132,7 @@ func (s *Store) PatientIDs(ctx context.Context, after string, limit int) ([]stri
 	if limit < 1 {
 		return nil, fmt.Errorf("patient ids: limit %d: %w", limit, fault.ErrInvalid)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM patients WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	rows, err := s.query(ctx, `SELECT id FROM patients WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, translate("patient ids", err)
 	}

@@ -24,7 +24,7 @@ func (s *Store) ChangesForDisclosure(ctx context.Context, patientID string, afte
 	if err := entries.CheckLimit("list changes", limit); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT doc, resource FROM entries
+	rows, err := s.query(ctx, `SELECT doc, resource FROM entries
 		WHERE patient_id = ? AND change_seq > ? ORDER BY change_seq LIMIT ?`, patientID, max(after, 0), limit)
 	if err != nil {
 		return nil, 0, translate("list changes", err)
@@ -47,7 +47,7 @@ func (s *Store) ChangesForDisclosure(ctx context.Context, patientID string, afte
 	}
 	rows.Close()
 	var epoch int64
-	err = s.db.QueryRowContext(ctx, `SELECT epoch FROM record_state WHERE patient_id = ?`, patientID).Scan(&epoch)
+	err = s.queryRow(ctx, `SELECT epoch FROM record_state WHERE patient_id = ?`, patientID).Scan(&epoch)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) { // no row: no record yet, epoch 0
 		return nil, 0, translate("list changes: epoch", err)
 	}

@@ -59,7 +59,7 @@ func (s *Store) EntryHeads(ctx context.Context, patientID string, q app.EntryQue
 	}
 	// One more than asked tells whether another page exists.
 	args = append(args, q.Limit+1)
-	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM entries WHERE `+strings.Join(where, " AND ")+
+	rows, err := s.query(ctx, `SELECT doc FROM entries WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY date DESC, id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", translate("list entries", err)
@@ -112,7 +112,7 @@ func (s *Store) EachEntryForDisclosure(ctx context.Context, patientID string, fn
 
 // entryBatch reads the next live entries with ids above after.
 func (s *Store) entryBatch(ctx context.Context, patientID, after string) ([]record.Entry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT doc, resource FROM entries
+	rows, err := s.query(ctx, `SELECT doc, resource FROM entries
 		WHERE patient_id = ? AND deleted = 0 AND id > ? ORDER BY id LIMIT ?`, patientID, after, eachBatch)
 	if err != nil {
 		return nil, translate("read entries", err)

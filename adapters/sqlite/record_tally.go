@@ -12,7 +12,7 @@ import (
 // entry and source, and each group's newest change, folded into the tally's rows
 // and each source's last change.
 func (s *Store) RecordTally(ctx context.Context, patientID string) (record.Tally, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT category, section, current, sensitive, source, count(*), max(updated)
+	rows, err := s.query(ctx, `SELECT category, section, current, sensitive, source, count(*), max(updated)
 		FROM entries WHERE patient_id = ? AND deleted = 0
 		GROUP BY category, section, current, sensitive, source`, patientID)
 	if err != nil {

@@ -144,7 +144,7 @@ func putEntryTx(ctx context.Context, st *entryStatements, e record.Entry, expect
 // EntryForDisclosure implements app.RecordStore.
 func (s *Store) EntryForDisclosure(ctx context.Context, patientID, id string) (record.Entry, error) {
 	var raw, resource []byte
-	err := s.db.QueryRowContext(ctx, `SELECT doc, resource FROM entries WHERE id = ? AND patient_id = ? AND deleted = 0`,
+	err := s.queryRow(ctx, `SELECT doc, resource FROM entries WHERE id = ? AND patient_id = ? AND deleted = 0`,
 		id, patientID).Scan(&raw, &resource)
 	if err != nil {
 		return record.Entry{}, translate("read entry", err)
@@ -163,7 +163,7 @@ func (s *Store) EntryStates(ctx context.Context, patientID string, ids []string)
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT doc, resource FROM entries WHERE patient_id = ? AND id IN (?`+
+		rows, err := s.query(ctx, `SELECT doc, resource FROM entries WHERE patient_id = ? AND id IN (?`+
 			strings.Repeat(",?", len(chunk)-1)+`)`, args...)
 		if err != nil {
 			return nil, translate("read entry states", err)
@@ -192,7 +192,7 @@ func (s *Store) EntryStates(ctx context.Context, patientID string, ids []string)
 
 func (s *Store) EntryState(ctx context.Context, patientID, id string) (record.Entry, error) {
 	var raw, resource []byte
-	err := s.db.QueryRowContext(ctx, `SELECT doc, resource FROM entries WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw, &resource)
+	err := s.queryRow(ctx, `SELECT doc, resource FROM entries WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw, &resource)
 	if err != nil {
 		return record.Entry{}, translate("read entry state", err)
 	}

@@ -78,7 +78,7 @@ func (s *Store) CreateShareCode(ctx context.Context, c sharecode.ShareCode) erro
 // ShareCode implements app.ShareCodeStore.
 func (s *Store) ShareCode(ctx context.Context, patientID, id string) (sharecode.ShareCode, error) {
 	var raw []byte
-	err := s.db.QueryRowContext(ctx, `SELECT doc FROM share_codes WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw)
+	err := s.queryRow(ctx, `SELECT doc FROM share_codes WHERE id = ? AND patient_id = ?`, id, patientID).Scan(&raw)
 	if err != nil {
 		return sharecode.ShareCode{}, translate("read share code", err)
 	}
@@ -87,7 +87,7 @@ func (s *Store) ShareCode(ctx context.Context, patientID, id string) (sharecode.
 
 // ShareCodes implements app.ShareCodeStore through share_codes_by_patient.
 func (s *Store) ShareCodes(ctx context.Context, patientID string) ([]sharecode.ShareCode, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT doc FROM share_codes WHERE patient_id = ? ORDER BY created_at DESC, id DESC`, patientID)
+	rows, err := s.query(ctx, `SELECT doc FROM share_codes WHERE patient_id = ? ORDER BY created_at DESC, id DESC`, patientID)
 	if err != nil {
 		return nil, translate("list share codes", err)
 	}
@@ -110,7 +110,7 @@ func (s *Store) ShareCodes(ctx context.Context, patientID string) ([]sharecode.S
 // ShareCodeByHash implements app.ShareCodeStore through share_codes_by_hash.
 func (s *Store) ShareCodeByHash(ctx context.Context, hash string) (sharecode.ShareCode, error) {
 	var raw []byte
-	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM share_codes WHERE code_hash = ?`, hash).Scan(&raw); err != nil {
+	if err := s.queryRow(ctx, `SELECT doc FROM share_codes WHERE code_hash = ?`, hash).Scan(&raw); err != nil {
 		return sharecode.ShareCode{}, translate("find share code", err)
 	}
 	return decodeShareCode("find share code", raw)

@@ -21,6 +21,9 @@ import (
 // FileName is the database file inside the data directory.
 const FileName = "kith.db"
 
+// idleReadConnections is how many read connections stay open between requests.
+const idleReadConnections = 32
+
 // Store is the SQLite app.Store. SQLite lets one writer in at a time; writers
 // that meet a held lock sleep in its busy handler (1 to 100 ms back-offs), which
 // under concurrent audited reads made the long tail. So every write goes through w,
@@ -31,6 +34,7 @@ type Store struct {
 	db    *sql.DB
 	w     *sql.DB
 	chain *chainer
+	reads *statements
 	path  string
 }
 
@@ -64,7 +68,11 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
-	s := &Store{db: db, w: w, path: path}
+	// A connection the pool lets go takes its prepared statements with it, and the
+	// default keeps only two idle: under load every other read opened a connection.
+	// No cap on open ones, so a read made while another's rows are open never waits.
+	db.SetMaxIdleConns(idleReadConnections)
+	s := &Store{db: db, w: w, path: path, reads: newStatements(db)}
 	if err := s.checkNotForeign(ctx); err != nil {
 		w.Close()
 		db.Close()
@@ -100,6 +108,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the database.
 func (s *Store) Close(context.Context) error {
 	s.chain.close()
+	s.reads.close()
 	return errors.Join(s.w.Close(), s.db.Close())
 }
 

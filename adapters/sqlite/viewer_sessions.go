@@ -41,7 +41,7 @@ func (s *Store) CreateViewerSession(ctx context.Context, v sharecode.Session) er
 // ViewerSession implements app.ShareCodeStore.
 func (s *Store) ViewerSession(ctx context.Context, tokenHash string) (sharecode.Session, error) {
 	var raw []byte
-	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM viewer_sessions WHERE token_hash = ?`, tokenHash).Scan(&raw); err != nil {
+	if err := s.queryRow(ctx, `SELECT doc FROM viewer_sessions WHERE token_hash = ?`, tokenHash).Scan(&raw); err != nil {
 		return sharecode.Session{}, translate("read viewer session", err)
 	}
 	var d sessionDoc

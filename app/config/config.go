@@ -33,9 +33,12 @@ const (
 // Config is every setting. Each field's env tag names its variable; README.md has
 // the table.
 type Config struct {
-	Addr    string `env:"KITH_ADDR, default=127.0.0.1:8080"`
-	DataDir string `env:"KITH_DATA_DIR, default=./data"`
-	Mode    Mode   `env:"KITH_MODE, default=development"`
+	Addr string `env:"KITH_ADDR, default=127.0.0.1:8080"`
+	// PprofAddr, when set, serves Go's profiler on its own listener, apart from
+	// the API, and only on a loopback address.
+	PprofAddr string `env:"KITH_PPROF_ADDR"`
+	DataDir   string `env:"KITH_DATA_DIR, default=./data"`
+	Mode      Mode   `env:"KITH_MODE, default=development"`
 	// Store is empty when not set: development then uses SQLite, production refuses.
 	Store           string `env:"KITH_STORE"`
 	MongoDBURI      Secret `env:"KITH_MONGODB_URI"`
@@ -179,6 +182,11 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("KITH_ADDR=%q: must be host:port, e.g. 127.0.0.1:8080", c.Addr)
+	}
+	if c.PprofAddr != "" {
+		if host, _, err := net.SplitHostPort(c.PprofAddr); err != nil || !net.ParseIP(host).IsLoopback() {
+			bad("KITH_PPROF_ADDR=%q: must be a loopback host:port, e.g. 127.0.0.1:6060", c.PprofAddr)
+		}
 	}
 	switch c.Store {
 	case "", StoreSQLite, StoreMongoDB:

@@ -37,6 +37,8 @@ func TestValidateNamesTheVariable(t *testing.T) {
 	}{
 		{"unknown mode", map[string]string{"KITH_MODE": "staging"}, "KITH_MODE"},
 		{"address without port", map[string]string{"KITH_ADDR": "localhost"}, "KITH_ADDR"},
+		{"the profiler on every interface", map[string]string{"KITH_PPROF_ADDR": "0.0.0.0:6060"}, "KITH_PPROF_ADDR"},
+		{"the profiler on a host name", map[string]string{"KITH_PPROF_ADDR": "kith.example:6060"}, "KITH_PPROF_ADDR"},
 		{"unknown store", map[string]string{"KITH_STORE": "postgres"}, "KITH_STORE"},
 		{"production without a store", map[string]string{"KITH_MODE": "production", "KITH_DEV_ISSUER": "false", "KITH_DEV_PUSH_INBOX": "false"}, "KITH_STORE"},
 		{"production keeps the dev issuer off by default",

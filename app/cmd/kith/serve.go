@@ -80,6 +80,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		"addr", ln.Addr().String(), "mode", string(cfg.Mode), "store", where,
 		"schema_steps_applied", applied, "dev_issuer", srv.DevIssuer)
 
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, cfg.PprofAddr, log); err != nil {
+			return fmt.Errorf("KITH_PPROF_ADDR: %w", err)
+		}
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.HTTP.Listener(ln) }()
 	select {

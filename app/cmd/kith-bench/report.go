@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// row is one scenario's result.
+type row struct {
+	Name   string
+	Report loadReport
+}
+
+// summaryReport is everything summary.md says.
+type summaryReport struct {
+	Command      string
+	Options      runOptions
+	Seeded       *seeded
+	SummaryBytes int
+	PeakRSS      int64
+	Rows         []row // the ceiling first
+}
+
+func (r summaryReport) markdown() string {
+	var b strings.Builder
+	o, w := r.Options, r.Seeded
+	fmt.Fprintf(&b, "# kith-bench %s\n\n", time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "`%s`: %d patients (%d shared), %d workers, %s per scenario, rate unbounded; "+
+		"server and load share %d CPUs (%s %s/%s).\n\n",
+		r.Command, len(w.Patients), w.Shared, o.workers, o.duration, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+
+	ceiling := r.Rows[0].Report.Metrics.Throughput
+	b.WriteString("| scenario | req/s | p50 | p99 | errors | % of bare Fiber |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, x := range r.Rows {
+		m := x.Report.Metrics
+		share := "-"
+		if ceiling > 0 {
+			share = fmt.Sprintf("%.1f%%", 100*m.Throughput/ceiling)
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s |\n", x.Name, m.Throughput,
+			ms(m.Latencies.P50), ms(m.Latencies.P99), errorCell(x.Report), share)
+	}
+
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "- req/s is 2xx answers per second; errors are answers other than 2xx, and transport failures.\n")
+	fmt.Fprintf(&b, "- Ceiling body: %d bytes of JSON, the size of the hot patient's summary uncompressed (Kith gzips its own answers, the ceiling does not).\n", r.SummaryBytes)
+	fmt.Fprintf(&b, "- kith peak RSS (VmHWM at the end): %.1f MiB\n", float64(r.PeakRSS)/(1<<20))
+	fmt.Fprintf(&b, "- Ingest while seeding: %d resources in %d records in %s, %.0f resources/s "+
+		"(end to end with %d concurrent patients: token, account, generation, upload)\n",
+		w.Resources, len(w.Patients), w.IngestTime.Round(time.Millisecond), float64(w.Resources)/w.IngestTime.Seconds(), o.seedWorkers)
+	fmt.Fprintf(&b, "- Record sizes: %s\n", scaleMix(w.Patients))
+
+	for _, x := range r.Rows {
+		if len(x.Report.ErrorBodies) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n## Errors: %s\n\n", x.Name)
+		for _, e := range x.Report.ErrorBodies {
+			fmt.Fprintf(&b, "- `%s`\n", strings.ReplaceAll(e, "`", "'"))
+		}
+	}
+	return b.String()
+}
+
+func errorCell(r loadReport) string {
+	if r.Non2xx == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (%.2f%%)", r.Non2xx, 100*float64(r.Non2xx)/float64(r.Metrics.Requests))
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+}
+
+// scaleMix says how many records of each scale were seeded, with their resources.
+func scaleMix(ps []seedPatient) string {
+	count, resources := map[int]int{}, map[int]int{}
+	var scales []int
+	for _, p := range ps {
+		if count[p.Scale] == 0 {
+			scales = append(scales, p.Scale)
+		}
+		count[p.Scale]++
+		resources[p.Scale] += p.Resources
+	}
+	var parts []string
+	slices.Sort(scales)
+	for _, s := range scales {
+		parts = append(parts, fmt.Sprintf("%d at scale %d (%d resources each on average)", count[s], s, resources[s]/count[s]))
+	}
+	return strings.Join(parts, ", ")
+}
