@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/compress"
@@ -76,6 +77,10 @@ func New(cfg Config) (*fiber.App, error) {
 		ReadBufferSize: 16 << 10,
 		ErrorHandler:   errorHandler(cfg.Logger),
 		JSONDecoder:    decodeStrict,
+		// Encoding a summary with encoding/json was a tenth of a summary read's
+		// time; github.com/goccy/go-json (Fiber's own suggestion, already in the
+		// build) writes the same bytes faster.
+		JSONEncoder: gojson.Marshal,
 	})
 	if cfg.InFlight != nil {
 		f.Use(cfg.InFlight.track)
