@@ -60,7 +60,7 @@ func identifierKeys(raw []byte) []string {
 	var res struct {
 		Identifier json.RawMessage `json:"identifier"`
 	}
-	if json.Unmarshal(raw, &res) != nil {
+	if decodePart(raw, &res) != nil {
 		return nil
 	}
 	var ids []identifier
@@ -68,15 +68,15 @@ func identifierKeys(raw []byte) []string {
 	switch {
 	case len(res.Identifier) > 0 && res.Identifier[0] == '[':
 		var items []json.RawMessage
-		_ = json.Unmarshal(res.Identifier, &items)
+		_ = decodePart(res.Identifier, &items)
 		for _, item := range items { // an item that is not an object is skipped, as jsonObjs does
-			if json.Unmarshal(item, &one) == nil && len(item) > 0 && item[0] == '{' {
+			if decodePart(item, &one) == nil && len(item) > 0 && item[0] == '{' {
 				ids = append(ids, one)
 			}
 			one = identifier{}
 		}
 	case len(res.Identifier) > 0 && res.Identifier[0] == '{':
-		if json.Unmarshal(res.Identifier, &one) == nil {
+		if decodePart(res.Identifier, &one) == nil {
 			ids = []identifier{one}
 		}
 	}

@@ -57,8 +57,8 @@ var bundleTypes = map[string]bool{
 // bundleType or maxBytes=N. No resource is returned when there is any problem.
 func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 	body := bytes.TrimSpace(data)
-	top, ok := fieldsOf(body)
-	if !ok {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil || top == nil {
 		return nil, fault.Invalid("body", "json")
 	}
 	// One pass over the whole body finds whether any text is bad; only then are
@@ -86,7 +86,7 @@ func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 	// Entries decode straight into their members: any entry that is not an
 	// object fails the whole array, and is then found one by one (entryFields).
 	var entries []map[string]json.RawMessage
-	if raw, present := top["entry"]; present && json.Unmarshal(raw, &entries) != nil {
+	if raw, present := top["entry"]; present && decodePart(raw, &entries) != nil {
 		if entries = entryFields(raw); entries == nil {
 			return nil, fault.Invalid("entry", "json")
 		}
@@ -190,7 +190,7 @@ func inspect(fields map[string]json.RawMessage) (Incoming, string) {
 // members mark those that are not. nil when raw is not an array at all.
 func entryFields(raw []byte) []map[string]json.RawMessage {
 	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) != nil || list == nil {
+	if decodePart(raw, &list) != nil || list == nil {
 		return nil
 	}
 	out := make([]map[string]json.RawMessage, len(list))
@@ -200,10 +200,11 @@ func entryFields(raw []byte) []map[string]json.RawMessage {
 	return out
 }
 
-// fieldsOf decodes raw as a JSON object into its members, keys matched exactly.
+// fieldsOf decodes raw, a part of a body already read whole, as a JSON object
+// into its members, keys matched exactly.
 func fieldsOf(raw []byte) (map[string]json.RawMessage, bool) {
 	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil || m == nil {
+	if decodePart(raw, &m) != nil || m == nil {
 		return nil, false
 	}
 	return m, true
