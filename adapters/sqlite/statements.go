@@ -15,9 +15,10 @@ const maxCachedStatements = 512
 // statement it is handed, and parsing was a fifth of a summary read's time; a
 // prepared *sql.Stmt is parsed once per connection and reused.
 type statements struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	db     *sql.DB
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	closed bool
 }
 
 func newStatements(db *sql.DB) *statements {
@@ -30,6 +31,9 @@ func newStatements(db *sql.DB) *statements {
 func (c *statements) prepared(ctx context.Context, text string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		return nil // the store is closing: the caller's read meets the closed pool
+	}
 	if st, ok := c.m[text]; ok {
 		return st
 	}
@@ -50,7 +54,7 @@ func (c *statements) close() {
 	for _, st := range c.m {
 		st.Close()
 	}
-	c.m = nil
+	c.m, c.closed = map[string]*sql.Stmt{}, true
 }
 
 // query runs a read through its prepared statement.

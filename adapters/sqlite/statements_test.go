@@ -32,3 +32,19 @@ func TestReadsRunWhenTheStatementCacheIsFull(t *testing.T) {
 		t.Fatalf("LastAccessEvent with a full cache = %v, want ErrNotFound", err)
 	}
 }
+
+// A read that arrives while the store closes gets an error, not a crash.
+func TestAReadAfterCloseIsAnError(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close(ctx)
+	if _, err := s.LastAccessEvent(ctx, "nobody"); err == nil || errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("LastAccessEvent after Close = %v, want an error", err)
+	}
+}
