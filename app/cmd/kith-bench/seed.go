@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kith-health/kith/adapters/synthetic"
+	"github.com/kith-health/kith/domain/patient"
 )
 
 // seedPatient is one patient as the scenarios need them.
@@ -226,32 +227,19 @@ func share(ctx context.Context, c *client, i int, p *seedPatient) error {
 }
 
 // nhsNumbers are n valid NHS numbers in the 999 test range, which the NHS never
-// issues, from 999100000x up: clear of the demo cast's 999000xxxx.
+// issues, from 999100000x up: clear of the demo cast's 999000xxxx. Each is the
+// first ten-digit number on its nine-digit base that patient.ParseNHSNumber
+// accepts; a base whose check digit would be 10 has none and is skipped.
 func nhsNumbers(n int) []string {
 	out := make([]string, 0, n)
 	for base := 999100000; len(out) < n; base++ {
-		if check, ok := nhsCheckDigit(base); ok {
-			out = append(out, fmt.Sprintf("%09d%d", base, check))
+		for check := range 10 {
+			s := fmt.Sprintf("%09d%d", base, check)
+			if _, err := patient.ParseNHSNumber(s); err == nil {
+				out = append(out, s)
+				break
+			}
 		}
 	}
 	return out
-}
-
-// nhsCheckDigit is the modulus 11 check digit of nine digits: weights 10 down to 2,
-// 11 minus the sum mod 11, 11 meaning 0; a result of 10 means the number is never
-// issued (ok false).
-func nhsCheckDigit(nine int) (int, bool) {
-	sum := 0
-	for w := 2; w <= 10; w++ {
-		sum += (nine % 10) * w
-		nine /= 10
-	}
-	check := 11 - sum%11
-	switch check {
-	case 11:
-		return 0, true
-	case 10:
-		return 0, false
-	}
-	return check, true
 }
