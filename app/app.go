@@ -35,6 +35,8 @@ type App struct {
 	proxy            guardianship.Policy
 	// syncWake nudges this node's scheduler when a link becomes due now.
 	syncWake chan struct{}
+	// summaries keeps recently read records' summary inputs (see summaryCache).
+	summaries summaryCache
 }
 
 // Limits bound what one request may make Kith do.
@@ -79,7 +81,8 @@ func New(store Store, clock Clock, opts ...Option) (*App, error) {
 	}
 	a := &App{store: store, now: clock, newID: NewID, sensitivity: record.DefaultSensitivity(),
 		limits: DefaultLimits, publicURL: "urn:kith", alerts: DefaultAlertSettings,
-		pulls: DefaultExchangeSettings, proxy: guardianship.DefaultPolicy, syncWake: make(chan struct{}, 1)}
+		pulls: DefaultExchangeSettings, proxy: guardianship.DefaultPolicy, syncWake: make(chan struct{}, 1),
+		summaries: newSummaryCache()}
 	for _, o := range opts {
 		o(a)
 	}

@@ -25,12 +25,13 @@ func (a *App) RecordSummary(ctx context.Context, caller identity.Principal, ref 
 	return s, nil
 }
 
-// summaryFor builds the summary one reading may see from the store's tally and
-// lists: the current items of each section it may see and, withLatest, each
-// category's newest entries (the older summary shape, which the IPS does not
-// need), all within its scope, so nothing it may not see is read.
+// summaryFor builds the summary one reading may see: the current items of each
+// section it may see and, withLatest, each category's newest entries (the older
+// summary shape, which the IPS does not need). They come from the record's
+// summary inputs where those list what the reading's own query would; otherwise
+// (a list cut short by entries it may not see) from a query within its scope.
 func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (record.Summary, error) {
-	t, err := a.store.RecordTally(ctx, r.ownerID)
+	in, err := a.summaryInputsOf(ctx, r.ownerID)
 	if err != nil {
 		return record.Summary{}, err
 	}
@@ -40,7 +41,11 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 	}
 	items := map[record.Section][]record.Entry{}
 	for _, sec := range record.Sections {
-		if !r.decision.Permits(sec.Category(), false) || !tallied(t, func(row record.TallyRow) bool { return row.Section == sec && row.Current }) {
+		l, ok := in.items[sec]
+		if !ok || !r.decision.Permits(sec.Category(), false) {
+			continue
+		}
+		if items[sec], ok = l.seenBy(r); ok {
 			continue
 		}
 		heads, _, err := a.store.EntryHeads(ctx, r.ownerID, EntryQuery{Section: sec, State: StateCurrent, Limit: sec.Listed(), Within: within})
@@ -51,7 +56,11 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 	}
 	latest := map[record.Category][]record.Entry{}
 	for _, c := range record.Categories {
-		if !withLatest || !r.decision.Permits(c, false) || !tallied(t, func(row record.TallyRow) bool { return row.Category == c }) {
+		l, ok := in.latest[c]
+		if !ok || !withLatest || !r.decision.Permits(c, false) {
+			continue
+		}
+		if latest[c], ok = l.seenBy(r); ok {
 			continue
 		}
 		heads, _, err := a.store.EntryHeads(ctx, r.ownerID, EntryQuery{Category: c, Limit: record.LatestPerCategory, Within: within})
@@ -60,7 +69,7 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 		}
 		latest[c] = r.screened(heads)
 	}
-	return record.Summarise(r.ownerID, t, items, latest, r.decision.Permits), nil
+	return record.Summarise(r.ownerID, in.tally, items, latest, r.decision.Permits), nil
 }
 
 // tallied reports whether the tally counts any entry its rows match: a list with

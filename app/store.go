@@ -229,6 +229,19 @@ type RecordStore interface {
 	// record epoch on, so devices syncing from before the erasure start again.
 	// Idempotent.
 	EraseRecord(ctx context.Context, patientID string) error
+
+	// RecordMark says how far the patient's record has been written. A patient
+	// with no record has the zero mark, settled.
+	RecordMark(ctx context.Context, patientID string) (RecordMark, error)
+}
+
+// RecordMark is how far a record has been written: LastSeq is the last change
+// number handed out (every entry write takes one), and Epoch moves on when the
+// record is erased. While the mark stays the same the entries stay the same, once
+// it is Settled: no write is still storing an entry under a number handed out.
+type RecordMark struct {
+	Epoch, LastSeq int64
+	Settled        bool
 }
 
 // ShareCodeStore keeps share codes (as keyed hashes) and the viewer sessions they open.

@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kith-health/kith/adapters/internal/entries"
+	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -74,4 +75,15 @@ func (s *Store) EraseRecord(ctx context.Context, patientID string) error {
 	_, err := s.recordStateColl().UpdateOne(ctx, bson.D{{Key: "_id", Value: patientID}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "epoch", Value: int64(1)}}}}, options.UpdateOne().SetUpsert(true))
 	return translate("erase record: epoch", err)
+}
+
+// RecordMark implements app.RecordStore from the record's state. It is settled only
+// with nothing pending, not even a mark taken as dead: a write that slow may still
+// store its entry.
+func (s *Store) RecordMark(ctx context.Context, patientID string) (app.RecordMark, error) {
+	r, err := s.recordState(ctx, patientID)
+	if err != nil {
+		return app.RecordMark{}, translate("record mark", err)
+	}
+	return app.RecordMark{Epoch: r.Epoch, LastSeq: r.LastSeq, Settled: len(r.Pending) == 0}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kith-health/kith/adapters/internal/entries"
+	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -72,4 +73,15 @@ func (s *Store) EraseRecord(ctx context.Context, patientID string) error {
 		return translate("erase record: epoch", err)
 	}
 	return translate("erase record: commit", tx.Commit())
+}
+
+// RecordMark implements app.RecordStore from record_state: a write takes its number
+// and stores its entry in one transaction, so every mark read is settled.
+func (s *Store) RecordMark(ctx context.Context, patientID string) (app.RecordMark, error) {
+	m := app.RecordMark{Settled: true}
+	err := s.queryRow(ctx, `SELECT epoch, last_seq FROM record_state WHERE patient_id = ?`, patientID).Scan(&m.Epoch, &m.LastSeq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return app.RecordMark{}, translate("record mark", err)
+	}
+	return m, nil
 }

@@ -31,8 +31,8 @@ const LatestPerCategory = 5
 // International Patient Summary: section by section, every current item (active
 // allergies, medicines and problems; valid results, immunizations...), the most
 // relevant first, and how many items are not current. It is built from the
-// stored entries on every read (see Summarise), never kept, so no interruption of
-// a write can leave it saying something the entries do not.
+// stored entries as they stand at every read (see Summarise), never stored, so no
+// interruption of a write can leave it saying something the entries do not.
 type Summary struct {
 	PatientID string
 	Sections  []SectionSummary // in Sections order, every section, shared or not

@@ -127,7 +127,11 @@ func TestRebuildSummariesReadsOldEntriesAgain(t *testing.T) {
 		t.Fatalf("the demo record should have allergies and results: %v", before)
 	}
 
-	// Make every entry as an older version left it: no reading of its resource.
+	cancel()
+	<-done
+
+	// Make every entry as an older version left it (no reading of its resource),
+	// as a restored backup would be before Kith starts on it.
 	db, err := sql.Open("sqlite", filepath.Join(k.env["KITH_DATA_DIR"], "kith.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +141,9 @@ func TestRebuildSummariesReadsOldEntriesAgain(t *testing.T) {
 		doc = json_remove(doc, '$.section', '$.current', '$.rank', '$.detail', '$.datePrecision')`); err != nil {
 		t.Fatal(err)
 	}
+	k.stderr.Reset() // else serve would find the first start's listening line
+	ctx, cancel = context.WithCancel(context.Background())
+	base, done = k.serve(ctx)
 	for sec, n := range sections() {
 		if n != 0 {
 			t.Fatalf("after wiping the readings %s still counts %v", sec, n)

@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/kith-health/kith/domain/record"
+)
+
+// summaryRecords bounds how many records' summary inputs a node keeps: a typical
+// record's are well under a megabyte (entries without resources), so a few
+// hundred keep the records being read now without holding the whole population.
+const summaryRecords = 256
+
+// summaryInputs is what a summary is made from, read of a whole record at one
+// mark: the tally, each section's current items and each category's newest
+// entries, sensitive ones included. Readers share it and never change it.
+type summaryInputs struct {
+	mark  RecordMark
+	tally record.Tally
+	// items and latest are the lists a whole-record reader's queries return; a
+	// complete list holds every entry its query matches.
+	items  map[record.Section]summaryList
+	latest map[record.Category]summaryList
+}
+
+type summaryList struct {
+	entries  []record.Entry
+	complete bool
+}
+
+// summaryCache keeps each recently read record's summary inputs against the mark
+// they were read at. It is only ever a shortcut: every read takes the record's
+// mark from the store first and uses inputs only of that same, settled mark, so
+// a summary always says what the stored entries say now, on every node.
+type summaryCache struct {
+	records *lru.Cache[string, *summaryInputs]
+}
+
+func newSummaryCache() summaryCache {
+	c, err := lru.New[string, *summaryInputs](summaryRecords)
+	if err != nil {
+		panic(err) // only for a size below one
+	}
+	return summaryCache{records: c}
+}
+
+// summaryInputsOf gives the inputs of the patient's record as it stands.
+func (a *App) summaryInputsOf(ctx context.Context, patientID string) (*summaryInputs, error) {
+	mark, err := a.store.RecordMark(ctx, patientID)
+	if err != nil {
+		return nil, err
+	}
+	if in, ok := a.summaries.records.Get(patientID); ok && mark.Settled && in.mark == mark {
+		return in, nil
+	}
+	in, err := a.readSummaryInputs(ctx, patientID, mark)
+	if err != nil {
+		return nil, err
+	}
+	if mark.Settled {
+		a.summaries.records.Add(patientID, in)
+	}
+	return in, nil
+}
+
+// readSummaryInputs reads the whole record's inputs. Reads after the mark see at
+// least what it counts, so inputs kept under it are never older than the mark.
+func (a *App) readSummaryInputs(ctx context.Context, patientID string, mark RecordMark) (*summaryInputs, error) {
+	t, err := a.store.RecordTally(ctx, patientID)
+	if err != nil {
+		return nil, err
+	}
+	in := &summaryInputs{mark: mark, tally: t, items: map[record.Section]summaryList{}, latest: map[record.Category]summaryList{}}
+	for _, sec := range record.Sections {
+		if !tallied(t, func(row record.TallyRow) bool { return row.Section == sec && row.Current }) {
+			continue
+		}
+		heads, next, err := a.store.EntryHeads(ctx, patientID, EntryQuery{Section: sec, State: StateCurrent, Limit: sec.Listed()})
+		if err != nil {
+			return nil, err
+		}
+		in.items[sec] = summaryList{heads, next == ""}
+	}
+	for _, c := range record.Categories {
+		if !tallied(t, func(row record.TallyRow) bool { return row.Category == c }) {
+			continue
+		}
+		heads, next, err := a.store.EntryHeads(ctx, patientID, EntryQuery{Category: c, Limit: record.LatestPerCategory})
+		if err != nil {
+			return nil, err
+		}
+		in.latest[c] = summaryList{heads, next == ""}
+	}
+	return in, nil
+}
+
+// seenBy is the part of l the reading may see, and whether that is what the
+// reading's own query would have listed: it is when the list is complete, or
+// when the reading may see every entry on it (they are then the newest it may see).
+func (l summaryList) seenBy(r *reading) ([]record.Entry, bool) {
+	var seen []record.Entry
+	for _, e := range l.entries {
+		if r.shows(e) {
+			seen = append(seen, e)
+		}
+	}
+	return seen, l.complete || len(seen) == len(l.entries)
+}
