@@ -35,6 +35,10 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 	if err != nil {
 		return record.Summary{}, err
 	}
+	scope, keep := scopeOf(r, withLatest)
+	if s, ok := in.madeSummary(scope); keep && ok {
+		return s, nil
+	}
 	within := r.decision.Scope
 	if r.decision.Whole() {
 		within = nil
@@ -69,7 +73,11 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 		}
 		latest[c] = r.screened(heads)
 	}
-	return record.Summarise(r.ownerID, in.tally, items, latest, r.decision.Permits), nil
+	s := record.Summarise(r.ownerID, in.tally, items, latest, r.decision.Permits)
+	if keep {
+		in.keep(scope, s)
+	}
+	return s, nil
 }
 
 // tallied reports whether the tally counts any entry its rows match: a list with

@@ -35,8 +35,8 @@ func labResults(first, n int, sensitive bool) []byte {
 
 // A node keeps the inputs of summaries it has read, so these read the same record
 // again and again, through two nodes over one store, and hold every answer to
-// what the stored entries say at that moment, for the patient and for an
-// organisation whose grant leaves sensitive entries out.
+// what the stored entries say at that moment, for the patient and for two
+// organisations granted one category, one with its sensitive entries.
 func TestEverySummaryIsWhatTheStoredEntriesSayNow(t *testing.T) {
 	ctx := context.Background()
 	store := newStore(t)
@@ -54,25 +54,31 @@ func TestEverySummaryIsWhatTheStoredEntriesSayNow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := nodeA.RegisterOrganisation(ctx, identity.Principal{Kind: identity.KindOperator},
-		organisation.Registration{ODSCode: "RR8", Name: "Leeds", JWKS: []byte(`{"keys":[]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	g, _, err := nodeA.CreateGrant(ctx, self, app.GrantCommand{Organisation: "RR8", Categories: []record.Category{record.Results}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	leeds := identity.Principal{Kind: identity.KindOrganisation, ODSCode: "RR8"}
-	readers := []struct {
+	type reader struct {
 		name    string
 		caller  identity.Principal
 		ref     app.RecordRef
 		permits record.Permits
-	}{
-		{"the patient", self, app.RecordRef{}, func(record.Category, bool) bool { return true }},
-		{"Leeds", leeds, app.RecordRef{NHSNumber: p.NHSNumber.Value()}, access.Decide(access.Question{
-			Subject: access.Subject{Kind: identity.KindOrganisation, Organisation: "RR8"}, Owner: access.Owner{ID: p.ID},
-			Action: access.Read, Now: time.Now(), Grants: []access.Grant{g.Grant}}).Permits},
+	}
+	readers := []reader{{"the patient", self, app.RecordRef{}, func(record.Category, bool) bool { return true }}}
+	// Two organisations see the same category, one its sensitive entries too.
+	for _, org := range []struct {
+		ods, name string
+		sensitive bool
+	}{{"RR8", "Leeds", false}, {"RJ1", "St Thomas'", true}} {
+		if _, err := nodeA.RegisterOrganisation(ctx, identity.Principal{Kind: identity.KindOperator},
+			organisation.Registration{ODSCode: org.ods, Name: org.name, JWKS: []byte(`{"keys":[]}`)}); err != nil {
+			t.Fatal(err)
+		}
+		g, _, err := nodeA.CreateGrant(ctx, self, app.GrantCommand{Organisation: org.ods,
+			Categories: []record.Category{record.Results}, IncludeSensitive: org.sensitive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		readers = append(readers, reader{org.name, identity.Principal{Kind: identity.KindOrganisation, ODSCode: org.ods},
+			app.RecordRef{NHSNumber: p.NHSNumber.Value()}, access.Decide(access.Question{
+				Subject: access.Subject{Kind: identity.KindOrganisation, Organisation: org.ods}, Owner: access.Owner{ID: p.ID},
+				Action: access.Read, Now: time.Now(), Grants: []access.Grant{g.Grant}}).Permits})
 	}
 	check := func(step string) {
 		t.Helper()

@@ -2,16 +2,17 @@ package app
 
 import (
 	"context"
+	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/kith-health/kith/domain/record"
 )
 
-// summaryRecords bounds how many records' summary inputs a node keeps: a typical
-// record's are well under a megabyte (entries without resources), so a few
-// hundred keep the records being read now without holding the whole population.
-const summaryRecords = 256
+// summaryRecords bounds how many records' summary inputs a node keeps: with the
+// summaries made from them, a typical record's take about 0.4 MB (entries without
+// resources), so this keeps the records being read now in about 50 MB.
+const summaryRecords = 128
 
 // summaryInputs is what a summary is made from, read of a whole record at one
 // mark: the tally, each section's current items and each category's newest
@@ -23,6 +24,58 @@ type summaryInputs struct {
 	// complete list holds every entry its query matches.
 	items  map[record.Section]summaryList
 	latest map[record.Category]summaryList
+
+	// made keeps the summaries made from these inputs, one per scope that read
+	// them: a record has few readers (the patient, a grant or two, a share code).
+	mu   sync.Mutex
+	made map[summaryScope]record.Summary
+}
+
+// madeFor bounds the summaries one record's inputs keep.
+const madeFor = 8
+
+// summaryScope is all a summary depends on besides the record: what the reader
+// may see of each category, sensitive or not, and whether it wants the newest
+// entries of each. A reader with a guardian's screen (entry by entry) has none.
+type summaryScope struct {
+	sees       uint64 // bit 2i: category i, bit 2i+1: its sensitive entries
+	withLatest bool
+}
+
+// scopeOf is the reading's scope, or false when a screen makes it entry by entry.
+func scopeOf(r *reading, withLatest bool) (summaryScope, bool) {
+	k := summaryScope{withLatest: withLatest}
+	if r.decision.Screen != nil {
+		return k, false
+	}
+	for i, c := range record.Categories {
+		if r.decision.Permits(c, false) {
+			k.sees |= 1 << (2 * i)
+		}
+		if r.decision.Permits(c, true) {
+			k.sees |= 1 << (2*i + 1)
+		}
+	}
+	return k, true
+}
+
+// madeSummary is the summary made before for scope, if any.
+func (in *summaryInputs) madeSummary(scope summaryScope) (record.Summary, bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	s, ok := in.made[scope]
+	return s, ok
+}
+
+// keep remembers a summary made for scope, forgetting the others when there are
+// too many.
+func (in *summaryInputs) keep(scope summaryScope, s record.Summary) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.made == nil || len(in.made) >= madeFor {
+		in.made = map[summaryScope]record.Summary{}
+	}
+	in.made[scope] = s
 }
 
 type summaryList struct {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kith-health/kith/adapters/httpapi/api"
@@ -35,7 +36,7 @@ func (h *handlers) GetRecordSummary(ctx context.Context, req api.GetRecordSummar
 	if err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(summaryView(s))
+	body, err := gojson.Marshal(summaryView(s))
 	if err != nil {
 		return nil, err
 	}
