@@ -36,9 +36,11 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 		return record.Summary{}, err
 	}
 	scope, keep := scopeOf(r, withLatest)
+	keep = keep && in.exact
 	if s, ok := in.madeSummary(scope); keep && ok {
 		return s, nil
 	}
+	queried := false
 	within := r.decision.Scope
 	if r.decision.Whole() {
 		within = nil
@@ -56,7 +58,7 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 		if err != nil {
 			return record.Summary{}, err
 		}
-		items[sec] = r.screened(heads)
+		items[sec], queried = r.screened(heads), true
 	}
 	latest := map[record.Category][]record.Entry{}
 	for _, c := range record.Categories {
@@ -71,10 +73,16 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 		if err != nil {
 			return record.Summary{}, err
 		}
-		latest[c] = r.screened(heads)
+		latest[c], queried = r.screened(heads), true
 	}
 	s := record.Summarise(r.ownerID, in.tally, items, latest, r.decision.Permits)
+	if keep && queried {
+		if keep, err = a.unmoved(ctx, r.ownerID, in.mark); err != nil {
+			return record.Summary{}, err
+		}
+	}
 	if keep {
+		s.Version = in.version(r.ownerID, scope)
 		in.keep(scope, s)
 	}
 	return s, nil

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -20,6 +21,8 @@ const summaryRecords = 128
 type summaryInputs struct {
 	mark  RecordMark
 	tally record.Tally
+	// exact says the inputs are the record at mark, no more: only those are kept.
+	exact bool
 	// items and latest are the lists a whole-record reader's queries return; a
 	// complete list holds every entry its query matches.
 	items  map[record.Section]summaryList
@@ -33,6 +36,11 @@ type summaryInputs struct {
 
 // madeFor bounds the summaries one record's inputs keep.
 const madeFor = 8
+
+// version names a summary made for scope from these exact inputs.
+func (in *summaryInputs) version(patientID string, scope summaryScope) string {
+	return fmt.Sprintf("%s/%d/%d/%x/%t", patientID, in.mark.Epoch, in.mark.LastSeq, scope.sees, scope.withLatest)
+}
 
 // summaryScope is all a summary depends on besides the record: what the reader
 // may see of each category, sensitive or not, and whether it wants the newest
@@ -112,14 +120,24 @@ func (a *App) summaryInputsOf(ctx context.Context, patientID string) (*summaryIn
 	if err != nil {
 		return nil, err
 	}
-	if mark.Settled {
+	if in.exact, err = a.unmoved(ctx, patientID, mark); err != nil {
+		return nil, err
+	}
+	if in.exact {
 		a.summaries.records.Add(patientID, in)
 	}
 	return in, nil
 }
 
-// readSummaryInputs reads the whole record's inputs. Reads after the mark see at
-// least what it counts, so inputs kept under it are never older than the mark.
+// unmoved reports whether the record is still at mark, settled: reads made
+// between the two saw exactly the entries the mark stands for.
+func (a *App) unmoved(ctx context.Context, patientID string, mark RecordMark) (bool, error) {
+	now, err := a.store.RecordMark(ctx, patientID)
+	return err == nil && mark.Settled && now == mark, err
+}
+
+// readSummaryInputs reads the whole record's inputs after mark was read: they
+// hold at least what it counts, and more if a write landed in between.
 func (a *App) readSummaryInputs(ctx context.Context, patientID string, mark RecordMark) (*summaryInputs, error) {
 	t, err := a.store.RecordTally(ctx, patientID)
 	if err != nil {

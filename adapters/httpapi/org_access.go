@@ -25,7 +25,7 @@ func (h *handlers) GetOrgRecordSummary(ctx context.Context, req api.GetOrgRecord
 	if err != nil {
 		return nil, err
 	}
-	return api.GetOrgRecordSummary200JSONResponse(summaryView(s)), nil
+	return h.summaries.encode(s)
 }
 
 func (h *handlers) ListOrgRecordEntries(ctx context.Context, req api.ListOrgRecordEntriesRequestObject) (api.ListOrgRecordEntriesResponseObject, error) {

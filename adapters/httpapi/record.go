@@ -10,9 +10,6 @@ import (
 	"strings"
 	"time"
 
-	gojson "github.com/goccy/go-json"
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/kith-health/kith/adapters/httpapi/api"
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/fault"
@@ -36,15 +33,14 @@ func (h *handlers) GetRecordSummary(ctx context.Context, req api.GetRecordSummar
 	if err != nil {
 		return nil, err
 	}
-	body, err := gojson.Marshal(summaryView(s))
+	enc, err := h.summaries.encode(s)
 	if err != nil {
 		return nil, err
 	}
-	etag := contentETag(body)
-	if matches(req.Params.IfNoneMatch, etag) {
+	if matches(req.Params.IfNoneMatch, enc.etag) {
 		return api.GetRecordSummary304Response{}, nil
 	}
-	return encodedSummary{body: body, etag: etag}, nil
+	return enc, nil
 }
 
 func (h *handlers) ListRecordEntries(ctx context.Context, req api.ListRecordEntriesRequestObject) (api.ListRecordEntriesResponseObject, error) {
@@ -314,19 +310,6 @@ func entryHeads(entries []record.Entry) []api.EntryHead {
 func contentETag(body []byte) string {
 	sum := sha256.Sum256(body)
 	return `W/"` + hex.EncodeToString(sum[:16]) + `"`
-}
-
-// encodedSummary answers the summary with the bytes its ETag was computed from,
-// so the summary is encoded once, not once for the tag and again for the body.
-type encodedSummary struct {
-	body []byte
-	etag string
-}
-
-func (r encodedSummary) VisitGetRecordSummaryResponse(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderETag, r.etag)
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Status(fiber.StatusOK).Send(r.body)
 }
 
 func (h *handlers) GetRecordIps(ctx context.Context, _ api.GetRecordIpsRequestObject) (api.GetRecordIpsResponseObject, error) {

@@ -114,6 +114,19 @@ func TestAnUploadIsKeptExactlyAndIdempotently(t *testing.T) {
 	if s.do("GET", "/v1/me/record/summary", tok, nil, "If-None-Match", summary.header.Get("ETag")).status != 304 {
 		t.Fatal("an unchanged summary did not answer 304")
 	}
+	// The summary read twice is kept, encoded; a write must still show at once.
+	s.upload(tok, bundle(strings.NewReplacer(`"id":"al-1"`, `"id":"al-2"`, `"value":"A1"`, `"value":"A2"`).Replace(allergy)))
+	after := s.do("GET", "/v1/me/record/summary", tok, nil, "If-None-Match", summary.header.Get("ETag"))
+	if after.status != 200 || after.header.Get("ETag") == summary.header.Get("ETag") {
+		t.Fatalf("after another allergy the summary answered %d with ETag %q (was %q)", after.status,
+			after.header.Get("ETag"), summary.header.Get("ETag"))
+	}
+	json.Unmarshal(after.body, &sum)
+	for _, c := range sum.Categories {
+		if c.Category == "allergies" && c.Count != 2 {
+			t.Fatalf("after another allergy the summary counts %d", c.Count)
+		}
+	}
 }
 
 func TestANewerVersionReplacesAndAnOlderNeverOverwrites(t *testing.T) {

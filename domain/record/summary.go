@@ -42,6 +42,10 @@ type Summary struct {
 	// whatever their status.
 	Latest   map[Category][]Entry
 	LastSync map[string]time.Time
+	// Version, when not empty, names the record's state and the reader's scope the
+	// summary was made for: two summaries with one Version are the same, so an
+	// encoding of one serves for the other.
+	Version string
 }
 
 // SectionSummary is one section as a reader sees it.

@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	gojson "github.com/goccy/go-json"
+	"github.com/gofiber/fiber/v2"
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/kith-health/kith/domain/record"
+)
+
+// encodedSummaries is how many summaries' encodings a server keeps (about 50 KB
+// each): encoding was a third of a summary read once the summary itself was kept.
+const encodedSummaries = 256
+
+// summaryEncodings keeps the encodings of recent summaries by their Version, so a
+// summary read again unchanged, by a reader of the same scope, is not encoded
+// again. A summary without a Version is encoded every time.
+type summaryEncodings struct {
+	kept *lru.Cache[string, encodedSummary]
+}
+
+func newSummaryEncodings() summaryEncodings {
+	c, err := lru.New[string, encodedSummary](encodedSummaries)
+	if err != nil {
+		panic(err) // only for a size below one
+	}
+	return summaryEncodings{kept: c}
+}
+
+// encode is the summary's JSON and its ETag. The bytes are shared between answers
+// and never written to.
+func (e summaryEncodings) encode(s record.Summary) (encodedSummary, error) {
+	if enc, ok := e.kept.Get(s.Version); ok && s.Version != "" {
+		return enc, nil
+	}
+	body, err := gojson.Marshal(summaryView(s))
+	if err != nil {
+		return encodedSummary{}, err
+	}
+	enc := encodedSummary{body: body, etag: contentETag(body)}
+	if s.Version != "" {
+		e.kept.Add(s.Version, enc)
+	}
+	return enc, nil
+}
+
+// encodedSummary answers the summary with the bytes its ETag was computed from,
+// so the summary is encoded once, not once for the tag and again for the body.
+type encodedSummary struct {
+	body []byte
+	etag string
+}
+
+func (r encodedSummary) VisitGetRecordSummaryResponse(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderETag, r.etag)
+	return r.send(c)
+}
+
+// An organisation's summary has no ETag in the contract: only the bytes.
+func (r encodedSummary) VisitGetOrgRecordSummaryResponse(c *fiber.Ctx) error { return r.send(c) }
+
+func (r encodedSummary) send(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(fiber.StatusOK).Send(r.body)
+}
