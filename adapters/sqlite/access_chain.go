@@ -33,9 +33,9 @@ type chainer struct {
 	// every batch was a sixth of a commit.
 	head, insert *sql.Stmt
 	requests     chan chainRequest
-	stop     chan struct{}
-	stopped  chan struct{}
-	once     sync.Once
+	stop         chan struct{}
+	stopped      chan struct{}
+	once         sync.Once
 }
 
 type chainRequest struct {
