@@ -1,11 +1,15 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/kith-health/kith/adapters/httpapi/api"
 )
 
 func TestAShareCodeOpensExactlyWhatWasShared(t *testing.T) {
@@ -32,6 +36,15 @@ func TestAShareCodeOpensExactlyWhatWasShared(t *testing.T) {
 	summary := s.do("GET", "/v1/shared/record/summary", viewer, nil)
 	if summary.status != 200 {
 		t.Fatalf("shared summary = %d %s", summary.status, summary.body)
+	}
+	// The answer splices in the summary's kept encoding: it must still be the
+	// contract's SharedSummary, byte for byte as encoding/json writes it.
+	var shared api.SharedSummary
+	if err := json.Unmarshal(summary.body, &shared); err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := json.Marshal(shared); !bytes.Equal(bytes.TrimSpace(summary.body), want) {
+		t.Fatalf("the shared summary is not the contract's SharedSummary\n got %.300s\nwant %.300s", summary.body, want)
 	}
 	sm := summary.json(t)
 	if sm["patient"].(map[string]any)["nhsNumber"] != ameliaNHS || sm["label"] != "For the A&E registrar" {
