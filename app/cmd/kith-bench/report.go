@@ -12,6 +12,29 @@ import (
 type row struct {
 	Name   string
 	Report loadReport
+	Sweep  []sweepPoint // with -sweep
+}
+
+// sweepPoint is a scenario run at one worker count.
+type sweepPoint struct {
+	Workers int
+	Report  loadReport
+}
+
+// atEightyPercent is the lowest worker count of the sweep (the main run
+// included) whose throughput reaches 80% of the best, and the best.
+func (r row) atEightyPercent(workers int) (at sweepPoint, peak float64) {
+	points := append([]sweepPoint{{Workers: workers, Report: r.Report}}, r.Sweep...)
+	for _, p := range points {
+		peak = max(peak, p.Report.Metrics.Throughput)
+	}
+	at.Workers = -1
+	for _, p := range points {
+		if p.Report.Metrics.Throughput >= 0.8*peak && (at.Workers < 0 || p.Workers < at.Workers) {
+			at = p
+		}
+	}
+	return at, peak
 }
 
 // summaryReport is everything summary.md says.
@@ -43,6 +66,17 @@ func (r summaryReport) markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s |\n", x.Name, m.Throughput,
 			ms(m.Latencies.P50), ms(m.Latencies.P99), errorCell(x.Report), share)
+	}
+
+	if len(o.sweep) > 0 {
+		b.WriteString("\n| scenario | peak req/s | workers at 80% of peak | req/s there | p50 there | p99 there | errors there |\n")
+		b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		for _, x := range r.Rows[1:] {
+			at, peak := x.atEightyPercent(o.workers)
+			m := at.Report.Metrics
+			fmt.Fprintf(&b, "| %s | %.0f | %d | %.0f | %s | %s | %s |\n", x.Name, peak, at.Workers, m.Throughput,
+				ms(m.Latencies.P50), ms(m.Latencies.P99), errorCell(at.Report))
+		}
 	}
 
 	b.WriteString("\n")

@@ -28,6 +28,9 @@ type runOptions struct {
 	logLevel    string
 	pprof       string
 	only        string
+	// sweep lists worker counts each scenario also runs at, to find the
+	// concurrency that reaches 80% of its peak and the p99 there.
+	sweep []int
 }
 
 func runCommand(ctx context.Context, args []string) error {
@@ -43,8 +46,17 @@ func runCommand(ctx context.Context, args []string) error {
 	fs.StringVar(&o.logLevel, "log-level", "info", "the server's KITH_LOG_LEVEL (info logs every request, as production does)")
 	fs.StringVar(&o.pprof, "pprof", "", "serve kith's profiler on this loopback address (KITH_PPROF_ADDR), to profile a scenario while it runs")
 	fs.StringVar(&o.only, "only", "", "run only the scenarios whose name matches this regular expression (the ceiling always runs)")
+	sweep := fs.String("sweep", "", "worker counts to run each scenario at besides -workers (e.g. 1,2,4,8,16,32,64): "+
+		"the table then says, per scenario, the lowest count reaching 80% of its peak and the p99 there")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	for _, f := range strings.FieldsFunc(*sweep, func(r rune) bool { return r == ',' }) {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("run: -sweep: %q is not a worker count", f)
+		}
+		o.sweep = append(o.sweep, n)
 	}
 	if _, err := regexp.Compile(o.only); err != nil {
 		return fmt.Errorf("run: -only: %w", err)
@@ -126,11 +138,23 @@ func run(ctx context.Context, o runOptions, command string) error {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "%s: %d targets, %s, %d workers\n", s.Name, len(s.Targets), o.duration, o.workers)
-		rep, err := load(ctx, self, tmp, dir, s, o)
+		rep, err := load(ctx, self, tmp, dir, s, o.workers, o)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
-		rows = append(rows, row{Name: s.Name, Report: rep})
+		rw := row{Name: s.Name, Report: rep}
+		for _, n := range o.sweep {
+			if s.Slug == "ceiling" {
+				break
+			}
+			fmt.Fprintf(os.Stderr, "%s: %d workers\n", s.Name, n)
+			at, err := load(ctx, self, tmp, dir, s, n, o)
+			if err != nil {
+				return fmt.Errorf("%s at %d workers: %w", s.Name, n, err)
+			}
+			rw.Sweep = append(rw.Sweep, sweepPoint{Workers: n, Report: at})
+		}
+		rows = append(rows, rw)
 	}
 
 	rss, err := kith.peakRSS()
@@ -172,7 +196,7 @@ func kithEnv(addr, dataDir, logLevel, pprof string) []string {
 }
 
 // load writes a scenario's targets and runs a load process on them.
-func load(ctx context.Context, self, tmp, dir string, s scenario, o runOptions) (loadReport, error) {
+func load(ctx context.Context, self, tmp, dir string, s scenario, workers int, o runOptions) (loadReport, error) {
 	var rep loadReport
 	raw, err := json.Marshal(s.Targets)
 	if err != nil {
@@ -183,8 +207,11 @@ func load(ctx context.Context, self, tmp, dir string, s scenario, o runOptions) 
 		return rep, err
 	}
 	out := filepath.Join(dir, s.Slug+".json")
+	if workers != o.workers {
+		out = filepath.Join(dir, fmt.Sprintf("%s.%dw.json", s.Slug, workers))
+	}
 	cmd := exec.CommandContext(ctx, self, "load", "-targets", targets, "-rate", "0",
-		"-workers", strconv.Itoa(o.workers), "-duration", o.duration.String(), "-out", out, "-name", s.Slug)
+		"-workers", strconv.Itoa(workers), "-duration", o.duration.String(), "-out", out, "-name", s.Slug)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return rep, err
