@@ -67,17 +67,35 @@ func (r encodedSummary) send(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusOK).Send(r.body)
 }
 
-// encodedSharedSummary is api.SharedSummary, field for field, with the summary's
-// kept encoding in place of the summary (the sharing test holds the two to the
-// same bytes).
+// encodedSharedSummary is api.SharedSummary with the summary's kept encoding in
+// place of the summary (the sharing test holds the two to the same bytes).
 type encodedSharedSummary struct {
-	ExpiresAt time.Time         `json:"expiresAt"`
-	Label     string            `json:"label"`
-	Patient   api.SharedPatient `json:"patient"`
-	Summary   gojson.RawMessage `json:"summary"`
+	ExpiresAt time.Time
+	Label     string
+	Patient   api.SharedPatient
+	Summary   []byte
 }
 
+// VisitGetSharedRecordSummaryResponse writes the members in api.SharedSummary's
+// order and the summary's bytes as they are: a RawMessage would be scanned and
+// compacted again on every answer.
 func (r encodedSharedSummary) VisitGetSharedRecordSummaryResponse(c *fiber.Ctx) error {
-	c.Status(fiber.StatusOK)
-	return c.JSON(r)
+	expires, err := gojson.Marshal(r.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	label, err := gojson.Marshal(r.Label)
+	if err != nil {
+		return err
+	}
+	patient, err := gojson.Marshal(r.Patient)
+	if err != nil {
+		return err
+	}
+	body := make([]byte, 0, len(r.Summary)+len(expires)+len(label)+len(patient)+64)
+	body = append(append(append(body, `{"expiresAt":`...), expires...), `,"label":`...)
+	body = append(append(append(body, label...), `,"patient":`...), patient...)
+	body = append(append(append(body, `,"summary":`...), r.Summary...), '}')
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(fiber.StatusOK).Send(body)
 }
