@@ -14,6 +14,7 @@ import (
 	_ "time/tzdata" // the viewer shows UK times wherever Kith runs
 
 	"github.com/gofiber/fiber/v2"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/kith-health/kith/app"
 	"github.com/kith-health/kith/domain/fault"
@@ -41,7 +42,12 @@ type Viewer struct {
 	secure bool
 	zone   *time.Location
 	log    *slog.Logger
+	// rendered keeps recent summaries' sections as rendered, by summary Version.
+	rendered *lru.Cache[string, template.HTML]
 }
+
+// renderedSummaries bounds rendered keeps (a page's sections are tens of KB).
+const renderedSummaries = 128
 
 // New builds the viewer. secure marks its cookie Secure (Kith served over https).
 func New(a *app.App, secure bool, log *slog.Logger) (*Viewer, error) {
@@ -49,7 +55,11 @@ func New(a *app.App, secure bool, log *slog.Logger) (*Viewer, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Viewer{app: a, pages: map[string]*template.Template{}, secure: secure, zone: zone, log: log}
+	rendered, err := lru.New[string, template.HTML](renderedSummaries)
+	if err != nil {
+		return nil, err
+	}
+	v := &Viewer{app: a, pages: map[string]*template.Template{}, secure: secure, zone: zone, log: log, rendered: rendered}
 	for _, name := range []string{"enter", "record", "section", "ended"} {
 		t, err := template.ParseFS(templateFiles, "templates/layout.html", "templates/entries.html", "templates/"+name+".html")
 		if err != nil {
