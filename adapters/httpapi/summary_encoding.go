@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
+	"sync"
 	"time"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/kith-health/kith/adapters/httpapi/api"
 	"github.com/kith-health/kith/domain/record"
@@ -40,7 +43,7 @@ func (e summaryEncodings) encode(s record.Summary) (encodedSummary, error) {
 	if err != nil {
 		return encodedSummary{}, err
 	}
-	enc := encodedSummary{body: body, etag: contentETag(body)}
+	enc := encodedSummary{body: body, etag: contentETag(body), gzipped: &gzipped{}}
 	if s.Version != "" {
 		e.kept.Add(s.Version, enc)
 	}
@@ -52,6 +55,15 @@ func (e summaryEncodings) encode(s record.Summary) (encodedSummary, error) {
 type encodedSummary struct {
 	body []byte
 	etag string
+	// gzipped is the body compressed, made at the first answer that accepts it and
+	// shared by every answer of this encoding after.
+	gzipped *gzipped
+}
+
+type gzipped struct {
+	once sync.Once
+	body []byte
+	err  error
 }
 
 func (r encodedSummary) VisitGetRecordSummaryResponse(c *fiber.Ctx) error {
@@ -62,9 +74,38 @@ func (r encodedSummary) VisitGetRecordSummaryResponse(c *fiber.Ctx) error {
 // An organisation's summary has no ETag in the contract: only the bytes.
 func (r encodedSummary) VisitGetOrgRecordSummaryResponse(c *fiber.Ctx) error { return r.send(c) }
 
+// send answers the body, gzipped once for all when the client takes gzip: the
+// server's compression leaves an answer that already has a Content-Encoding be.
 func (r encodedSummary) send(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Status(fiber.StatusOK).Send(r.body)
+	c.Status(fiber.StatusOK)
+	if r.gzipped == nil || !c.Request().Header.HasAcceptEncoding("gzip") {
+		return c.Send(r.body)
+	}
+	r.gzipped.once.Do(func() { r.gzipped.body, r.gzipped.err = gzipBytes(r.body) })
+	if r.gzipped.err != nil {
+		return c.Send(r.body)
+	}
+	c.Vary(fiber.HeaderAcceptEncoding)
+	c.Set(fiber.HeaderContentEncoding, "gzip")
+	return c.Send(r.gzipped.body)
+}
+
+// gzipBytes compresses b at the best level: it is done once per summary, and a
+// phone on a slow connection gains from every byte.
+func gzipBytes(b []byte) ([]byte, error) {
+	var out bytes.Buffer
+	w, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(b); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // encodedSharedSummary is api.SharedSummary with the summary's kept encoding in
