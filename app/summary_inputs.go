@@ -10,10 +10,15 @@ import (
 	"github.com/kith-health/kith/domain/record"
 )
 
-// summaryRecords bounds how many records' summary inputs a node keeps: with the
-// summaries made from them, a typical record's take about 0.4 MB (entries without
-// resources), so this keeps the records being read now in about 50 MB.
-const summaryRecords = 128
+// A node keeps the summary inputs of at most summaryRecords records, holding at
+// most summaryEntries entries between them (without resources; the summaries made
+// from them hold as many again). A typical record holds about 150, a long one
+// over a thousand: counting entries, not records, bounds memory (heap profiles
+// put a kept record with its summaries at about 0.4 MB) whatever records are read.
+const (
+	summaryRecords = 128
+	summaryEntries = 20_000
+)
 
 // summaryInputs is what a summary is made from, read of a whole record at one
 // mark: the tally, each section's current items and each category's newest
@@ -95,16 +100,52 @@ type summaryList struct {
 // they were read at. It is only ever a shortcut: every read takes the record's
 // mark from the store first and uses inputs only of that same, settled mark, so
 // a summary always says what the stored entries say now, on every node.
-type summaryCache struct {
+type summaryCache struct{ *keptInputs }
+
+type keptInputs struct {
 	records *lru.Cache[string, *summaryInputs]
+	// mu orders keeps, so held (the entries the kept inputs hold) stays true:
+	// the cache calls back on every input it lets go, within a keep.
+	mu   sync.Mutex
+	held int
 }
 
 func newSummaryCache() summaryCache {
-	c, err := lru.New[string, *summaryInputs](summaryRecords)
+	k := &keptInputs{}
+	c, err := lru.NewWithEvict(summaryRecords, func(_ string, in *summaryInputs) { k.held -= in.entries() })
 	if err != nil {
 		panic(err) // only for a size below one
 	}
-	return summaryCache{records: c}
+	k.records = c
+	return summaryCache{k}
+}
+
+// get is the patient's kept inputs, if any.
+func (c summaryCache) get(patientID string) (*summaryInputs, bool) { return c.records.Get(patientID) }
+
+// keep keeps in for the patient, in place of any before, and lets the least
+// recently read go while the kept hold more than summaryEntries entries.
+func (c summaryCache) keep(patientID string, in *summaryInputs) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.records.Remove(patientID)
+	c.records.Add(patientID, in)
+	c.held += in.entries()
+	for c.held > summaryEntries && c.records.Len() > 1 {
+		c.records.RemoveOldest()
+	}
+}
+
+// entries is how many entries the inputs hold.
+func (in *summaryInputs) entries() int {
+	n := 0
+	for _, l := range in.items {
+		n += len(l.entries)
+	}
+	for _, l := range in.latest {
+		n += len(l.entries)
+	}
+	return n
 }
 
 // summaryInputsOf gives the inputs of the patient's record as it stands.
@@ -113,7 +154,7 @@ func (a *App) summaryInputsOf(ctx context.Context, patientID string) (*summaryIn
 	if err != nil {
 		return nil, err
 	}
-	if in, ok := a.summaries.records.Get(patientID); ok && mark.Settled && in.mark == mark {
+	if in, ok := a.summaries.get(patientID); ok && mark.Settled && in.mark == mark {
 		return in, nil
 	}
 	in, err := a.readSummaryInputs(ctx, patientID, mark)
@@ -124,7 +165,7 @@ func (a *App) summaryInputsOf(ctx context.Context, patientID string) (*summaryIn
 		return nil, err
 	}
 	if in.exact {
-		a.summaries.records.Add(patientID, in)
+		a.summaries.keep(patientID, in)
 	}
 	return in, nil
 }
