@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/valyala/fastjson"
+
 	"github.com/kith-health/kith/domain/fault"
 )
 
@@ -93,6 +95,7 @@ func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 	}
 
 	var out []Incoming
+	var parser fastjson.Parser // reused for every entry: reading a head allocates nothing
 	problems := &fault.ValidationError{}
 	textInResource := false
 	report := func(i int, rule string) {
@@ -125,12 +128,7 @@ func ParseInput(data []byte, maxResourceBytes int) ([]Incoming, error) {
 			report(i, rule)
 			continue
 		}
-		fields, ok := fieldsOf(resource)
-		if !ok {
-			report(i, "json")
-			continue
-		}
-		in, rule := inspect(fields)
+		in, rule := headOf(&parser, resource)
 		if rule != "" {
 			report(i, rule)
 			continue
@@ -169,8 +167,55 @@ func sizeRule(raw []byte, maxBytes int) string {
 // inspect reads a resource's type and id from its members; rule is "" when the
 // resource is acceptable.
 func inspect(fields map[string]json.RawMessage) (Incoming, string) {
-	rt, ok := stringField(fields, "resourceType")
-	if !ok || rt == "" {
+	rt, rtOK := stringField(fields, "resourceType")
+	id, idOK := stringField(fields, "id")
+	return inspectHead(rt, rtOK, id, idOK)
+}
+
+// headOf is inspect straight from a resource's bytes, for a bundle's entries:
+// only the type and id are read, keys matched exactly and the last of a repeated
+// key winning, as decoding into members would; rule "json" when raw is not an
+// object. Decoding every entry's members only to read two was a fifth of an
+// ingest's allocation.
+func headOf(p *fastjson.Parser, raw []byte) (Incoming, string) {
+	v, err := p.ParseBytes(raw)
+	if err != nil {
+		return Incoming{}, "json"
+	}
+	o, err := v.Object()
+	if err != nil {
+		return Incoming{}, "json"
+	}
+	var rt, id *fastjson.Value
+	o.Visit(func(key []byte, v *fastjson.Value) {
+		switch string(key) {
+		case "resourceType":
+			rt = v
+		case "id":
+			id = v
+		}
+	})
+	rtText, rtOK := headString(rt)
+	idText, idOK := headString(id)
+	return inspectHead(rtText, rtOK, idText, idOK)
+}
+
+// headString is stringField for a parsed member: ok is false when it is present
+// but not a string; absent or null is "" and ok.
+func headString(v *fastjson.Value) (string, bool) {
+	switch {
+	case v == nil || v.Type() == fastjson.TypeNull:
+		return "", true
+	case v.Type() != fastjson.TypeString:
+		return "", false
+	}
+	return string(v.GetStringBytes()), true
+}
+
+// inspectHead applies the rules to a resource's type and id, each with whether it
+// was a string (or absent).
+func inspectHead(rt string, rtOK bool, id string, idOK bool) (Incoming, string) {
+	if !rtOK || rt == "" {
 		return Incoming{}, "resourceType"
 	}
 	if !IsR4ResourceType(rt) {
@@ -179,8 +224,7 @@ func inspect(fields map[string]json.RawMessage) (Incoming, string) {
 		}
 		return Incoming{}, "unknownResourceType"
 	}
-	id, ok := stringField(fields, "id")
-	if !ok {
+	if !idOK {
 		return Incoming{}, "json"
 	}
 	return Incoming{ResourceType: rt, ID: id}, ""

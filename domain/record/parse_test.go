@@ -174,6 +174,23 @@ func TestParseInputRefuses(t *testing.T) {
 			want: fe("body", "nul"),
 		},
 		{
+			name: "an entry's type and id follow the lone resource's rules, the last of a repeated key winning",
+			body: `{"resourceType":"Bundle","type":"collection","entry":[
+				{"resource":{"ResourceType":"Patient"}},
+				{"resource":{"resourceType":5}},
+				{"resource":{"resourceType":"Patient","id":7}},
+				{"resource":{"resourceType":"Patient","resourceType":"Patients"}},
+				{"resource":{"resourceType":null}},
+				{"resource":{"resourceType":"Patients","resourceType":"Patient","id":"fine"}}]}`,
+			want: []fault.FieldError{
+				{Field: "entry[0]", Rule: "resourceType"},
+				{Field: "entry[1]", Rule: "resourceType"},
+				{Field: "entry[2]", Rule: "json"},
+				{Field: "entry[3]", Rule: "unknownResourceType"},
+				{Field: "entry[4]", Rule: "resourceType"},
+			},
+		},
+		{
 			name: "every bad entry is named, in order",
 			body: `{"resourceType":"Bundle","type":"collection","entry":[
 				{"resource":{"resourceType":"Patient"}},
