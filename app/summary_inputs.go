@@ -136,6 +136,13 @@ func (c summaryCache) keep(patientID string, in *summaryInputs) {
 	}
 }
 
+// forget lets the patient's kept inputs go.
+func (c summaryCache) forget(patientID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.records.Remove(patientID)
+}
+
 // entries is how many entries the inputs hold.
 func (in *summaryInputs) entries() int {
 	n := 0
