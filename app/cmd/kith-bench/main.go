@@ -35,7 +35,7 @@ func main() {
 	}
 }
 
-const usage = "usage: kith-bench run|ceiling|load [flags] (-h for each one's flags)"
+const usage = "usage: kith-bench run|ceiling|load|ferret [flags] (-h for each one's flags)"
 
 func realMain(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -48,6 +48,8 @@ func realMain(ctx context.Context, args []string) error {
 		return ceilingCommand(ctx, args[1:])
 	case "load":
 		return loadCommand(ctx, args[1:])
+	case "ferret":
+		return ferretCommand(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown command %q; %s", args[0], usage)
 }

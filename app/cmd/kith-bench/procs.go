@@ -74,12 +74,16 @@ func (p *process) waitReady(ctx context.Context, url string, timeout time.Durati
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready: %v", p.name, p.err)
+			return p.exitedEarly()
 		case <-ctx.Done():
 			return fmt.Errorf("%s not ready at %s after %s", p.name, url, timeout)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+func (p *process) exitedEarly() error {
+	return fmt.Errorf("%s exited before it was ready: %v", p.name, p.err)
 }
 
 // peakRSS is the process's high-water resident set (VmHWM), in bytes. Linux only.

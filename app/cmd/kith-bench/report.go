@@ -54,6 +54,7 @@ func (r summaryReport) markdown() string {
 	fmt.Fprintf(&b, "`%s`: %d patients (%d shared), %d workers, %s per scenario, rate unbounded; "+
 		"server and load share %d CPUs (%s %s/%s).\n\n",
 		r.Command, len(w.Patients), w.Shared, o.workers, o.duration, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(&b, "Store: %s.\n\n", storeLabel(o.store))
 
 	ceiling := r.Rows[0].Report.Metrics.Throughput
 	b.WriteString("| scenario | req/s | p50 | p99 | errors | % of bare Fiber |\n")
@@ -128,4 +129,16 @@ func scaleMix(ps []seedPatient) string {
 		parts = append(parts, fmt.Sprintf("%d at scale %d (%d resources each on average)", count[s], s, resources[s]/count[s]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// storeLabel says what the figures were measured on.
+func storeLabel(store string) string {
+	switch store {
+	case "ferretdb":
+		return "the MongoDB store over FerretDB v1 (SQLite handler, one connection, in a process of its own on this machine): " +
+			"FerretDB's own costs dominate, so these figures say little about Kith on MongoDB"
+	case "mongodb":
+		return "the MongoDB store on the MongoDB at -mongodb-uri"
+	}
+	return "SQLite (embedded, the default)"
 }

@@ -28,6 +28,9 @@ type runOptions struct {
 	logLevel    string
 	pprof       string
 	only        string
+	// store is where kith keeps its data: sqlite, ferretdb (an in-process FerretDB
+	// started here) or mongodb (-mongodb-uri, or KITH_TEST_MONGODB_URI).
+	store, mongoURI string
 	// sweep lists worker counts each scenario also runs at, to find the
 	// concurrency that reaches 80% of its peak and the p99 there.
 	sweep []int
@@ -46,6 +49,9 @@ func runCommand(ctx context.Context, args []string) error {
 	fs.StringVar(&o.logLevel, "log-level", "info", "the server's KITH_LOG_LEVEL (info logs every request, as production does)")
 	fs.StringVar(&o.pprof, "pprof", "", "serve kith's profiler on this loopback address (KITH_PPROF_ADDR), to profile a scenario while it runs")
 	fs.StringVar(&o.only, "only", "", "run only the scenarios whose name matches this regular expression (the ceiling always runs)")
+	fs.StringVar(&o.store, "store", "sqlite", "kith's store: sqlite (embedded), ferretdb (the MongoDB store over an in-process FerretDB v1) "+
+		"or mongodb (a real MongoDB at -mongodb-uri or KITH_TEST_MONGODB_URI; use a database of its own)")
+	fs.StringVar(&o.mongoURI, "mongodb-uri", os.Getenv("KITH_TEST_MONGODB_URI"), "the MongoDB for -store mongodb")
 	sweep := fs.String("sweep", "", "worker counts to run each scenario at besides -workers (e.g. 1,2,4,8,16,32,64): "+
 		"the table then says, per scenario, the lowest count reaching 80% of its peak and the p99 there")
 	if err := fs.Parse(args); err != nil {
@@ -60,6 +66,12 @@ func runCommand(ctx context.Context, args []string) error {
 	}
 	if _, err := regexp.Compile(o.only); err != nil {
 		return fmt.Errorf("run: -only: %w", err)
+	}
+	switch {
+	case o.store == "mongodb" && o.mongoURI == "":
+		return errors.New("run: -store mongodb needs -mongodb-uri (or KITH_TEST_MONGODB_URI)")
+	case o.store != "sqlite" && o.store != "ferretdb" && o.store != "mongodb":
+		return fmt.Errorf("run: -store %q: sqlite, ferretdb or mongodb", o.store)
 	}
 	if o.patients < 1 || o.shared < 1 || o.seedWorkers < 1 || o.workers < 1 || o.duration <= 0 {
 		return errors.New("run: -patients, -shared, -seed-workers and -workers must be at least 1, -duration positive")
@@ -96,7 +108,33 @@ func run(ctx context.Context, o runOptions, command string) error {
 		return err
 	}
 	base := "http://" + kithAddr
-	kith, err := start("kith serve", kithLog, kithEnv(kithAddr, filepath.Join(tmp, "data"), o.logLevel, o.pprof), o.kith, "serve")
+	env := kithEnv(kithAddr, filepath.Join(tmp, "data"), o.logLevel, o.pprof)
+	switch o.store {
+	case "ferretdb":
+		ferretAddr, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		ferretDir := filepath.Join(tmp, "ferretdb")
+		if err := os.MkdirAll(ferretDir, 0o700); err != nil {
+			return err
+		}
+		ferret, err := start("kith-bench ferret", os.Stderr, nil, self, "ferret", "-addr", ferretAddr, "-dir", ferretDir)
+		if err != nil {
+			return err
+		}
+		defer ferret.stop(10 * time.Second)
+		if err := ferret.waitTCP(ctx, ferretAddr, 30*time.Second); err != nil {
+			return err
+		}
+		// One connection: FerretDB v1 does a conditional update as a query then a
+		// write, which only one connection's ordering makes atomic (see mongotest).
+		env = append(env, "KITH_STORE=mongodb", "KITH_MONGODB_URI=mongodb://"+ferretAddr+"/?maxPoolSize=1")
+	case "mongodb":
+		env = append(env, "KITH_STORE=mongodb", "KITH_MONGODB_URI="+o.mongoURI,
+			"KITH_MONGODB_DATABASE=kith_bench_"+time.Now().UTC().Format("20060102T150405"))
+	}
+	kith, err := start("kith serve", kithLog, env, o.kith, "serve")
 	if err != nil {
 		return err
 	}
