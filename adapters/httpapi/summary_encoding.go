@@ -43,8 +43,11 @@ func (e summaryEncodings) encode(s record.Summary) (encodedSummary, error) {
 	if err != nil {
 		return encodedSummary{}, err
 	}
-	enc := encodedSummary{body: body, etag: contentETag(body), gzipped: &gzipped{}}
+	enc := encodedSummary{body: body, etag: contentETag(body)}
 	if s.Version != "" {
+		// Only a kept encoding is worth compressing at the best level; any other
+		// is left to the server's compression at its fastest.
+		enc.gzipped = &gzipped{}
 		e.kept.Add(s.Version, enc)
 	}
 	return enc, nil
