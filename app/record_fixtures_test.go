@@ -286,3 +286,18 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 	}
 	return s
 }
+
+// storedEntries is every live entry the store holds of the patient's record.
+func storedEntries(t testing.TB, s interface {
+	EachEntryForDisclosure(context.Context, string, func(record.Entry) error) error
+}, patientID string) []record.Entry {
+	t.Helper()
+	var entries []record.Entry
+	if err := s.EachEntryForDisclosure(context.Background(), patientID, func(e record.Entry) error {
+		entries = append(entries, e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return entries
+}

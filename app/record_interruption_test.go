@@ -198,13 +198,7 @@ func TestInterruptedDeliveriesLeaveTheSummaryRight(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					var entries []record.Entry
-					if err := flaky.EachEntryForDisclosure(ctx, p.ID, func(e record.Entry) error {
-						entries = append(entries, e)
-						return nil
-					}); err != nil {
-						t.Fatal(err)
-					}
+					entries := storedEntries(t, flaky, p.ID)
 					self := access.Decision{Allowed: true, Basis: access.BasisSelf, Scope: access.Scope{}}
 					for _, c := range record.Categories {
 						self.Scope[c] = true

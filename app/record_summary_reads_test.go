@@ -82,13 +82,7 @@ func TestEverySummaryIsWhatTheStoredEntriesSayNow(t *testing.T) {
 	}
 	check := func(step string) {
 		t.Helper()
-		var entries []record.Entry
-		if err := store.EachEntryForDisclosure(ctx, p.ID, func(e record.Entry) error {
-			entries = append(entries, e)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		entries := storedEntries(t, store, p.ID)
 		for _, node := range []*app.App{nodeA, nodeB, nodeA} {
 			for _, r := range readers {
 				got, err := node.RecordSummary(ctx, r.caller, r.ref)
