@@ -42,6 +42,7 @@ type summaryReport struct {
 	Command      string
 	Options      runOptions
 	Seeded       *seeded
+	Fixtures     *fixtureIngest // nil when the fixtures were not found
 	SummaryBytes int
 	PeakRSS      int64
 	Rows         []row // the ceiling first
@@ -88,6 +89,13 @@ func (r summaryReport) markdown() string {
 		"(end to end with %d concurrent patients: token, account, generation, upload)\n",
 		w.Resources, len(w.Patients), w.IngestTime.Round(time.Millisecond), float64(w.Resources)/w.IngestTime.Seconds(), o.seedWorkers)
 	fmt.Fprintf(&b, "- Record sizes: %s\n", scaleMix(w.Patients))
+	if f := r.Fixtures; f != nil && f.Resources > 0 {
+		fmt.Fprintf(&b, "- Ingest of the fixture bundles (Synthea, UK Core), one at a time over the API: %d resources in %d bundles in %s, "+
+			"%.0f resources/s; kith allocated %.1f KB per resource meanwhile\n",
+			f.Resources, f.Bundles, f.Took.Round(time.Millisecond), float64(f.Resources)/f.Took.Seconds(), float64(f.Allocated)/float64(f.Resources)/1000)
+	} else {
+		fmt.Fprintf(&b, "- Fixture ingest: not run (no fixtures at -fixtures %q)\n", o.fixtures)
+	}
 
 	for _, x := range r.Rows {
 		if len(x.Report.ErrorBodies) == 0 {

@@ -31,6 +31,9 @@ type runOptions struct {
 	// store is where kith keeps its data: sqlite, ferretdb (an in-process FerretDB
 	// started here) or mongodb (-mongodb-uri, or KITH_TEST_MONGODB_URI).
 	store, mongoURI string
+	// fixtures is the shared fixtures folder (KITH_FIXTURES): its bundles are
+	// uploaded after seeding, for the ingest rate on real-world records.
+	fixtures string
 	// sweep lists worker counts each scenario also runs at, to find the
 	// concurrency that reaches 80% of its peak and the p99 there.
 	sweep []int
@@ -52,6 +55,12 @@ func runCommand(ctx context.Context, args []string) error {
 	fs.StringVar(&o.store, "store", "sqlite", "kith's store: sqlite (embedded), ferretdb (the MongoDB store over an in-process FerretDB v1) "+
 		"or mongodb (a real MongoDB at -mongodb-uri or KITH_TEST_MONGODB_URI; use a database of its own)")
 	fs.StringVar(&o.mongoURI, "mongodb-uri", os.Getenv("KITH_TEST_MONGODB_URI"), "the MongoDB for -store mongodb")
+	fixtures := os.Getenv("KITH_FIXTURES")
+	if fixtures == "" {
+		fixtures = "../shared/fixtures"
+	}
+	fs.StringVar(&o.fixtures, "fixtures", fixtures, "the shared fixtures folder (KITH_FIXTURES): its Synthea and UK Core bundles are uploaded "+
+		"after seeding, one at a time, for the ingest rate on real records; \"\" to skip")
 	sweep := fs.String("sweep", "", "worker counts to run each scenario at besides -workers (e.g. 1,2,4,8,16,32,64): "+
 		"the table then says, per scenario, the lowest count reaching 80% of its peak and the p99 there")
 	if err := fs.Parse(args); err != nil {
@@ -150,6 +159,14 @@ func run(ctx context.Context, o runOptions, command string) error {
 		return err
 	}
 
+	var fixtureRun *fixtureIngest
+	if _, err := os.Stat(filepath.Join(o.fixtures, "fhir")); o.fixtures != "" && err == nil {
+		fmt.Fprintf(os.Stderr, "uploading the fixture bundles under %s\n", o.fixtures)
+		if fixtureRun, err = ingestFixtures(ctx, c, o.fixtures, nhsNumbers(o.patients + 200)[o.patients:]); err != nil {
+			return fmt.Errorf("fixture ingest: %w", err)
+		}
+	}
+
 	// The ceiling answers as many bytes as a real summary (the hot patient's, a
 	// typical record), uncompressed: the body Kith's handler has to produce.
 	summary, err := c.call(ctx, http.MethodGet, "/v1/me/record/summary", w.Patients[0].Token, nil, nil, nil)
@@ -199,7 +216,7 @@ func run(ctx context.Context, o runOptions, command string) error {
 	if err != nil {
 		return fmt.Errorf("kith's peak RSS: %w", err)
 	}
-	r := summaryReport{Command: command, Options: o, Seeded: w, SummaryBytes: len(summary), PeakRSS: rss, Rows: rows}
+	r := summaryReport{Command: command, Options: o, Seeded: w, Fixtures: fixtureRun, SummaryBytes: len(summary), PeakRSS: rss, Rows: rows}
 	md := r.markdown()
 	fmt.Print(md)
 	if err := os.WriteFile(filepath.Join(dir, "summary.md"), []byte(md), 0o644); err != nil {
