@@ -50,17 +50,11 @@ func claimsFor(t testing.TB, subject string, data []byte) patient.Claims {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, in := range ins {
-		if in.ResourceType != "Patient" {
-			continue
-		}
-		nhs, dob := record.PatientIdentity(in.Raw)
-		if nhs = strings.ReplaceAll(nhs, " ", ""); nhs != "" {
-			c.NHSNumber = patient.NHSNumber(nhs)
-		}
-		c.BirthDate = patient.BirthDate(dob)
-		break
+	nhs, dob := record.DeliveryIdentity(ins)
+	if nhs != "" {
+		c.NHSNumber = patient.NHSNumber(nhs)
 	}
+	c.BirthDate = patient.BirthDate(dob)
 	return c
 }
 

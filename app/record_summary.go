@@ -45,35 +45,31 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 	if r.decision.Whole() {
 		within = nil
 	}
+	// list is what the reading sees of a kept list, or of its own query within
+	// its scope where the kept list is cut short by entries it may not see.
+	list := func(l summaryList, q EntryQuery) ([]record.Entry, error) {
+		if seen, exact := l.seenBy(r); exact {
+			return seen, nil
+		}
+		q.Within, queried = within, true
+		heads, _, err := a.store.EntryHeads(ctx, r.ownerID, q)
+		return r.screened(heads), err
+	}
 	items := map[record.Section][]record.Entry{}
 	for _, sec := range record.Sections {
-		l, ok := in.items[sec]
-		if !ok || !r.decision.Permits(sec.Category(), false) {
-			continue
+		if l, ok := in.items[sec]; ok && r.decision.Permits(sec.Category(), false) {
+			if items[sec], err = list(l, itemsQuery(sec)); err != nil {
+				return record.Summary{}, err
+			}
 		}
-		if items[sec], ok = l.seenBy(r); ok {
-			continue
-		}
-		heads, _, err := a.store.EntryHeads(ctx, r.ownerID, EntryQuery{Section: sec, State: StateCurrent, Limit: sec.Listed(), Within: within})
-		if err != nil {
-			return record.Summary{}, err
-		}
-		items[sec], queried = r.screened(heads), true
 	}
 	latest := map[record.Category][]record.Entry{}
 	for _, c := range record.Categories {
-		l, ok := in.latest[c]
-		if !ok || !withLatest || !r.decision.Permits(c, false) {
-			continue
+		if l, ok := in.latest[c]; ok && withLatest && r.decision.Permits(c, false) {
+			if latest[c], err = list(l, newestQuery(c)); err != nil {
+				return record.Summary{}, err
+			}
 		}
-		if latest[c], ok = l.seenBy(r); ok {
-			continue
-		}
-		heads, _, err := a.store.EntryHeads(ctx, r.ownerID, EntryQuery{Category: c, Limit: record.LatestPerCategory, Within: within})
-		if err != nil {
-			return record.Summary{}, err
-		}
-		latest[c], queried = r.screened(heads), true
 	}
 	s := record.Summarise(r.ownerID, in.tally, items, latest, r.decision.Permits)
 	if keep && queried {

@@ -196,7 +196,7 @@ func (a *App) readSummaryInputs(ctx context.Context, patientID string, mark Reco
 		if !tallied(t, func(row record.TallyRow) bool { return row.Section == sec && row.Current }) {
 			continue
 		}
-		heads, next, err := a.store.EntryHeads(ctx, patientID, EntryQuery{Section: sec, State: StateCurrent, Limit: sec.Listed()})
+		heads, next, err := a.store.EntryHeads(ctx, patientID, itemsQuery(sec))
 		if err != nil {
 			return nil, err
 		}
@@ -206,13 +206,23 @@ func (a *App) readSummaryInputs(ctx context.Context, patientID string, mark Reco
 		if !tallied(t, func(row record.TallyRow) bool { return row.Category == c }) {
 			continue
 		}
-		heads, next, err := a.store.EntryHeads(ctx, patientID, EntryQuery{Category: c, Limit: record.LatestPerCategory})
+		heads, next, err := a.store.EntryHeads(ctx, patientID, newestQuery(c))
 		if err != nil {
 			return nil, err
 		}
 		in.latest[c] = summaryList{heads, next == ""}
 	}
 	return in, nil
+}
+
+// itemsQuery lists a section's current items as a summary shows them, and
+// newestQuery a category's newest entries.
+func itemsQuery(sec record.Section) EntryQuery {
+	return EntryQuery{Section: sec, State: StateCurrent, Limit: sec.Listed()}
+}
+
+func newestQuery(c record.Category) EntryQuery {
+	return EntryQuery{Category: c, Limit: record.LatestPerCategory}
 }
 
 // seenBy is the part of l the reading may see, and whether that is what the

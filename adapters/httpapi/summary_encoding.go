@@ -36,8 +36,10 @@ func newSummaryEncodings() summaryEncodings {
 // encode is the summary's JSON and its ETag. The bytes are shared between answers
 // and never written to.
 func (e summaryEncodings) encode(s record.Summary) (encodedSummary, error) {
-	if enc, ok := e.kept.Get(s.Version); ok && s.Version != "" {
-		return enc, nil
+	if s.Version != "" {
+		if enc, ok := e.kept.Get(s.Version); ok {
+			return enc, nil
+		}
 	}
 	body, err := gojson.Marshal(summaryView(s))
 	if err != nil {

@@ -170,8 +170,10 @@ func (v *Viewer) record(c *fiber.Ctx) error {
 // clinical renders the summary's sections, or finds them rendered for the same
 // Version: rendering was half of a page's time.
 func (v *Viewer) clinical(s record.Summary) (template.HTML, error) {
-	if html, ok := v.rendered.Get(s.Version); ok && s.Version != "" {
-		return html, nil
+	if s.Version != "" {
+		if html, ok := v.rendered.Get(s.Version); ok {
+			return html, nil
+		}
 	}
 	var part clinicalPart
 	for _, sec := range s.Sections {

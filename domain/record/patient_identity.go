@@ -15,8 +15,8 @@ const IdentityMismatch = "identity-mismatch"
 // NHSNumberSystem is the FHIR identifier system for NHS numbers.
 const NHSNumberSystem = "https://fhir.nhs.uk/Id/nhs-number"
 
-// PatientIdentity reads the NHS number and birth date a Patient resource states
-// ("" for either when absent).
+// PatientIdentity reads the NHS number (without the spaces it is often written
+// with) and birth date a Patient resource states ("" for either when absent).
 func PatientIdentity(raw []byte) (nhsNumber, birthDate string) {
 	var p struct {
 		Identifier []struct {
@@ -30,10 +30,21 @@ func PatientIdentity(raw []byte) (nhsNumber, birthDate string) {
 	}
 	for _, id := range p.Identifier {
 		if id.System == NHSNumberSystem {
-			nhsNumber = id.Value
+			nhsNumber = strings.ReplaceAll(id.Value, " ", "")
 		}
 	}
 	return nhsNumber, p.BirthDate
+}
+
+// DeliveryIdentity is what the delivery's first Patient states (PatientIdentity),
+// "" for both when it has none: the person a delivery is about.
+func DeliveryIdentity(ins []Incoming) (nhsNumber, birthDate string) {
+	for _, in := range ins {
+		if in.ResourceType == "Patient" {
+			return PatientIdentity(in.Raw)
+		}
+	}
+	return "", ""
 }
 
 // IdentityConflicts checks every Patient of a delivery against the account's NHS
@@ -47,7 +58,7 @@ func IdentityConflicts(ins []Incoming, nhsNumber, birthDate string) error {
 			continue
 		}
 		nhs, dob := PatientIdentity(in.Raw)
-		if nhs = strings.ReplaceAll(nhs, " ", ""); nhs != "" && nhs != nhsNumber {
+		if nhs != "" && nhs != nhsNumber {
 			problems.Fields = append(problems.Fields, fault.FieldError{Field: in.Field() + ".nhsNumber", Rule: "account"})
 		}
 		if dob != "" && dob != birthDate {

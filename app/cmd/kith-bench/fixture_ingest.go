@@ -77,18 +77,12 @@ func uploadAsItsPatient(ctx context.Context, c *client, i int, data []byte, spar
 		return 0, err
 	}
 	claims := map[string]any{"subject": fmt.Sprintf("kith-bench-fixture-%03d", i), "nhsNumber": spare, "identityLevel": "P9"}
-	for _, in := range ins {
-		if in.ResourceType != "Patient" {
-			continue
-		}
-		nhs, dob := record.PatientIdentity(in.Raw)
-		if nhs = strings.ReplaceAll(nhs, " ", ""); nhs != "" {
-			claims["nhsNumber"] = nhs
-		}
-		if dob != "" {
-			claims["dateOfBirth"] = dob
-		}
-		break
+	nhs, dob := record.DeliveryIdentity(ins)
+	if nhs != "" {
+		claims["nhsNumber"] = nhs
+	}
+	if dob != "" {
+		claims["dateOfBirth"] = dob
 	}
 	var tok tokenResponse
 	if _, err := c.call(ctx, http.MethodPost, "/dev/tokens", "", nil, map[string]any{"patient": claims, "expiresInSeconds": 3600}, &tok); err != nil {
