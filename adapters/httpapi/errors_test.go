@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -76,12 +78,23 @@ func TestClientRequestIDsAreKeptOnlyWhenSafe(t *testing.T) {
 }
 
 // The body limit is enforced by the HTTP server before Fiber routes, so this goes
-// over a real socket.
+// over a real socket. The server refuses on the declared length, before reading
+// the body, and closes: a client still writing the body then races the close (a
+// broken pipe on a busy machine), so this sends the headers alone, which is also
+// the proof that nothing of the body is waited for.
 func TestABodyOverTheLimitIsRefused(t *testing.T) {
 	s := newServer(t, withSmallBodies)
 	base := s.listen()
-	body := `{"as": "` + strings.Repeat("a", 70*1024) + `"}`
-	res, err := http.Post(base+"/dev/tokens", "application/json", strings.NewReader(body))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const head = "POST /dev/tokens HTTP/1.1\r\nHost: kith\r\nContent-Type: application/json\r\nContent-Length: 71680\r\n\r\n"
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
