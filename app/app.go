@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/guardianship"
@@ -37,6 +38,8 @@ type App struct {
 	syncWake chan struct{}
 	// summaries keeps recently read records' summary inputs (see summaryCache).
 	summaries summaryCache
+	// docs keeps recently answered summary docs by Version, before the store's.
+	docs *lru.Cache[string, []byte]
 }
 
 // Limits bound what one request may make Kith do.
@@ -82,7 +85,7 @@ func New(store Store, clock Clock, opts ...Option) (*App, error) {
 	a := &App{store: store, now: clock, newID: NewID, sensitivity: record.DefaultSensitivity(),
 		limits: DefaultLimits, publicURL: "urn:kith", alerts: DefaultAlertSettings,
 		pulls: DefaultExchangeSettings, proxy: guardianship.DefaultPolicy, syncWake: make(chan struct{}, 1),
-		summaries: newSummaryCache()}
+		summaries: newSummaryCache(), docs: newSummaryDocs()}
 	for _, o := range opts {
 		o(a)
 	}

@@ -56,12 +56,23 @@ func TestNoDisclosureWithoutItsAccessEvent(t *testing.T) {
 	}
 	entryID := heads[0].ID
 
+	encode := func(s record.Summary) ([]byte, error) { return []byte(fmt.Sprint(s.Counts)), nil }
+	leeds := identity.Principal{Kind: identity.KindOrganisation, ODSCode: "RR8"}
+	byNHS := app.RecordRef{NHSNumber: "9990000042"}
+	// Both summaries read once, so their docs are kept in the store.
+	for _, c := range []struct {
+		who identity.Principal
+		ref app.RecordRef
+	}{{self, app.RecordRef{}}, {leeds, byNHS}} {
+		if _, err := healthy.EncodedRecordSummary(ctx, c.who, c.ref, encode); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	down, err := app.New(auditOutage{store}, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	leeds := identity.Principal{Kind: identity.KindOrganisation, ODSCode: "RR8"}
-	byNHS := app.RecordRef{NHSNumber: "9990000042"}
 	for _, caller := range []struct {
 		name string
 		who  identity.Principal
@@ -70,6 +81,8 @@ func TestNoDisclosureWithoutItsAccessEvent(t *testing.T) {
 		t.Run(caller.name, func(t *testing.T) {
 			summary, err := down.RecordSummary(ctx, caller.who, caller.ref)
 			wantUnavailable(t, "summary", err, len(summary.Counts) == 0)
+			kept, err := down.EncodedRecordSummary(ctx, caller.who, caller.ref, encode)
+			wantUnavailable(t, "kept summary doc", err, kept.Doc == nil)
 			entries, _, err := down.RecordEntries(ctx, caller.who, caller.ref, app.EntryQuery{Limit: 10})
 			wantUnavailable(t, "entries", err, entries == nil)
 			entry, err := down.RecordEntry(ctx, caller.who, caller.ref, entryID)

@@ -32,9 +32,10 @@ func (a *App) EraseRecord(ctx context.Context, caller identity.Principal, confir
 	if err := a.store.EraseRecord(ctx, id); err != nil {
 		return err
 	}
-	// Kept inputs of an erased record are never used again (its mark has moved
+	// Kept inputs and docs of an erased record are never used again (its mark has moved
 	// on), but nothing of it should stay in memory either. Another node forgets
 	// them at its next read of the record, or as they age out.
 	a.summaries.forget(id)
+	a.forgetDocs(id)
 	return a.recordChange(ctx, m, audit.Event{Action: "record.erased", Outcome: "erased"})
 }

@@ -31,14 +31,20 @@ func (a *App) RecordSummary(ctx context.Context, caller identity.Principal, ref 
 // summary inputs where those list what the reading's own query would; otherwise
 // (a list cut short by entries it may not see) from a query within its scope.
 func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (record.Summary, error) {
+	s, _, err := a.summaryAt(ctx, r, withLatest)
+	return s, err
+}
+
+// summaryAt is summaryFor and the mark its summary was made at.
+func (a *App) summaryAt(ctx context.Context, r *reading, withLatest bool) (record.Summary, RecordMark, error) {
 	in, err := a.summaryInputsOf(ctx, r.ownerID)
 	if err != nil {
-		return record.Summary{}, err
+		return record.Summary{}, RecordMark{}, err
 	}
 	scope, keep := scopeOf(r, withLatest)
 	keep = keep && in.exact
 	if s, ok := in.madeSummary(scope); keep && ok {
-		return s, nil
+		return s, in.mark, nil
 	}
 	queried := false
 	within := r.decision.Scope
@@ -59,7 +65,7 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 	for _, sec := range record.Sections {
 		if l, ok := in.items[sec]; ok && r.decision.Permits(sec.Category(), false) {
 			if items[sec], err = list(l, itemsQuery(sec)); err != nil {
-				return record.Summary{}, err
+				return record.Summary{}, RecordMark{}, err
 			}
 		}
 	}
@@ -67,21 +73,21 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 	for _, c := range record.Categories {
 		if l, ok := in.latest[c]; ok && withLatest && r.decision.Permits(c, false) {
 			if latest[c], err = list(l, newestQuery(c)); err != nil {
-				return record.Summary{}, err
+				return record.Summary{}, RecordMark{}, err
 			}
 		}
 	}
 	s := record.Summarise(r.ownerID, in.tally, items, latest, r.decision.Permits)
 	if keep && queried {
 		if keep, err = a.unmoved(ctx, r.ownerID, in.mark); err != nil {
-			return record.Summary{}, err
+			return record.Summary{}, RecordMark{}, err
 		}
 	}
 	if keep {
 		s.Version = in.version(r.ownerID, scope)
 		in.keep(scope, s)
 	}
-	return s, nil
+	return s, in.mark, nil
 }
 
 // tallied reports whether the tally counts any entry its rows match: a list with

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -80,10 +81,17 @@ func TestEverySummaryIsWhatTheStoredEntriesSayNow(t *testing.T) {
 				Subject: access.Subject{Kind: identity.KindOrganisation, Organisation: org.ods}, Owner: access.Owner{ID: p.ID},
 				Action: access.Read, Now: time.Now(), Grants: []access.Grant{g.Grant}}).Permits})
 	}
+	// The encoded form is kept too, in memory and in the store, so a node that
+	// has just started (nodeC, new at every step) answers it from the store.
+	encode := func(s record.Summary) ([]byte, error) { return json.Marshal(comparable(s)) }
 	check := func(step string) {
 		t.Helper()
 		entries := storedEntries(t, store, p.ID)
-		for _, node := range []*app.App{nodeA, nodeB, nodeA} {
+		nodeC, err := app.New(store, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, node := range []*app.App{nodeA, nodeB, nodeA, nodeC, nodeC} {
 			for _, r := range readers {
 				got, err := node.RecordSummary(ctx, r.caller, r.ref)
 				if err != nil {
@@ -92,6 +100,13 @@ func TestEverySummaryIsWhatTheStoredEntriesSayNow(t *testing.T) {
 				want := record.SummaryOf(p.ID, entries, r.permits)
 				if a, b := comparable(got), comparable(want); !reflect.DeepEqual(a, b) {
 					t.Fatalf("%s: %s reads a summary that is not what the entries say\n got %+v\nwant %+v", step, r.name, a, b)
+				}
+				enc, err := node.EncodedRecordSummary(ctx, r.caller, r.ref, encode)
+				if err != nil {
+					t.Fatalf("%s: %s: encoded: %v", step, r.name, err)
+				}
+				if wantDoc, _ := encode(want); string(enc.Doc) != string(wantDoc) {
+					t.Fatalf("%s: %s reads an encoded summary that is not what the entries say\n got %s\nwant %s", step, r.name, enc.Doc, wantDoc)
 				}
 			}
 		}

@@ -33,6 +33,7 @@ type Store interface {
 	AlertStore
 	ExchangeStore
 	GuardianshipStore
+	SummaryDocStore
 
 	// Ping reports whether the store can serve requests now (fault.ErrUnavailable if not).
 	Ping(ctx context.Context) error
@@ -225,7 +226,7 @@ type RecordStore interface {
 	// write can leave them wrong.
 	RecordTally(ctx context.Context, patientID string) (record.Tally, error)
 
-	// EraseRecord deletes every entry of the patient and moves the
+	// EraseRecord deletes every entry and summary doc of the patient and moves the
 	// record epoch on, so devices syncing from before the erasure start again.
 	// Idempotent.
 	EraseRecord(ctx context.Context, patientID string) error
@@ -242,6 +243,26 @@ type RecordStore interface {
 type RecordMark struct {
 	Epoch, LastSeq int64
 	Settled        bool
+}
+
+// SummaryDocStore keeps encoded summaries, one per patient and slot (a reader's
+// scope), each with the version of the record it was made from. They are only a
+// shortcut: a reader uses a doc only when its version is the record's mark now,
+// so a doc left behind by a write or a crash is never answered.
+type SummaryDocStore interface {
+	// SummaryDoc is the slot's doc; the zero SummaryDoc when there is none.
+	SummaryDoc(ctx context.Context, patientID, slot string) (SummaryDoc, error)
+	// KeepSummaryDoc puts d in its slot in place of any before, only while the
+	// record's epoch is d.Epoch: a keep that meets an erasure does not outlive it.
+	// EraseRecord deletes the patient's docs with the entries.
+	KeepSummaryDoc(ctx context.Context, patientID string, d SummaryDoc) error
+}
+
+// SummaryDoc is a summary encoded for one slot at one version of the record.
+type SummaryDoc struct {
+	Slot, Version string
+	Epoch         int64
+	Doc           []byte
 }
 
 // ShareCodeStore keeps share codes (as keyed hashes) and the viewer sessions they open.

@@ -44,7 +44,12 @@ const madeFor = 8
 
 // version names a summary made for scope from these exact inputs.
 func (in *summaryInputs) version(patientID string, scope summaryScope) string {
-	return fmt.Sprintf("%s/%d/%d/%x/%t", patientID, in.mark.Epoch, in.mark.LastSeq, scope.sees, scope.withLatest)
+	return versionAt(patientID, in.mark, scope)
+}
+
+// versionAt names a summary made for scope of the record at mark.
+func versionAt(patientID string, mark RecordMark, scope summaryScope) string {
+	return fmt.Sprintf("%s/%d/%d/%s", patientID, mark.Epoch, mark.LastSeq, scope.slot())
 }
 
 // summaryScope is all a summary depends on besides the record: what the reader
@@ -54,6 +59,9 @@ type summaryScope struct {
 	sees       uint64 // bit 2i: category i, bit 2i+1: its sensitive entries
 	withLatest bool
 }
+
+// slot names the scope among a record's summary docs.
+func (k summaryScope) slot() string { return fmt.Sprintf("%x/%t", k.sees, k.withLatest) }
 
 // scopeOf is the reading's scope, or false when a screen makes it entry by entry.
 func scopeOf(r *reading, withLatest bool) (summaryScope, bool) {

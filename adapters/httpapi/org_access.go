@@ -21,11 +21,11 @@ func (h *handlers) GetOrgRecordSummary(ctx context.Context, req api.GetOrgRecord
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.app.RecordSummary(ctx, caller, ref(req.NhsNumber, req.Params.BirthDate))
+	doc, err := h.app.EncodedRecordSummary(ctx, caller, ref(req.NhsNumber, req.Params.BirthDate), summaryDoc)
 	if err != nil {
 		return nil, err
 	}
-	return h.summaries.encode(s)
+	return fromDoc(doc.Doc)
 }
 
 func (h *handlers) ListOrgRecordEntries(ctx context.Context, req api.ListOrgRecordEntriesRequestObject) (api.ListOrgRecordEntriesResponseObject, error) {

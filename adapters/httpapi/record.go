@@ -29,11 +29,11 @@ func (h *handlers) GetRecordSummary(ctx context.Context, req api.GetRecordSummar
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.app.RecordSummary(ctx, caller, app.RecordRef{})
+	doc, err := h.app.EncodedRecordSummary(ctx, caller, app.RecordRef{}, summaryDoc)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := h.summaries.encode(s)
+	enc, err := fromDoc(doc.Doc)
 	if err != nil {
 		return nil, err
 	}

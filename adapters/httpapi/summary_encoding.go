@@ -2,7 +2,8 @@ package httpapi
 
 import (
 	"bytes"
-	"sync"
+	"errors"
+	"io"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -14,61 +15,82 @@ import (
 	"github.com/kith-health/kith/domain/record"
 )
 
-// encodedSummaries is how many summaries' encodings a server keeps (about 50 KB
-// each): encoding was a third of a summary read once the summary itself was kept.
+// encodedSummaries is how many summaries' encodings a server keeps for the
+// share-code summary, which wraps them (about 50 KB each).
 const encodedSummaries = 256
 
 // summaryEncodings keeps the encodings of recent summaries by their Version, so a
 // summary read again unchanged, by a reader of the same scope, is not encoded
 // again. A summary without a Version is encoded every time.
 type summaryEncodings struct {
-	kept *lru.Cache[string, encodedSummary]
+	kept *lru.Cache[string, []byte]
 }
 
 func newSummaryEncodings() summaryEncodings {
-	c, err := lru.New[string, encodedSummary](encodedSummaries)
+	c, err := lru.New[string, []byte](encodedSummaries)
 	if err != nil {
 		panic(err) // only for a size below one
 	}
 	return summaryEncodings{kept: c}
 }
 
-// encode is the summary's JSON and its ETag. The bytes are shared between answers
-// and never written to.
-func (e summaryEncodings) encode(s record.Summary) (encodedSummary, error) {
+// encode is the summary's JSON, shared between answers and never written to.
+func (e summaryEncodings) encode(s record.Summary) ([]byte, error) {
 	if s.Version != "" {
-		if enc, ok := e.kept.Get(s.Version); ok {
-			return enc, nil
+		if body, ok := e.kept.Get(s.Version); ok {
+			return body, nil
 		}
 	}
 	body, err := gojson.Marshal(summaryView(s))
 	if err != nil {
-		return encodedSummary{}, err
+		return nil, err
 	}
-	enc := encodedSummary{body: body, etag: contentETag(body)}
 	if s.Version != "" {
-		// Only a kept encoding is worth compressing at the best level; any other
-		// is left to the server's compression at its fastest.
-		enc.gzipped = &gzipped{}
-		e.kept.Add(s.Version, enc)
+		e.kept.Add(s.Version, body)
 	}
-	return enc, nil
+	return body, nil
 }
 
-// encodedSummary answers the summary with the bytes its ETag was computed from,
-// so the summary is encoded once, not once for the tag and again for the body.
+// summaryDoc is this adapter's app.SummaryEncoder: the JSON's ETag, then the JSON
+// gzipped, as one doc the app keeps (in memory and in the store) and hands back
+// on the next read of the same version. Phones take gzip, so the doc holds only
+// that; a client that does not is answered the doc inflated.
+func summaryDoc(s record.Summary) ([]byte, error) {
+	body, err := gojson.Marshal(summaryView(s))
+	if err != nil {
+		return nil, err
+	}
+	etag := contentETag(body)
+	var out bytes.Buffer
+	out.WriteByte(byte(len(etag)))
+	out.WriteString(etag)
+	w, err := gzip.NewWriterLevel(&out, gzip.DefaultCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(body); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// encodedSummary answers a summary doc: the ETag its JSON was tagged with when it
+// was made, and the gzipped JSON.
 type encodedSummary struct {
-	body []byte
-	etag string
-	// gzipped is the body compressed, made at the first answer that accepts it and
-	// shared by every answer of this encoding after.
-	gzipped *gzipped
+	etag    string
+	gzipped []byte
 }
 
-type gzipped struct {
-	once sync.Once
-	body []byte
-	err  error
+// fromDoc reads a doc summaryDoc made.
+func fromDoc(doc []byte) (encodedSummary, error) {
+	if len(doc) == 0 || len(doc) < 1+int(doc[0]) {
+		return encodedSummary{}, errors.New("summary doc: cut short")
+	}
+	n := 1 + int(doc[0])
+	return encodedSummary{etag: string(doc[1:n]), gzipped: doc[n:]}, nil
 }
 
 func (r encodedSummary) VisitGetRecordSummaryResponse(c *fiber.Ctx) error {
@@ -79,38 +101,26 @@ func (r encodedSummary) VisitGetRecordSummaryResponse(c *fiber.Ctx) error {
 // An organisation's summary has no ETag in the contract: only the bytes.
 func (r encodedSummary) VisitGetOrgRecordSummaryResponse(c *fiber.Ctx) error { return r.send(c) }
 
-// send answers the body, gzipped once for all when the client takes gzip: the
-// server's compression leaves an answer that already has a Content-Encoding be.
+// send answers the gzipped JSON as it is to a client that takes gzip (the
+// server's compression leaves an answer that already has a Content-Encoding be),
+// and inflated to one that does not.
 func (r encodedSummary) send(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	c.Status(fiber.StatusOK)
-	if r.gzipped == nil || !c.Request().Header.HasAcceptEncoding("gzip") {
-		return c.Send(r.body)
-	}
-	r.gzipped.once.Do(func() { r.gzipped.body, r.gzipped.err = gzipBytes(r.body) })
-	if r.gzipped.err != nil {
-		return c.Send(r.body)
-	}
 	c.Vary(fiber.HeaderAcceptEncoding)
-	c.Set(fiber.HeaderContentEncoding, "gzip")
-	return c.Send(r.gzipped.body)
-}
-
-// gzipBytes compresses b at the best level: it is done once per summary, and a
-// phone on a slow connection gains from every byte.
-func gzipBytes(b []byte) ([]byte, error) {
-	var out bytes.Buffer
-	w, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	if c.Request().Header.HasAcceptEncoding("gzip") {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(r.gzipped)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(r.gzipped))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if _, err := w.Write(b); err != nil {
-		return nil, err
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		return err
 	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
+	return c.Send(body)
 }
 
 // encodedSharedSummary is api.SharedSummary with the summary's kept encoding in

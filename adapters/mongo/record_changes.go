@@ -63,8 +63,9 @@ func untilGap(records []entryRecord, after int64) int {
 	return len(records)
 }
 
-// EraseRecord implements app.RecordStore: the entries, then the epoch. A device reading the changes sees the new epoch only once the entries are
-// gone, so when it starts again from the beginning it reads only what came after the
+// EraseRecord implements app.RecordStore: the entries, then the epoch, then the
+// summary docs. A device reading the changes sees the new epoch only once the
+// entries are gone, so when it starts again from the beginning it reads only what came after the
 // erasure. Each step is idempotent, so an erasure cut short is finished by calling
 // it again. A write that took its number before the erasure and stores its entry
 // after it keeps that entry: the erasure is of the record as it stood.
@@ -74,7 +75,13 @@ func (s *Store) EraseRecord(ctx context.Context, patientID string) error {
 	}
 	_, err := s.recordStateColl().UpdateOne(ctx, bson.D{{Key: "_id", Value: patientID}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "epoch", Value: int64(1)}}}}, options.UpdateOne().SetUpsert(true))
-	return translate("erase record: epoch", err)
+	if err != nil {
+		return translate("erase record: epoch", err)
+	}
+	// After the epoch moves, so a summary doc kept meanwhile is either deleted
+	// here or taken back out by its keeper (see KeepSummaryDoc).
+	_, err = s.summaryDocsColl().DeleteMany(ctx, bson.D{{Key: "patient_id", Value: patientID}})
+	return translate("erase record: summary docs", err)
 }
 
 // RecordMark implements app.RecordStore from the record's state. It is settled only

@@ -55,8 +55,8 @@ func (s *Store) ChangesForDisclosure(ctx context.Context, patientID string, afte
 	return changes, epoch, nil
 }
 
-// EraseRecord implements app.RecordStore in one transaction: the entries go and the
-// epoch moves on together. The record_state row stays, so change numbers
+// EraseRecord implements app.RecordStore in one transaction: the entries and
+// summary docs go and the epoch moves on together. The record_state row stays, so change numbers
 // keep rising across the erasure.
 func (s *Store) EraseRecord(ctx context.Context, patientID string) error {
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -66,6 +66,9 @@ func (s *Store) EraseRecord(ctx context.Context, patientID string) error {
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM entries WHERE patient_id = ?`, patientID); err != nil {
 		return translate("erase record: entries", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM summary_docs WHERE patient_id = ?`, patientID); err != nil {
+		return translate("erase record: summary docs", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO record_state (patient_id, last_seq, epoch, updated) VALUES (?, 0, 1, ?)
 		ON CONFLICT (patient_id) DO UPDATE SET epoch = epoch + 1, updated = excluded.updated`,

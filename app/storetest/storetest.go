@@ -32,6 +32,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("RecordExport", func(t *testing.T) { testRecordExport(t, open) })
 	t.Run("RecordChanges", func(t *testing.T) { testRecordChanges(t, open) })
 	t.Run("RecordMarks", func(t *testing.T) { testRecordMarks(t, open) })
+	t.Run("SummaryDocs", func(t *testing.T) { testSummaryDocs(t, open) })
 	t.Run("Tally", func(t *testing.T) { testTally(t, open) })
 	t.Run("Grants", func(t *testing.T) { testGrants(t, open) })
 	t.Run("GrantRaces", func(t *testing.T) { testGrantRaces(t, open) })

@@ -43,6 +43,7 @@ type summaryReport struct {
 	Options      runOptions
 	Seeded       *seeded
 	Fixtures     *fixtureIngest // nil when the fixtures were not found
+	FirstReads   *firstReads
 	SummaryBytes int
 	PeakRSS      int64
 	Rows         []row // the ceiling first
@@ -89,6 +90,9 @@ func (r summaryReport) markdown() string {
 		"(end to end with %d concurrent patients: token, account, generation, upload)\n",
 		w.Resources, len(w.Patients), w.IngestTime.Round(time.Millisecond), float64(w.Resources)/w.IngestTime.Seconds(), o.seedWorkers)
 	fmt.Fprintf(&b, "- Record sizes: %s\n", scaleMix(w.Patients))
+	if r.FirstReads != nil {
+		b.WriteString(r.FirstReads.markdown())
+	}
 	if f := r.Fixtures; f != nil && f.Resources > 0 {
 		fmt.Fprintf(&b, "- Ingest of the fixture bundles (Synthea, UK Core), one at a time over the API: %d resources in %d bundles in %s, "+
 			"%.0f resources/s; kith allocated %.1f KB per resource meanwhile\n",

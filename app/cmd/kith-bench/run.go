@@ -159,6 +159,12 @@ func run(ctx context.Context, o runOptions, command string) error {
 		return err
 	}
 
+	fmt.Fprintf(os.Stderr, "reading every patient's summary once\n")
+	first, err := readEverySummaryOnce(ctx, base, w.Patients, o.workers)
+	if err != nil {
+		return fmt.Errorf("first reads: %w", err)
+	}
+
 	var fixtureRun *fixtureIngest
 	if _, err := os.Stat(filepath.Join(o.fixtures, "fhir")); o.fixtures != "" && err == nil {
 		fmt.Fprintf(os.Stderr, "uploading the fixture bundles under %s\n", o.fixtures)
@@ -216,7 +222,7 @@ func run(ctx context.Context, o runOptions, command string) error {
 	if err != nil {
 		return fmt.Errorf("kith's peak RSS: %w", err)
 	}
-	r := summaryReport{Command: command, Options: o, Seeded: w, Fixtures: fixtureRun, SummaryBytes: len(summary), PeakRSS: rss, Rows: rows}
+	r := summaryReport{Command: command, Options: o, Seeded: w, Fixtures: fixtureRun, FirstReads: first, SummaryBytes: len(summary), PeakRSS: rss, Rows: rows}
 	md := r.markdown()
 	fmt.Print(md)
 	if err := os.WriteFile(filepath.Join(dir, "summary.md"), []byte(md), 0o644); err != nil {

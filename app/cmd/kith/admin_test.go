@@ -131,14 +131,16 @@ func TestRebuildSummariesReadsOldEntriesAgain(t *testing.T) {
 	<-done
 
 	// Make every entry as an older version left it (no reading of its resource),
-	// as a restored backup would be before Kith starts on it.
+	// as a restored backup would be before Kith starts on it; an older version kept
+	// no summary docs either.
 	db, err := sql.Open("sqlite", filepath.Join(k.env["KITH_DATA_DIR"], "kith.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	if _, err := db.Exec(`UPDATE entries SET section = '', current = 0,
-		doc = json_remove(doc, '$.section', '$.current', '$.rank', '$.detail', '$.datePrecision')`); err != nil {
+		doc = json_remove(doc, '$.section', '$.current', '$.rank', '$.detail', '$.datePrecision');
+		DELETE FROM summary_docs`); err != nil {
 		t.Fatal(err)
 	}
 	k.stderr.Reset() // else serve would find the first start's listening line
