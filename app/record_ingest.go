@@ -87,24 +87,37 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 	keys := record.DeliveryIdentifierKeys(incoming)
 	medicines := medicinesIn(incoming)
 	report := IngestReport{Received: len(incoming), CreatedIn: map[record.Section]int{}}
+	build := func(start int) ([]record.Entry, error) {
+		batch := incoming[start:min(start+ingestBatch, len(incoming))]
+		built := make([]record.Entry, len(batch))
+		for j, in := range batch {
+			built[j] = a.newEntry(p, d, in, keys[start+j], flags, now)
+			if err := a.nameMedicine(ctx, &built[j], medicines); err != nil {
+				return nil, fmt.Errorf("entry %d: %w", in.Index, err)
+			}
+		}
+		return built, nil
+	}
+	// The next batch is built while this one is written: examining resources and
+	// SQLite's writing each keep one core busy.
+	next, stop := ingestPipeline(ctx, len(incoming), build)
+	defer stop()
 	for start := 0; start < len(incoming); start += ingestBatch {
 		// Between batches is a clean point to stop: what is stored is whole.
 		if err := ctx.Err(); err != nil {
 			return report, fmt.Errorf("delivery stopped after %d of %d entries: %w", start, len(incoming), err)
 		}
-		batch := incoming[start:min(start+ingestBatch, len(incoming))]
-		built := make([]record.Entry, len(batch))
-		for j, in := range batch {
-			e := a.newEntry(p, d, in, keys[start+j], flags, now)
-			if err := a.nameMedicine(ctx, &e, medicines); err != nil {
-				return report, fmt.Errorf("entry %d: %w", in.Index, err)
-			}
+		built, err := next()
+		if err != nil {
+			return report, err
+		}
+		for _, e := range built {
 			report.SourceIDs = append(report.SourceIDs, e.Provenances[0].SourceID)
-			built[j] = e
 		}
 		changes, err := a.mergeEntries(ctx, p.ID, built)
 		if err != nil {
-			return report, fmt.Errorf("entries %d to %d: %w", batch[0].Index, batch[len(batch)-1].Index, err)
+			first, last := incoming[start], incoming[start+len(built)-1]
+			return report, fmt.Errorf("entries %d to %d: %w", first.Index, last.Index, err)
 		}
 		for j, change := range changes {
 			switch change {
@@ -121,9 +134,42 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 	return report, nil
 }
 
+// ingestPipeline builds the batches of n entries, ingestBatch at a time, one
+// ahead of the caller: next answers them in order. A build that fails ends the
+// pipeline with its error; the builder stops when ctx ends or stop is called.
+func ingestPipeline(ctx context.Context, n int, build func(start int) ([]record.Entry, error)) (next func() ([]record.Entry, error), stop func()) {
+	type built struct {
+		entries []record.Entry
+		err     error
+	}
+	ctx, stop = context.WithCancel(ctx)
+	out := make(chan built, 1)
+	go func() {
+		defer close(out)
+		for start := 0; start < n; start += ingestBatch {
+			es, err := build(start)
+			select {
+			case out <- built{es, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return func() ([]record.Entry, error) {
+		b, ok := <-out
+		if !ok {
+			return nil, fmt.Errorf("delivery stopped: %w", context.Cause(ctx))
+		}
+		return b.entries, b.err
+	}, stop
+}
+
 // ingestBatch is how many entries are read and written together: one read of
 // what is stored and one batch write (one commit on SQLite) per hundred entries.
-const ingestBatch = 100
+const ingestBatch = 250
 
 // mergeEntries merges each entry into what is stored and writes the changed ones
 // with one PutEntries. An entry the batch names twice (two resources with one
@@ -140,7 +186,7 @@ func (a *App) mergeEntries(ctx context.Context, patientID string, es []record.En
 	}
 	changes := make([]record.Change, len(es))
 	putOf := make([]int, len(es)) // which put holds entry i's write, -1 for none
-	var puts []EntryPut
+	puts := make([]EntryPut, 0, len(es))
 	pending := map[string]int{} // entry id -> index in puts
 	for i, e := range es {
 		putOf[i] = -1

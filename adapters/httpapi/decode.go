@@ -23,11 +23,12 @@ import (
 // return (as the problem detail) and to log.
 //
 // A body the spec declares as binary (an uploaded FHIR Bundle) arrives as its exact
-// bytes, copied out of Fiber's reusable buffer: it is kept as it came, never
-// re-encoded.
+// bytes, never re-encoded, and in place: they are Fiber's reusable buffer, good
+// until the handler returns. Ingest copies each resource it keeps
+// (record.ParseInput), so a 5 MB upload is not copied whole a second time.
 func decodeStrict(data []byte, v any) error {
 	if f, ok := v.(*openapi_types.File); ok {
-		f.InitFromBytes(bytes.Clone(data), "")
+		f.InitFromBytes(data, "")
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))

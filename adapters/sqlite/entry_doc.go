@@ -50,7 +50,7 @@ type provenanceDoc struct {
 	ReceivedAt int64  `json:"receivedAt"`
 }
 
-func toEntryDoc(e record.Entry) entryDoc {
+func toEntryDoc(e *record.Entry) entryDoc {
 	d := entryDoc{
 		ID: e.ID, PatientID: e.PatientID, ResourceType: e.ResourceType, IdentifierKey: e.IdentifierKey,
 		VersionID: e.Version.VersionID, LastUpdated: e.Version.LastUpdated.UnixMilli(),
@@ -90,7 +90,7 @@ func (d entryDoc) entry(resource []byte) record.Entry {
 
 // keptResource is what is stored of e's resource: nothing for a tombstone, which stays
 // only to tell devices to drop the entry, so an erased resource does not linger.
-func keptResource(e record.Entry) []byte {
+func keptResource(e *record.Entry) []byte {
 	if e.Deleted {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/kith-health/kith/adapters/internal/entries"
 	"github.com/kith-health/kith/app"
@@ -31,14 +32,18 @@ func (s *Store) PutEntry(ctx context.Context, e record.Entry, expect int64) (rec
 	if err != nil {
 		return record.Entry{}, err
 	}
-	stored, err := putEntryTx(ctx, st, e, expect)
+	seq, err := takeChangeBlock(ctx, st, e.PatientID, 1)
+	if err != nil {
+		return record.Entry{}, err
+	}
+	doc, err := putEntryTx(ctx, st, &e, expect, seq)
 	if err != nil {
 		return record.Entry{}, err
 	}
 	if err := tx.Commit(); err != nil {
 		return record.Entry{}, translate("put entry: commit", err)
 	}
-	return stored, nil
+	return doc.entry(keptResource(&e)), nil // what a read would give: times at the stored precision
 }
 
 // PutEntries implements app.RecordStore: every write in one transaction, which
@@ -62,8 +67,12 @@ func (s *Store) PutEntries(ctx context.Context, puts []app.EntryPut) (int, error
 	if err != nil {
 		return 0, err
 	}
-	for _, p := range puts {
-		if _, err := putEntryTx(ctx, st, p.Entry, p.Expect); err != nil {
+	seqs, err := takeChanges(ctx, st, puts)
+	if err != nil {
+		return 0, err
+	}
+	for i := range puts {
+		if _, err := putEntryTx(ctx, st, &puts[i].Entry, puts[i].Expect, seqs[i]); err != nil {
 			return 0, err
 		}
 	}
@@ -76,8 +85,8 @@ func (s *Store) PutEntries(ctx context.Context, puts []app.EntryPut) (int, error
 // The statements of one entry write. A batch prepares them once: SQLite would
 // otherwise parse the same SQL again for every entry.
 const (
-	nextChangeSQL = `INSERT INTO record_state (patient_id, last_seq, epoch, updated) VALUES (?, 1, 0, ?)
-		ON CONFLICT (patient_id) DO UPDATE SET last_seq = last_seq + 1, updated = excluded.updated
+	nextChangeSQL = `INSERT INTO record_state (patient_id, last_seq, epoch, updated) VALUES (?, ?, 0, ?)
+		ON CONFLICT (patient_id) DO UPDATE SET last_seq = last_seq + excluded.last_seq, updated = excluded.updated
 		RETURNING last_seq`
 	insertEntrySQL = `INSERT INTO entries (id, doc, resource, patient_id, date, category, resource_type,
 			change_seq, deleted, revision, section, current, sensitive, source, updated)
@@ -104,41 +113,76 @@ func prepareEntryWrites(ctx context.Context, tx *sql.Tx) (*entryStatements, erro
 	return &st, nil
 }
 
-// putEntryTx takes the patient's next ChangeSeq and writes e with st, within one
-// transaction.
-func putEntryTx(ctx context.Context, st *entryStatements, e record.Entry, expect int64) (record.Entry, error) {
-	if err := st.nextChange.QueryRowContext(ctx, e.PatientID, time.Now().UnixMilli()).Scan(&e.ChangeSeq); err != nil {
-		return record.Entry{}, translate("put entry: next change", err)
+// takeChanges takes the next ChangeSeqs of a batch, in order: one block per
+// patient in one statement, not a statement per entry.
+func takeChanges(ctx context.Context, st *entryStatements, puts []app.EntryPut) ([]int64, error) {
+	count := map[string]int64{}
+	for _, p := range puts {
+		count[p.Entry.PatientID]++
 	}
-	e.Revision = expect + 1
+	next := make(map[string]int64, len(count))
+	for patientID, n := range count {
+		last, err := takeChangeBlock(ctx, st, patientID, n)
+		if err != nil {
+			return nil, err
+		}
+		next[patientID] = last - n + 1
+	}
+	seqs := make([]int64, len(puts))
+	for i, p := range puts {
+		seqs[i] = next[p.Entry.PatientID]
+		next[p.Entry.PatientID]++
+	}
+	return seqs, nil
+}
+
+// takeChangeBlock takes the patient's next n ChangeSeqs, answering the last.
+func takeChangeBlock(ctx context.Context, st *entryStatements, patientID string, n int64) (int64, error) {
+	var last int64
+	if err := st.nextChange.QueryRowContext(ctx, patientID, n, time.Now().UnixMilli()).Scan(&last); err != nil {
+		return 0, translate("put entry: next change", err)
+	}
+	return last, nil
+}
+
+// putEntryTx writes e as change seq with st, within one transaction, answering
+// the document it stored. It takes e by pointer and keeps no copy: a batch
+// writes thousands of entries, each a few hundred bytes of struct.
+func putEntryTx(ctx context.Context, st *entryStatements, e *record.Entry, expect, seq int64) (entryDoc, error) {
 	doc := toEntryDoc(e)
+	doc.ChangeSeq, doc.Revision = seq, expect+1
 	raw, err := json.Marshal(doc)
 	if err != nil {
-		return record.Entry{}, fmt.Errorf("put entry: %w", err)
+		return entryDoc{}, fmt.Errorf("put entry: %w", err)
 	}
+	// The document is bound as text (the column is STRICT TEXT) without a second
+	// copy: raw is not touched again, and the driver copies it into SQLite.
+	text := unsafe.String(unsafe.SliceData(raw), len(raw))
 	resource := keptResource(e)
-	columns := []any{string(raw), resource, doc.PatientID, doc.Date, doc.Category, doc.ResourceType, doc.ChangeSeq,
-		doc.Deleted, doc.Revision, doc.Section, doc.Current, doc.Sensitive, e.Source(), doc.UpdatedAt}
 	if expect == 0 {
 		// The primary key turns a second creation into ErrConflict.
-		_, err := st.insert.ExecContext(ctx, append([]any{e.ID}, columns...)...)
+		_, err := st.insert.ExecContext(ctx, e.ID, text, resource, doc.PatientID, doc.Date, doc.Category,
+			doc.ResourceType, doc.ChangeSeq, doc.Deleted, doc.Revision, doc.Section, doc.Current, doc.Sensitive,
+			e.Source(), doc.UpdatedAt)
 		if err != nil {
-			return record.Entry{}, translate("put entry", err)
+			return entryDoc{}, translate("put entry", err)
 		}
-	} else {
-		res, err := st.update.ExecContext(ctx, append(columns, e.ID, e.PatientID, expect)...)
-		if err != nil {
-			return record.Entry{}, translate("put entry", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return record.Entry{}, translate("put entry", err)
-		}
-		if n == 0 {
-			return record.Entry{}, fmt.Errorf("put entry: the stored entry is not at revision %d: %w", expect, fault.ErrConflict)
-		}
+		return doc, nil
 	}
-	return doc.entry(resource), nil // what a read would give: times at the stored precision
+	res, err := st.update.ExecContext(ctx, text, resource, doc.PatientID, doc.Date, doc.Category,
+		doc.ResourceType, doc.ChangeSeq, doc.Deleted, doc.Revision, doc.Section, doc.Current, doc.Sensitive,
+		e.Source(), doc.UpdatedAt, e.ID, e.PatientID, expect)
+	if err != nil {
+		return entryDoc{}, translate("put entry", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return entryDoc{}, translate("put entry", err)
+	}
+	if n == 0 {
+		return entryDoc{}, fmt.Errorf("put entry: the stored entry is not at revision %d: %w", expect, fault.ErrConflict)
+	}
+	return doc, nil
 }
 
 // EntryForDisclosure implements app.RecordStore.

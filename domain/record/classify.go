@@ -64,11 +64,16 @@ var observationCategorySystems = map[string]bool{
 // categories is vital-signs, and a result otherwise (laboratory, imaging, survey,
 // social-history, none...).
 func CategoryOf(resourceType string, raw []byte) Category {
-	return categoryOf(resourceType, func() map[string]any { return jsonObject(raw) })
+	if resourceType != "Observation" {
+		return categoryOf(resourceType, nil)
+	}
+	return withObject(raw, func(res object) Category {
+		return categoryOf(resourceType, func() object { return res })
+	})
 }
 
 // categoryOf parses the resource (res) only for an Observation.
-func categoryOf(resourceType string, res func() map[string]any) Category {
+func categoryOf(resourceType string, res func() object) Category {
 	if resourceType == "Observation" {
 		if isVitalSign(res()) {
 			return Vitals
@@ -81,7 +86,7 @@ func categoryOf(resourceType string, res func() map[string]any) Category {
 	return Administrative
 }
 
-func isVitalSign(res map[string]any) bool {
+func isVitalSign(res object) bool {
 	for _, cat := range jsonObjs(res, "category") {
 		for _, c := range codingsOf(cat) {
 			if c.Code == "vital-signs" && observationCategorySystems[c.System] {

@@ -7,7 +7,7 @@ var criticalityRank = map[string]int{"high": 0, "unable-to-assess": 1, "": 2, "l
 // allergyClinical: an allergy is current while active (an absent clinical
 // status is read as active: a source that lists an allergy without saying it
 // has passed means it) and not refuted or entered in error.
-func allergyClinical(res map[string]any) Clinical {
+func allergyClinical(res object) Clinical {
 	clinical := conceptCode(jsonObj(res, "clinicalStatus"))
 	verification := unverified(res)
 	criticality := jsonStr(res, "criticality")
@@ -23,7 +23,7 @@ func allergyClinical(res map[string]any) Clinical {
 	}
 }
 
-func reactions(res map[string]any) []Reaction {
+func reactions(res object) []Reaction {
 	var out []Reaction
 	for _, r := range jsonObjs(res, "reaction") {
 		var reaction Reaction

@@ -5,7 +5,7 @@ import "strings"
 // dosageText is how a medicine is taken: each dosage instruction (a request's
 // or dispense's dosageInstruction, a statement's or administration's dosage)
 // as its text, else built from its parts, joined by "; ".
-func dosageText(res map[string]any) string {
+func dosageText(res object) string {
 	var parts []string
 	for _, key := range []string{"dosageInstruction", "dosage"} {
 		for _, d := range jsonObjs(res, key) {
@@ -19,7 +19,7 @@ func dosageText(res map[string]any) string {
 
 // oneDosage prefers the prescriber's own words; the structured parts give
 // "1 tablet, Oral, twice a day, as needed".
-func oneDosage(d map[string]any) string {
+func oneDosage(d object) string {
 	if t := strings.TrimSpace(jsonStr(d, "text")); t != "" {
 		return t
 	}
@@ -35,7 +35,7 @@ func oneDosage(d map[string]any) string {
 
 // doseText is the dose: an administration's dose, else the first dose quantity
 // or range of a dosage.
-func doseText(d map[string]any) string {
+func doseText(d object) string {
 	if t := quantityText(jsonObj(d, "dose")); t != "" {
 		return t
 	}
@@ -59,17 +59,17 @@ var periodUnits = map[string]struct{ per, plural string }{
 
 // timingText is a timing's code as its text or display, else its repeat: "once a day", "3 times a day", "every 8 hours", "2 times every 3 days".
 // A repeat without a frequency happens once a period.
-func timingText(timing map[string]any) string {
+func timingText(timing object) string {
 	if t := conceptText(jsonObj(timing, "code")); t != "" {
 		return t
 	}
 	repeat := jsonObj(timing, "repeat")
 	unit, known := periodUnits[jsonStr(repeat, "periodUnit")]
-	period, _ := repeat["period"].(float64)
+	period, _ := jsonNum(repeat, "period")
 	if !known || period <= 0 {
 		return ""
 	}
-	freq, _ := repeat["frequency"].(float64)
+	freq, _ := jsonNum(repeat, "frequency")
 	if freq <= 0 {
 		freq = 1
 	}
@@ -86,14 +86,14 @@ func timingText(timing map[string]any) string {
 	return number(freq) + " times every " + number(period) + " " + unit.plural
 }
 
-func asNeededText(d map[string]any) string {
+func asNeededText(d object) string {
 	if cc := jsonObj(d, "asNeededCodeableConcept"); cc != nil {
 		if t := conceptText(cc); t != "" {
 			return "as needed for " + t
 		}
 		return "as needed"
 	}
-	if b, _ := d["asNeededBoolean"].(bool); b {
+	if b, _ := jsonBool(d, "asNeededBoolean"); b {
 		return "as needed"
 	}
 	return ""

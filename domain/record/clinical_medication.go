@@ -11,9 +11,9 @@ var currentMedicationStatuses = map[string]map[string]bool{
 }
 
 // medicationClinical reads the medicines of one resource type.
-func medicationClinical(resourceType string) func(res map[string]any) Clinical {
+func medicationClinical(resourceType string) func(res object) Clinical {
 	current := currentMedicationStatuses[resourceType]
-	return func(res map[string]any) Clinical {
+	return func(res object) Clinical {
 		c := Clinical{Section: SectionMedications, Current: current[jsonStr(res, "status")],
 			Detail: Detail{Dosage: dosageText(res)}}
 		// A reference to a contained Medication is resolved here (see
@@ -29,7 +29,7 @@ func medicationClinical(resourceType string) func(res map[string]any) Clinical {
 // Medication the resource contains, else the reference's display, else a label
 // saying the name is elsewhere, which ingest replaces when it resolves the
 // reference.
-func medicationByReferenceLabel(res, ref map[string]any) string {
+func medicationByReferenceLabel(res, ref object) string {
 	if id, contained := strings.CutPrefix(jsonStr(ref, "reference"), "#"); contained {
 		for _, c := range jsonObjs(res, "contained") {
 			if jsonStr(c, "resourceType") == "Medication" && jsonStr(c, "id") == id {

@@ -10,14 +10,14 @@ const (
 // observationClinical places an Observation by its category: vital signs, then
 // laboratory results; every other observation (survey, social history, exam,
 // none) is kept apart, so a questionnaire score never reads as a result.
-func observationClinical(res map[string]any) Clinical {
+func observationClinical(res object) Clinical {
 	c := historyItem(observationSection(res), res)
 	c.Detail = Detail{Value: observationValue(res), ReferenceRange: referenceRange(res),
 		Interpretation: interpretation(res)}
 	return c
 }
 
-func observationSection(res map[string]any) Section {
+func observationSection(res object) Section {
 	section := SectionObservations
 	for _, cat := range jsonObjs(res, "category") {
 		for _, c := range codingsOf(cat) {
@@ -37,7 +37,7 @@ func observationSection(res map[string]any) Section {
 
 // observationValue is the observation's own value, else its components'. An
 // observation whose value is absent (dataAbsentReason) has none to show.
-func observationValue(res map[string]any) string {
+func observationValue(res object) string {
 	if v := valueText(res); v != "" {
 		return v
 	}
@@ -45,14 +45,14 @@ func observationValue(res map[string]any) string {
 }
 
 // valueText is the value[x] of an observation or a component.
-func valueText(m map[string]any) string {
+func valueText(m object) string {
 	if q := jsonObj(m, "valueQuantity"); q != nil {
 		return quantityText(q)
 	}
 	if cc := jsonObj(m, "valueCodeableConcept"); cc != nil {
 		return conceptText(cc)
 	}
-	if b, ok := m["valueBoolean"].(bool); ok {
+	if b, ok := jsonBool(m, "valueBoolean"); ok {
 		if b {
 			return "Yes"
 		}
@@ -67,7 +67,7 @@ func valueText(m map[string]any) string {
 	if p := jsonObj(m, "valuePeriod"); p != nil {
 		return periodText(p)
 	}
-	if n := number(m["valueInteger"]); n != "" {
+	if n := numberText(m, "valueInteger"); n != "" {
 		return n
 	}
 	for _, key := range []string{"valueString", "valueDateTime", "valueTime"} {
@@ -80,7 +80,7 @@ func valueText(m map[string]any) string {
 
 // componentsText is a blood pressure as it is always written, "120/80 mmHg";
 // any other components as "Label: value; Label: value".
-func componentsText(components []map[string]any) string {
+func componentsText(components []object) string {
 	if bp := bloodPressure(components); bp != "" {
 		return bp
 	}
@@ -100,8 +100,8 @@ func componentsText(components []map[string]any) string {
 
 // bloodPressure is "systolic/diastolic unit" when both LOINC components
 // (8480-6, 8462-4) have a value, in whichever order they came.
-func bloodPressure(components []map[string]any) string {
-	var systolic, diastolic map[string]any
+func bloodPressure(components []object) string {
+	var systolic, diastolic object
 	for _, c := range components {
 		for _, code := range codingsOf(jsonObj(c, "code")) {
 			switch {
@@ -113,7 +113,7 @@ func bloodPressure(components []map[string]any) string {
 			}
 		}
 	}
-	s, d := number(systolic["value"]), number(diastolic["value"])
+	s, d := numberText(systolic, "value"), numberText(diastolic, "value")
 	if s == "" || d == "" {
 		return ""
 	}
@@ -121,7 +121,7 @@ func bloodPressure(components []map[string]any) string {
 }
 
 // referenceRange is the first reference range, as its text or its bounds.
-func referenceRange(res map[string]any) string {
+func referenceRange(res object) string {
 	ranges := jsonObjs(res, "referenceRange")
 	if len(ranges) == 0 {
 		return ""
@@ -141,7 +141,7 @@ var interpretationWords = map[string]string{
 }
 
 // interpretation is the first interpretation in words.
-func interpretation(res map[string]any) string {
+func interpretation(res object) string {
 	all := jsonObjs(res, "interpretation")
 	if len(all) == 0 {
 		return ""

@@ -7,10 +7,10 @@ func ClinicalOf(resourceType string, raw []byte) Clinical {
 	if _, ok := clinicalReaders[resourceType]; !ok {
 		return Clinical{} // not parsed: most of a record (claims, patients) is in no section
 	}
-	return clinicalOf(resourceType, jsonObject(raw))
+	return withObject(raw, func(res object) Clinical { return clinicalOf(resourceType, res) })
 }
 
-func clinicalOf(resourceType string, res map[string]any) Clinical {
+func clinicalOf(resourceType string, res object) Clinical {
 	read, ok := clinicalReaders[resourceType]
 	if !ok || res == nil {
 		return Clinical{}
@@ -21,7 +21,7 @@ func clinicalOf(resourceType string, res map[string]any) Clinical {
 // clinicalReaders read each type a section shows; every other type is in none
 // (Medication, which its prescriptions name; FamilyMemberHistory, Goal,
 // CareTeam, ServiceRequest; claims and administration).
-var clinicalReaders = map[string]func(res map[string]any) Clinical{
+var clinicalReaders = map[string]func(res object) Clinical{
 	"AllergyIntolerance":       allergyClinical,
 	"MedicationRequest":        medicationClinical("MedicationRequest"),
 	"MedicationStatement":      medicationClinical("MedicationStatement"),
@@ -38,7 +38,7 @@ var clinicalReaders = map[string]func(res map[string]any) Clinical{
 	"Composition":              historyClinical(SectionDocuments),
 }
 
-func carePlanClinical(res map[string]any) Clinical {
+func carePlanClinical(res object) Clinical {
 	status := jsonStr(res, "status")
 	return Clinical{Section: SectionCarePlans, Current: status == "active" || status == "on-hold"}
 }
@@ -50,18 +50,18 @@ var voidStatuses = map[string]bool{"entered-in-error": true, "cancelled": true, 
 
 // historyClinical reads the items of a section of history that need nothing
 // more of their content: every item counts unless its status voids it.
-func historyClinical(s Section) func(res map[string]any) Clinical {
-	return func(res map[string]any) Clinical { return historyItem(s, res) }
+func historyClinical(s Section) func(res object) Clinical {
+	return func(res object) Clinical { return historyItem(s, res) }
 }
 
-func historyItem(s Section, res map[string]any) Clinical {
+func historyItem(s Section, res object) Clinical {
 	return Clinical{Section: s, Current: !voidStatuses[jsonStr(res, "status")]}
 }
 
 // conceptCode is a CodeableConcept's first code: the statuses R4 makes
 // CodeableConcepts (clinicalStatus, verificationStatus) carry one code from
 // one code system.
-func conceptCode(cc map[string]any) string {
+func conceptCode(cc object) string {
 	for _, c := range codingsOf(cc) {
 		if c.Code != "" {
 			return c.Code
@@ -72,7 +72,7 @@ func conceptCode(cc map[string]any) string {
 
 // unverified is a verification status worth showing: present and not
 // confirmed ("unconfirmed", "refuted"...).
-func unverified(res map[string]any) string {
+func unverified(res object) string {
 	if v := conceptCode(jsonObj(res, "verificationStatus")); v != "confirmed" {
 		return v
 	}

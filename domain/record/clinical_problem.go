@@ -4,7 +4,7 @@ package record
 // not refuted or entered in error. Without a clinical status it is not: R4
 // requires one on every problem not entered in error, so its absence says
 // nothing is current.
-func problemClinical(res map[string]any) Clinical {
+func problemClinical(res object) Clinical {
 	verification := unverified(res)
 	status := conceptCode(jsonObj(res, "clinicalStatus"))
 	active := status == "active" || status == "recurrence" || status == "relapse"

@@ -7,7 +7,7 @@ import "strings"
 const diagnosticServiceSystem = "http://terminology.hl7.org/CodeSystem/v2-0074"
 
 // reportClinical is a DiagnosticReport: its value is what it concludes.
-func reportClinical(res map[string]any) Clinical {
+func reportClinical(res object) Clinical {
 	c := historyItem(reportSection(res), res)
 	c.Detail.Value = conclusion(res)
 	return c
@@ -18,7 +18,7 @@ func reportClinical(res map[string]any) Clinical {
 // 34117-2 "History and physical note") is a note, read among documents. Any
 // other report (imaging, cardiology, no category) is a result, as the IPS
 // results section holds imaging reports too.
-func reportSection(res map[string]any) Section {
+func reportSection(res object) Section {
 	note := false
 	for _, cat := range jsonObjs(res, "category") {
 		for _, c := range codingsOf(cat) {
@@ -38,7 +38,7 @@ func reportSection(res map[string]any) Section {
 }
 
 // conclusion is the report's conclusion, else its coded conclusions in words.
-func conclusion(res map[string]any) string {
+func conclusion(res object) string {
 	if t := jsonStr(res, "conclusion"); t != "" {
 		return t
 	}

@@ -17,8 +17,8 @@ func number(v any) string {
 
 // quantityText is a Quantity as a reader writes it: "5.4 mmol/L", "<0.5 mg/L";
 // "" without a value.
-func quantityText(q map[string]any) string {
-	n := number(q["value"])
+func quantityText(q object) string {
+	n := numberText(q, "value")
 	if n == "" {
 		return ""
 	}
@@ -28,7 +28,7 @@ func quantityText(q map[string]any) string {
 // quantityUnit is a Quantity's unit, else its code. A UCUM annotation standing
 // alone as the code or unit ("{score}" in Synthea, "{ScoreOf}" in UK Core,
 // whose unit text is "ScoreOf") means "no unit", so none is shown.
-func quantityUnit(q map[string]any) string {
+func quantityUnit(q object) string {
 	unit, code := jsonStr(q, "unit"), jsonStr(q, "code")
 	if annotationOnly(unit) || annotationOnly(code) {
 		return ""
@@ -52,9 +52,9 @@ func withUnit(n, unit string) string {
 
 // rangeText is a Range, or a reference range's low and high: "3.5–5.3 mmol/L",
 // and with one side only "≥ 3.5 mmol/L" or "≤ 5.3 mmol/L".
-func rangeText(r map[string]any) string {
+func rangeText(r object) string {
 	low, high := jsonObj(r, "low"), jsonObj(r, "high")
-	lo, hi := number(low["value"]), number(high["value"])
+	lo, hi := numberText(low, "value"), numberText(high, "value")
 	loUnit, hiUnit := quantityUnit(low), quantityUnit(high)
 	switch {
 	case lo != "" && hi != "":
@@ -71,7 +71,7 @@ func rangeText(r map[string]any) string {
 }
 
 // ratioText is a Ratio: "1/128", "5 mg/1 mL".
-func ratioText(r map[string]any) string {
+func ratioText(r object) string {
 	n, d := quantityText(jsonObj(r, "numerator")), quantityText(jsonObj(r, "denominator"))
 	if n == "" || d == "" {
 		return n
@@ -80,7 +80,7 @@ func ratioText(r map[string]any) string {
 }
 
 // periodText is a Period as written: "2020-01-02–2020-01-09", or its one end.
-func periodText(p map[string]any) string {
+func periodText(p object) string {
 	start, end := jsonStr(p, "start"), jsonStr(p, "end")
 	if start == "" || end == "" {
 		return start + end

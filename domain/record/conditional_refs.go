@@ -3,9 +3,12 @@ package record
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/tidwall/gjson"
 )
 
 // ReferenceTarget finds the resource a conditional reference names, in the
@@ -147,7 +150,9 @@ func deliveryTargets(ins []Incoming, resourceType string) map[conditional]string
 // rewrite returns raw, one JSON value, with the conditional references in it
 // resolved, and whether there were any.
 func (r *resolver) rewrite(raw json.RawMessage) (json.RawMessage, bool, error) {
-	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
+	// Only the parts that may hold one are taken apart: splitting every object
+	// and array of a resource was most of a transaction bundle's ingest.
+	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') || !mayHoldConditional(raw) {
 		return raw, false, nil
 	}
 	c, err := split(raw)
@@ -207,30 +212,23 @@ type member struct {
 	value json.RawMessage
 }
 
-// split reads raw, an object or an array, into its members.
+// split reads raw, an object or an array, into its members, in place: each
+// value is a slice of raw. raw is valid JSON (ParseInput checked the body), so
+// the only error is a raw that is neither object nor array.
 func split(raw json.RawMessage) (container, error) {
 	c := container{object: raw[0] == '{'}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return c, err
+	root := gjson.Parse(unsafeText(raw))
+	if !root.IsObject() && !root.IsArray() {
+		return c, errNotContainer
 	}
-	for dec.More() {
-		var m member
-		if c.object {
-			key, err := dec.Token()
-			if err != nil {
-				return c, err
-			}
-			m.key, _ = key.(string) // in an object, the token before a value is its key
-		}
-		if err := dec.Decode(&m.value); err != nil {
-			return c, err
-		}
-		c.members = append(c.members, m)
-	}
-	_, err := dec.Token()
-	return c, err
+	root.ForEach(func(key, value gjson.Result) bool {
+		c.members = append(c.members, member{key: key.Str, value: raw[value.Index : value.Index+len(value.Raw)]})
+		return true
+	})
+	return c, nil
 }
+
+var errNotContainer = errors.New("not a JSON object or array")
 
 // conditionalReference finds the member "reference" of an object when it is a
 // conditional reference.
@@ -260,6 +258,9 @@ func (c container) encode() (json.RawMessage, error) {
 		first, last = '{', '}'
 	}
 	var buf bytes.Buffer
+	for _, m := range c.members {
+		buf.Grow(len(m.key) + len(m.value) + 4)
+	}
 	buf.WriteByte(first)
 	for i, m := range c.members {
 		if i > 0 {

@@ -32,10 +32,10 @@ var displayDates = []string{
 // (clinical status, else status) and its clinically relevant date with its
 // precision (zero when none parses).
 func DisplayOf(resourceType string, raw []byte) Display {
-	return displayOf(resourceType, jsonObject(raw))
+	return withObject(raw, func(res object) Display { return displayOf(resourceType, res) })
 }
 
-func displayOf(resourceType string, res map[string]any) Display {
+func displayOf(resourceType string, res object) Display {
 	d := Display{Text: displayText(resourceType, res)}
 	d.Date, d.DatePrecision = displayDate(res)
 	if cs := codingsOf(jsonObj(res, "clinicalStatus")); len(cs) > 0 {
@@ -47,7 +47,7 @@ func displayOf(resourceType string, res map[string]any) Display {
 	return d
 }
 
-func displayText(resourceType string, res map[string]any) string {
+func displayText(resourceType string, res object) string {
 	if personTypes[resourceType] {
 		if n := personName(jsonObjs(res, "name")); n != "" {
 			return n
@@ -107,7 +107,7 @@ func typeLabel(resourceType string) string {
 // carePlanLabel names an untitled care plan by its category ("Care plan:
 // Asthma self management"), as Synthea's plans are; a category that already
 // says it is a plan ("Cancer care plan") stands alone.
-func carePlanLabel(res map[string]any) string {
+func carePlanLabel(res object) string {
 	for _, cc := range jsonObjs(res, "category") {
 		t := conceptText(cc)
 		switch {
@@ -123,7 +123,7 @@ func carePlanLabel(res map[string]any) string {
 
 // personName is "given family" of the official name, else the usual one, else
 // the first; a name's text when it has no parts.
-func personName(names []map[string]any) string {
+func personName(names []object) string {
 	if len(names) == 0 {
 		return ""
 	}
@@ -134,11 +134,9 @@ func personName(names []map[string]any) string {
 		pick = n
 	}
 	var parts []string
-	if given, ok := pick["given"].([]any); ok {
-		for _, g := range given {
-			if s, ok := g.(string); ok && s != "" {
-				parts = append(parts, s)
-			}
+	for _, g := range jsonStrs(pick, "given") {
+		if g != "" {
+			parts = append(parts, g)
 		}
 	}
 	if f := jsonStr(pick, "family"); f != "" {
@@ -150,7 +148,7 @@ func personName(names []map[string]any) string {
 	return strings.Join(parts, " ")
 }
 
-func nameWithUse(names []map[string]any, use string) map[string]any {
+func nameWithUse(names []object, use string) object {
 	for _, n := range names {
 		if jsonStr(n, "use") == use {
 			return n
@@ -159,7 +157,7 @@ func nameWithUse(names []map[string]any, use string) map[string]any {
 	return nil
 }
 
-func displayDate(res map[string]any) (time.Time, DatePrecision) {
+func displayDate(res object) (time.Time, DatePrecision) {
 	for _, path := range displayDates {
 		m, key := res, path
 		if parent, child, nested := strings.Cut(path, "."); nested {

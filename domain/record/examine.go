@@ -14,8 +14,11 @@ type Examined struct {
 // SensitivityRules.Classify and Read each say of it: parsing the JSON is most of
 // what reading costs, so ingest parses each resource once, not four times.
 func Examine(resourceType string, raw []byte, rules SensitivityRules, flags []string) Examined {
-	res := jsonObject(raw)
-	x := Examined{Version: versionOf(res), Category: categoryOf(resourceType, func() map[string]any { return res })}
+	return withObject(raw, func(res object) Examined { return examine(resourceType, res, rules, flags) })
+}
+
+func examine(resourceType string, res object, rules SensitivityRules, flags []string) Examined {
+	x := Examined{Version: versionOf(res), Category: categoryOf(resourceType, func() object { return res })}
 	x.Sensitive, x.Labels = rules.classify(res)
 	x.Display, x.Clinical = read(resourceType, res, flags)
 	return x

@@ -1,57 +1,156 @@
 package record
 
-import gojson "github.com/goccy/go-json"
+import (
+	"strconv"
+
+	"github.com/valyala/fastjson"
+)
 
 // The rules read resources as generic JSON rather than through Go structs on
 // purpose: encoding/json matches struct fields case-insensitively, so a resource
 // carrying both "code" and "CODE" would be classified by a field every FHIR reader
-// of the stored bytes ignores. Maps match keys exactly, as FHIR does.
+// of the stored bytes ignores. Members are matched exactly, as FHIR does.
+//
+// A resource is parsed with github.com/valyala/fastjson into a tree that lives in
+// its parser's reused memory: building a map of every member of every resource
+// was most of an ingest's allocation, and the rules read a handful of them.
 
-// decodePart decodes a part of a delivery that encoding/json has already read
-// whole (ParseInput checks the body before it reads any part of it), or a
-// resource stored after that check, with github.com/goccy/go-json: it checks
-// syntax as it decodes instead of in a pass of its own, and re-checking every part
-// of every resource was a sixth of ingest's time. Malformed JSON is still an error.
-func decodePart(raw []byte, v any) error { return gojson.Unmarshal(raw, v) }
+// object is a JSON object of a parsed resource; nil when absent or not an object.
+// It lives only as long as its parser's parse: nothing read from it may keep it.
+type object = *fastjson.Value
 
-// jsonObject decodes raw as a JSON object; nil when it is not one.
-func jsonObject(raw []byte) map[string]any {
-	var m map[string]any
-	if decodePart(raw, &m) != nil {
+// parsers are reused across resources, so a parse allocates nothing once warm.
+var parsers fastjson.ParserPool
+
+// withObject parses raw as a JSON object and calls read with it (nil when raw is
+// not one). The tree is gone when read returns: read keeps only what it copies.
+func withObject[T any](raw []byte, read func(object) T) T {
+	p := parsers.Get()
+	defer parsers.Put(p)
+	return read(objectIn(p, raw))
+}
+
+// jsonObject parses raw as a JSON object on a parser of its own, for a caller
+// that keeps the tree; nil when raw is not an object.
+func jsonObject(raw []byte) object {
+	return objectIn(new(fastjson.Parser), raw)
+}
+
+func objectIn(p *fastjson.Parser, raw []byte) object {
+	v, err := p.ParseBytes(raw)
+	if err != nil || v.Type() != fastjson.TypeObject {
 		return nil
 	}
-	return m
+	return v
+}
+
+// memberOf is m's member key: the last when the key repeats, as decoding into a
+// map would; nil when m has none.
+func memberOf(m object, key string) *fastjson.Value {
+	if m == nil || m.Type() != fastjson.TypeObject {
+		return nil
+	}
+	var found *fastjson.Value
+	o, _ := m.Object()
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		if string(k) == key {
+			found = v
+		}
+	})
+	return found
 }
 
 // jsonStr is m[key] when it is a string, else "".
-func jsonStr(m map[string]any, key string) string {
-	s, _ := m[key].(string)
-	return s
+func jsonStr(m object, key string) string {
+	return textOfValue(memberOf(m, key))
+}
+
+// textOfValue is v when it is a string, else "".
+func textOfValue(v *fastjson.Value) string {
+	if v == nil || v.Type() != fastjson.TypeString {
+		return ""
+	}
+	return string(v.GetStringBytes())
 }
 
 // jsonObj is m[key] when it is an object, else nil.
-func jsonObj(m map[string]any, key string) map[string]any {
-	o, _ := m[key].(map[string]any)
-	return o
+func jsonObj(m object, key string) object {
+	if v := memberOf(m, key); v != nil && v.Type() == fastjson.TypeObject {
+		return v
+	}
+	return nil
 }
 
 // jsonObjs is m[key] as a list of objects: the objects of an array, or a lone
 // object, since R4 makes some elements single in one resource and repeating in
 // another (Encounter.type is a list, DocumentReference.type is not).
-func jsonObjs(m map[string]any, key string) []map[string]any {
-	switch v := m[key].(type) {
-	case map[string]any:
-		return []map[string]any{v}
-	case []any:
-		out := make([]map[string]any, 0, len(v))
-		for _, e := range v {
-			if o, ok := e.(map[string]any); ok {
-				out = append(out, o)
+func jsonObjs(m object, key string) []object {
+	v := memberOf(m, key)
+	if v == nil {
+		return nil
+	}
+	switch v.Type() {
+	case fastjson.TypeObject:
+		return []object{v}
+	case fastjson.TypeArray:
+		items, _ := v.Array()
+		out := make([]object, 0, len(items))
+		for _, e := range items {
+			if e.Type() == fastjson.TypeObject {
+				out = append(out, e)
 			}
 		}
 		return out
 	}
 	return nil
+}
+
+// jsonStrs is m[key]'s strings when it is an array, in order.
+func jsonStrs(m object, key string) []string {
+	v := memberOf(m, key)
+	if v == nil || v.Type() != fastjson.TypeArray {
+		return nil
+	}
+	items, _ := v.Array()
+	out := make([]string, 0, len(items))
+	for _, e := range items {
+		if e.Type() == fastjson.TypeString {
+			out = append(out, string(e.GetStringBytes()))
+		}
+	}
+	return out
+}
+
+// jsonNum is m[key] when it is a number.
+func jsonNum(m object, key string) (float64, bool) {
+	v := memberOf(m, key)
+	if v == nil || v.Type() != fastjson.TypeNumber {
+		return 0, false
+	}
+	f, err := v.Float64()
+	return f, err == nil
+}
+
+// jsonBool is m[key] when it is true or false.
+func jsonBool(m object, key string) (value, ok bool) {
+	switch v := memberOf(m, key); {
+	case v == nil:
+		return false, false
+	case v.Type() == fastjson.TypeTrue:
+		return true, true
+	case v.Type() == fastjson.TypeFalse:
+		return false, true
+	}
+	return false, false
+}
+
+// numberText is m[key] as a number written out, "" when it is not one.
+func numberText(m object, key string) string {
+	f, ok := jsonNum(m, key)
+	if !ok {
+		return ""
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
 // coding is one FHIR Coding.
@@ -60,7 +159,7 @@ type coding struct {
 }
 
 // codingsOf lists the codings of a CodeableConcept.
-func codingsOf(cc map[string]any) []coding {
+func codingsOf(cc object) []coding {
 	var out []coding
 	for _, c := range jsonObjs(cc, "coding") {
 		out = append(out, coding{System: jsonStr(c, "system"), Code: jsonStr(c, "code"), Display: jsonStr(c, "display")})
@@ -70,7 +169,7 @@ func codingsOf(cc map[string]any) []coding {
 
 // conceptText is what a CodeableConcept says in words: its text, else the first
 // coding display.
-func conceptText(cc map[string]any) string {
+func conceptText(cc object) string {
 	if t := jsonStr(cc, "text"); t != "" {
 		return t
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"slices"
 	"strings"
 )
@@ -50,52 +49,22 @@ func DeliveryIdentifierKeys(ins []Incoming) []string {
 // identifierKeys lists a resource's identifiers that have both a system and a
 // value as "system|value", smallest first, each once.
 func identifierKeys(raw []byte) []string {
-	// Decoding into a struct skips the rest of the resource without building it:
-	// several times cheaper than a whole parse, for every resource of a delivery.
-	// The identifier is a list, or one object (Composition, QuestionnaireResponse).
-	type identifier struct {
-		System any `json:"system"`
-		Value  any `json:"value"`
-	}
-	var res struct {
-		Identifier json.RawMessage `json:"identifier"`
-	}
-	if decodePart(raw, &res) != nil {
-		return nil
-	}
-	var ids []identifier
-	var one identifier
-	switch {
-	case len(res.Identifier) > 0 && res.Identifier[0] == '[':
-		var items []json.RawMessage
-		_ = decodePart(res.Identifier, &items)
-		for _, item := range items { // an item that is not an object is skipped, as jsonObjs does
-			if decodePart(item, &one) == nil && len(item) > 0 && item[0] == '{' {
-				ids = append(ids, one)
+	return withObject(raw, func(res object) []string {
+		var keys []string
+		for _, id := range jsonObjs(res, "identifier") {
+			if system, value := jsonStr(id, "system"), jsonStr(id, "value"); system != "" && value != "" {
+				keys = append(keys, system+"|"+value)
 			}
-			one = identifier{}
 		}
-	case len(res.Identifier) > 0 && res.Identifier[0] == '{':
-		if decodePart(res.Identifier, &one) == nil {
-			ids = []identifier{one}
-		}
-	}
-	var keys []string
-	for _, id := range ids {
-		system, _ := id.System.(string)
-		value, _ := id.Value.(string)
-		if system != "" && value != "" {
-			keys = append(keys, system+"|"+value)
-		}
-	}
-	slices.Sort(keys)
-	return slices.Compact(keys)
+		slices.Sort(keys)
+		return slices.Compact(keys)
+	})
 }
 
 // VersionOf reads a resource's meta.versionId and meta.lastUpdated.
-func VersionOf(raw []byte) Version { return versionOf(jsonObject(raw)) }
+func VersionOf(raw []byte) Version { return withObject(raw, versionOf) }
 
-func versionOf(res map[string]any) Version {
+func versionOf(res object) Version {
 	meta := jsonObj(res, "meta")
 	v := Version{VersionID: jsonStr(meta, "versionId")}
 	v.LastUpdated, _ = ParseFHIRTime(jsonStr(meta, "lastUpdated"))

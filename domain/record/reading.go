@@ -10,10 +10,18 @@ import "slices"
 // section but is never current: the summary must not show a retracted allergy as
 // active, and the history still shows it was there.
 func Read(resourceType string, raw []byte, flags []string) (Display, Clinical) {
-	return read(resourceType, jsonObject(raw), flags)
+	type reading struct {
+		d Display
+		c Clinical
+	}
+	x := withObject(raw, func(res object) reading {
+		d, c := read(resourceType, res, flags)
+		return reading{d, c}
+	})
+	return x.d, x.c
 }
 
-func read(resourceType string, res map[string]any, flags []string) (Display, Clinical) {
+func read(resourceType string, res object, flags []string) (Display, Clinical) {
 	d, c := displayOf(resourceType, res), clinicalOf(resourceType, res)
 	if slices.Contains(flags, IdentityMismatch) {
 		c.Section, c.Current = "", false

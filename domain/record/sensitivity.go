@@ -86,10 +86,18 @@ var sensitiveConcepts = []string{"code", "valueCodeableConcept", "reasonCode",
 // claim's diagnoses, procedures and items), its own or those of its contained
 // resources, which travel with it.
 func (r SensitivityRules) Classify(raw []byte) (sensitive bool, labels []string) {
-	return r.classify(jsonObject(raw))
+	type classified struct {
+		sensitive bool
+		labels    []string
+	}
+	c := withObject(raw, func(res object) classified {
+		s, l := r.classify(res)
+		return classified{s, l}
+	})
+	return c.sensitive, c.labels
 }
 
-func (r SensitivityRules) classify(res map[string]any) (sensitive bool, labels []string) {
+func (r SensitivityRules) classify(res object) (sensitive bool, labels []string) {
 	for _, l := range jsonObjs(jsonObj(res, "meta"), "security") {
 		code := jsonStr(l, "code")
 		if code == "" {
@@ -105,7 +113,7 @@ func (r SensitivityRules) classify(res map[string]any) (sensitive bool, labels [
 	if sensitive {
 		return true, labels
 	}
-	for _, o := range append([]map[string]any{res}, jsonObjs(res, "contained")...) {
+	for _, o := range append([]object{res}, jsonObjs(res, "contained")...) {
 		for _, c := range resourceCodings(o) {
 			if r.isSensitiveCode(c) {
 				return true, labels
@@ -116,7 +124,7 @@ func (r SensitivityRules) classify(res map[string]any) (sensitive bool, labels [
 }
 
 // resourceCodings lists the codings of one resource's main coded elements.
-func resourceCodings(res map[string]any) []coding {
+func resourceCodings(res object) []coding {
 	var out []coding
 	for _, key := range sensitiveConcepts {
 		for _, cc := range jsonObjs(res, key) {

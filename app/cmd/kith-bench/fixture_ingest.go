@@ -19,9 +19,11 @@ import (
 // time as one phone would, each by the patient it is about.
 type fixtureIngest struct {
 	Bundles, Resources int
-	Took               time.Duration
-	// Allocated is what kith's Go heap allocated meanwhile (its
-	// go_memstats_alloc_bytes_total), nothing else running.
+	// Took is the uploads' time alone: each bundle's patient signs in first,
+	// untimed, since signing in is not ingest.
+	Took time.Duration
+	// Allocated is what kith's Go heap allocated during the uploads (its
+	// go_memstats_alloc_bytes_total either side of each), nothing else running.
 	Allocated int64
 }
 
@@ -39,12 +41,7 @@ func ingestFixtures(ctx context.Context, c *client, dir string, nhs []string) (*
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no Synthea or UK Core bundles under %s/fhir", dir)
 	}
-	before, err := allocated(ctx, c)
-	if err != nil {
-		return nil, err
-	}
 	r := &fixtureIngest{}
-	began := time.Now()
 	for i, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -53,28 +50,20 @@ func ingestFixtures(ctx context.Context, c *client, dir string, nhs []string) (*
 		if !strings.Contains(string(data[:min(len(data), 200)]), `"Bundle"`) {
 			continue // a lone example resource, not a record
 		}
-		n, err := uploadAsItsPatient(ctx, c, i, data, nhs[i%len(nhs)])
-		if err != nil {
+		if err := uploadAsItsPatient(ctx, c, i, data, nhs[i%len(nhs)], r); err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Base(f), err)
 		}
-		r.Bundles, r.Resources = r.Bundles+1, r.Resources+n
 	}
-	r.Took = time.Since(began)
-	after, err := allocated(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	r.Allocated = after - before
 	return r, nil
 }
 
 // uploadAsItsPatient signs in as the bundle's Patient (its NHS number and birth
-// date, or spare where it gives none) and uploads it, answering how many
-// resources Kith received.
-func uploadAsItsPatient(ctx context.Context, c *client, i int, data []byte, spare string) (int, error) {
+// date, or spare where it gives none) and uploads it, adding the upload's
+// resources, time and allocation to r.
+func uploadAsItsPatient(ctx context.Context, c *client, i int, data []byte, spare string, r *fixtureIngest) error {
 	ins, err := record.ParseInput(data, 0)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	claims := map[string]any{"subject": fmt.Sprintf("kith-bench-fixture-%03d", i), "nhsNumber": spare, "identityLevel": "P9"}
 	nhs, dob := record.DeliveryIdentity(ins)
@@ -86,19 +75,30 @@ func uploadAsItsPatient(ctx context.Context, c *client, i int, data []byte, spar
 	}
 	var tok tokenResponse
 	if _, err := c.call(ctx, http.MethodPost, "/dev/tokens", "", nil, map[string]any{"patient": claims, "expiresInSeconds": 3600}, &tok); err != nil {
-		return 0, err
+		return err
 	}
 	if _, err := c.call(ctx, http.MethodGet, "/v1/me", tok.AccessToken, nil, nil, nil); err != nil {
-		return 0, err
+		return err
 	}
 	var report struct {
 		Received int `json:"received"`
 	}
-	fhir := http.Header{"Content-Type": {"application/fhir+json"}}
-	if _, err := c.call(ctx, http.MethodPost, "/v1/me/record/uploads", tok.AccessToken, fhir, data, &report); err != nil {
-		return 0, err
+	before, err := allocated(ctx, c)
+	if err != nil {
+		return err
 	}
-	return report.Received, nil
+	fhir := http.Header{"Content-Type": {"application/fhir+json"}}
+	began := time.Now()
+	if _, err := c.call(ctx, http.MethodPost, "/v1/me/record/uploads", tok.AccessToken, fhir, data, &report); err != nil {
+		return err
+	}
+	took := time.Since(began)
+	after, err := allocated(ctx, c)
+	if err != nil {
+		return err
+	}
+	r.Bundles, r.Resources, r.Took, r.Allocated = r.Bundles+1, r.Resources+report.Received, r.Took+took, r.Allocated+after-before
+	return nil
 }
 
 // allocated reads kith's go_memstats_alloc_bytes_total from /metrics.

@@ -94,8 +94,8 @@ func (r summaryReport) markdown() string {
 		b.WriteString(r.FirstReads.markdown())
 	}
 	if f := r.Fixtures; f != nil && f.Resources > 0 {
-		fmt.Fprintf(&b, "- Ingest of the fixture bundles (Synthea, UK Core), one at a time over the API: %d resources in %d bundles in %s, "+
-			"%.0f resources/s; kith allocated %.1f KB per resource meanwhile\n",
+		fmt.Fprintf(&b, "- Ingest of the fixture bundles (Synthea, UK Core), one at a time over the API (the uploads timed, not the sign-ins): %d resources in %d bundles in %s, "+
+			"%.0f resources/s; kith allocated %.1f KB per resource during the uploads\n",
 			f.Resources, f.Bundles, f.Took.Round(time.Millisecond), float64(f.Resources)/f.Took.Seconds(), float64(f.Allocated)/float64(f.Resources)/1000)
 	} else {
 		fmt.Fprintf(&b, "- Fixture ingest: not run (no fixtures at -fixtures %q)\n", o.fixtures)
