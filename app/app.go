@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/guardianship"
@@ -40,6 +41,9 @@ type App struct {
 	summaries summaryCache
 	// docs keeps recently answered summary docs by Version, before the store's.
 	docs *lru.Cache[string, []byte]
+	// wholeReads admits the reads of a whole record's summary inputs (see
+	// readSummaryInputs), a few at a time.
+	wholeReads *semaphore.Weighted
 }
 
 // Limits bound what one request may make Kith do.
@@ -85,7 +89,7 @@ func New(store Store, clock Clock, opts ...Option) (*App, error) {
 	a := &App{store: store, now: clock, newID: NewID, sensitivity: record.DefaultSensitivity(),
 		limits: DefaultLimits, publicURL: "urn:kith", alerts: DefaultAlertSettings,
 		pulls: DefaultExchangeSettings, proxy: guardianship.DefaultPolicy, syncWake: make(chan struct{}, 1),
-		summaries: newSummaryCache(), docs: newSummaryDocs()}
+		summaries: newSummaryCache(), docs: newSummaryDocs(), wholeReads: semaphore.NewWeighted(concurrentWholeReads)}
 	for _, o := range opts {
 		o(a)
 	}

@@ -7,6 +7,7 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/record"
 )
 
@@ -172,7 +173,7 @@ func (a *App) summaryInputsOf(ctx context.Context, patientID string) (*summaryIn
 	if in, ok := a.summaries.get(patientID); ok && mark.Settled && in.mark == mark {
 		return in, nil
 	}
-	in, err := a.readSummaryInputs(ctx, patientID, mark)
+	in, err := a.readWholeRecord(ctx, patientID, mark)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +191,22 @@ func (a *App) summaryInputsOf(ctx context.Context, patientID string) (*summaryIn
 func (a *App) unmoved(ctx context.Context, patientID string, mark RecordMark) (bool, error) {
 	now, err := a.store.RecordMark(ctx, patientID)
 	return err == nil && mark.Settled && now == mark, err
+}
+
+// concurrentWholeReads is how many whole-record reads run at once. Each holds a
+// record's lists decoded (megabytes for a long record) and keeps a core busy:
+// 32 at once on two cores were no faster than four, and took the heap up by
+// a hundred megabytes.
+const concurrentWholeReads = 4
+
+// readWholeRecord is readSummaryInputs once admitted among the whole-record
+// reads running at once; a reader that gives up waiting goes with ctx's error.
+func (a *App) readWholeRecord(ctx context.Context, patientID string, mark RecordMark) (*summaryInputs, error) {
+	if err := a.wholeReads.Acquire(ctx, 1); err != nil {
+		return nil, fmt.Errorf("waiting to read the record: %w: %w", err, fault.ErrUnavailable)
+	}
+	defer a.wholeReads.Release(1)
+	return a.readSummaryInputs(ctx, patientID, mark)
 }
 
 // readSummaryInputs reads the whole record's inputs after mark was read: they

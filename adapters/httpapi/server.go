@@ -85,6 +85,7 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.InFlight != nil {
 		f.Use(cfg.InFlight.track)
 	}
+	f.Use(releaseLargeBodies)
 	f.Use(withRequestID)
 	f.Use(observe(m, cfg.Logger))
 	f.Use(recover.New())
