@@ -41,6 +41,9 @@ type App struct {
 	summaries summaryCache
 	// docs keeps recently answered summary docs by Version, before the store's.
 	docs *lru.Cache[string, []byte]
+	// made keeps recently made summaries by Version, for readers that take the
+	// summary itself rather than its doc (a clinician's screen, the IPS).
+	made *weighedCache[record.Summary]
 	// wholeReads admits the reads of a whole record's summary inputs (see
 	// readSummaryInputs), a few at a time.
 	wholeReads *semaphore.Weighted
@@ -89,7 +92,7 @@ func New(store Store, clock Clock, opts ...Option) (*App, error) {
 	a := &App{store: store, now: clock, newID: NewID, sensitivity: record.DefaultSensitivity(),
 		limits: DefaultLimits, publicURL: "urn:kith", alerts: DefaultAlertSettings,
 		pulls: DefaultExchangeSettings, proxy: guardianship.DefaultPolicy, syncWake: make(chan struct{}, 1),
-		summaries: newSummaryCache(), docs: newSummaryDocs(), wholeReads: semaphore.NewWeighted(concurrentWholeReads)}
+		summaries: newSummaryCache(), docs: newSummaryDocs(), made: newMadeSummaries(), wholeReads: semaphore.NewWeighted(concurrentWholeReads)}
 	for _, o := range opts {
 		o(a)
 	}

@@ -37,15 +37,21 @@ func (a *App) summaryFor(ctx context.Context, r *reading, withLatest bool) (reco
 
 // summaryAt is summaryFor and the mark its summary was made at.
 func (a *App) summaryAt(ctx context.Context, r *reading, withLatest bool) (record.Summary, RecordMark, error) {
-	in, err := a.summaryInputsOf(ctx, r.ownerID)
+	mark, err := a.store.RecordMark(ctx, r.ownerID)
 	if err != nil {
 		return record.Summary{}, RecordMark{}, err
 	}
 	scope, keep := scopeOf(r, withLatest)
-	keep = keep && in.exact
-	if s, ok := in.madeSummary(scope); keep && ok {
-		return s, in.mark, nil
+	if keep && mark.Settled {
+		if s, ok := a.made.get(versionAt(r.ownerID, mark, scope)); ok {
+			return s, mark, nil
+		}
 	}
+	in, err := a.summaryInputsAt(ctx, r.ownerID, mark)
+	if err != nil {
+		return record.Summary{}, RecordMark{}, err
+	}
+	keep = keep && in.exact
 	queried := false
 	within := r.decision.Scope
 	if r.decision.Whole() {
@@ -85,7 +91,7 @@ func (a *App) summaryAt(ctx context.Context, r *reading, withLatest bool) (recor
 	}
 	if keep {
 		s.Version = in.version(r.ownerID, scope)
-		in.keep(scope, s)
+		a.made.add(s.Version, s)
 	}
 	return s, in.mark, nil
 }

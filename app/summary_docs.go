@@ -100,12 +100,17 @@ func newSummaryDocs() *lru.Cache[string, []byte] {
 	return c
 }
 
-// forgetDocs lets the patient's docs kept in memory go.
+// forgetDocs lets the patient's docs and summaries kept in memory go.
 func (a *App) forgetDocs(patientID string) {
 	prefix := patientID + "/"
 	for _, v := range a.docs.Keys() {
 		if strings.HasPrefix(v, prefix) {
 			a.docs.Remove(v)
+		}
+	}
+	for _, v := range a.made.keys() {
+		if strings.HasPrefix(v, prefix) {
+			a.made.remove(v)
 		}
 	}
 }

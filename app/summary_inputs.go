@@ -3,9 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"sync"
-
-	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/kith-health/kith/domain/fault"
 	"github.com/kith-health/kith/domain/record"
@@ -16,9 +13,12 @@ import (
 // from them hold as many again). A typical record holds about 150, a long one
 // over a thousand: counting entries, not records, bounds memory (heap profiles
 // put a kept record with its summaries at about 0.4 MB) whatever records are read.
+// Since each scope's summary is kept as its answer (summary_docs.go), inputs
+// serve only a record's first read in another scope at the same mark: 20,000
+// entries of them were half of a node's live heap for that.
 const (
-	summaryRecords = 128
-	summaryEntries = 20_000
+	summaryRecords = 64
+	summaryEntries = 5_000
 )
 
 // summaryInputs is what a summary is made from, read of a whole record at one
@@ -33,15 +33,7 @@ type summaryInputs struct {
 	// complete list holds every entry its query matches.
 	items  map[record.Section]summaryList
 	latest map[record.Category]summaryList
-
-	// made keeps the summaries made from these inputs, one per scope that read
-	// them: a record has few readers (the patient, a grant or two, a share code).
-	mu   sync.Mutex
-	made map[summaryScope]record.Summary
 }
-
-// madeFor bounds the summaries one record's inputs keep.
-const madeFor = 8
 
 // version names a summary made for scope from these exact inputs.
 func (in *summaryInputs) version(patientID string, scope summaryScope) string {
@@ -81,23 +73,28 @@ func scopeOf(r *reading, withLatest bool) (summaryScope, bool) {
 	return k, true
 }
 
-// madeSummary is the summary made before for scope, if any.
-func (in *summaryInputs) madeSummary(scope summaryScope) (record.Summary, bool) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	s, ok := in.made[scope]
-	return s, ok
+// A node keeps at most keptSummaries summaries made, by Version, holding at most
+// keptSummaryEntries entries between them: a summary lists at most a few dozen of
+// each section's items, and a long record's fill every section.
+const (
+	keptSummaries      = 256
+	keptSummaryEntries = 10_000
+)
+
+func newMadeSummaries() *weighedCache[record.Summary] {
+	return newWeighedCache(keptSummaries, keptSummaryEntries, summaryEntryCount)
 }
 
-// keep remembers a summary made for scope, forgetting the others when there are
-// too many.
-func (in *summaryInputs) keep(scope summaryScope, s record.Summary) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.made == nil || len(in.made) >= madeFor {
-		in.made = map[summaryScope]record.Summary{}
+// summaryEntryCount is how many entries a summary holds.
+func summaryEntryCount(s record.Summary) int {
+	n := 0
+	for _, sec := range s.Sections {
+		n += len(sec.Items)
 	}
-	in.made[scope] = s
+	for _, l := range s.Latest {
+		n += len(l)
+	}
+	return n
 }
 
 type summaryList struct {
@@ -106,51 +103,20 @@ type summaryList struct {
 }
 
 // summaryCache keeps each recently read record's summary inputs against the mark
-// they were read at. It is only ever a shortcut: every read takes the record's
-// mark from the store first and uses inputs only of that same, settled mark, so
-// a summary always says what the stored entries say now, on every node.
-type summaryCache struct{ *keptInputs }
-
-type keptInputs struct {
-	records *lru.Cache[string, *summaryInputs]
-	// mu orders keeps, so held (the entries the kept inputs hold) stays true:
-	// the cache calls back on every input it lets go, within a keep.
-	mu   sync.Mutex
-	held int
-}
+// they were read at, by patient. It is only ever a shortcut: every read takes the
+// record's mark from the store first and uses inputs only of that same, settled
+// mark, so a summary always says what the stored entries say now, on every node.
+type summaryCache struct{ *weighedCache[*summaryInputs] }
 
 func newSummaryCache() summaryCache {
-	k := &keptInputs{}
-	c, err := lru.NewWithEvict(summaryRecords, func(_ string, in *summaryInputs) { k.held -= in.entries() })
-	if err != nil {
-		panic(err) // only for a size below one
-	}
-	k.records = c
-	return summaryCache{k}
+	return summaryCache{newWeighedCache(summaryRecords, summaryEntries, (*summaryInputs).entries)}
 }
 
-// get is the patient's kept inputs, if any.
-func (c summaryCache) get(patientID string) (*summaryInputs, bool) { return c.records.Get(patientID) }
-
-// keep keeps in for the patient, in place of any before, and lets the least
-// recently read go while the kept hold more than summaryEntries entries.
-func (c summaryCache) keep(patientID string, in *summaryInputs) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.records.Remove(patientID)
-	c.records.Add(patientID, in)
-	c.held += in.entries()
-	for c.held > summaryEntries && c.records.Len() > 1 {
-		c.records.RemoveOldest()
-	}
-}
+// keep keeps in for the patient, in place of any before.
+func (c summaryCache) keep(patientID string, in *summaryInputs) { c.add(patientID, in) }
 
 // forget lets the patient's kept inputs go.
-func (c summaryCache) forget(patientID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.records.Remove(patientID)
-}
+func (c summaryCache) forget(patientID string) { c.remove(patientID) }
 
 // entries is how many entries the inputs hold.
 func (in *summaryInputs) entries() int {
@@ -164,12 +130,9 @@ func (in *summaryInputs) entries() int {
 	return n
 }
 
-// summaryInputsOf gives the inputs of the patient's record as it stands.
-func (a *App) summaryInputsOf(ctx context.Context, patientID string) (*summaryInputs, error) {
-	mark, err := a.store.RecordMark(ctx, patientID)
-	if err != nil {
-		return nil, err
-	}
+// summaryInputsAt gives the inputs of the patient's record as it stands, its
+// mark just read.
+func (a *App) summaryInputsAt(ctx context.Context, patientID string, mark RecordMark) (*summaryInputs, error) {
 	if in, ok := a.summaries.get(patientID); ok && mark.Settled && in.mark == mark {
 		return in, nil
 	}
@@ -194,10 +157,10 @@ func (a *App) unmoved(ctx context.Context, patientID string, mark RecordMark) (b
 }
 
 // concurrentWholeReads is how many whole-record reads run at once. Each holds a
-// record's lists decoded (megabytes for a long record) and keeps a core busy:
-// 32 at once on two cores were no faster than four, and took the heap up by
-// a hundred megabytes.
-const concurrentWholeReads = 4
+// record's lists decoded (megabytes for a long record): 32 at once took the heap
+// up by a hundred megabytes. With 10,000 records four were too few to keep two
+// cores busy while reads waited on the file.
+const concurrentWholeReads = 8
 
 // readWholeRecord is readSummaryInputs once admitted among the whole-record
 // reads running at once; a reader that gives up waiting goes with ctx's error.
