@@ -160,7 +160,7 @@ func putEntryTx(ctx context.Context, st *entryStatements, e *record.Entry, expec
 	text := unsafe.String(unsafe.SliceData(raw), len(raw))
 	resource := keptResource(e)
 	if expect == 0 {
-		// The primary key turns a second creation into ErrConflict.
+		// The unique (patient_id, id) turns a second creation into ErrConflict.
 		_, err := st.insert.ExecContext(ctx, e.ID, text, resource, doc.PatientID, doc.Date, doc.Category,
 			doc.ResourceType, doc.ChangeSeq, doc.Deleted, doc.Revision, doc.Section, doc.Current, doc.Sensitive,
 			e.Source(), doc.UpdatedAt)

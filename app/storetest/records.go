@@ -199,11 +199,17 @@ func testRecords(t *testing.T, open Open) {
 			t.Fatalf("EntryState(another patient's entry) = %v, want ErrNotFound", err)
 		}
 		// Entry ids derive from the patient, so this cannot happen through the app; a
-		// store must still refuse rather than move the entry to another record.
+		// store must still never move or change the entry: it refuses the write (ids
+		// unique across patients) or keeps it in the other record alone (ids unique
+		// within a patient), and an update can only be of the writer's own.
 		intruder := newEntry("patient-b", e.ID, at)
-		for _, expect := range []int64{0, second.Revision} {
-			if _, err := s.PutEntry(c, intruder, expect); err == nil {
-				t.Fatalf("PutEntry(another patient's entry id, expect %d) succeeded", expect)
+		if _, err := s.PutEntry(c, intruder, second.Revision); err == nil {
+			t.Fatalf("PutEntry(another patient's entry id, expect %d) succeeded", second.Revision)
+		}
+		if _, err := s.PutEntry(c, intruder, 0); err == nil {
+			got, err := s.EntryForDisclosure(c, "patient-b", e.ID)
+			if err != nil || got.PatientID != "patient-b" || got.Display.Text != intruder.Display.Text {
+				t.Fatalf("another patient's entry by the same id, read back: %+v, %v", got, err)
 			}
 		}
 		got, _ := s.EntryForDisclosure(c, "patient-a", e.ID)

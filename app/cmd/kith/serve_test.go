@@ -193,7 +193,7 @@ func TestServeRefusesDataItDidNotWrite(t *testing.T) {
 func TestMigrateIsRecordedAndNewerSchemasAreRefused(t *testing.T) {
 	k := newKith(t, nil)
 	ctx := context.Background()
-	if err := k.run(ctx, "migrate"); err != nil || !strings.Contains(k.stdout.String(), "applied schema steps [1 2 3 4 5 6 7 8 9 10]") {
+	if err := k.run(ctx, "migrate"); err != nil || !strings.Contains(k.stdout.String(), "applied schema steps [1 2 3 4 5 6 7 8 9 10 11]") {
 		t.Fatalf("first migrate: %v %q", err, k.stdout.String())
 	}
 	if err := k.run(ctx, "migrate"); err != nil || !strings.Contains(k.stdout.String(), "schema up to date") {
@@ -264,7 +264,7 @@ func TestProductionExitsWhenTheStoreIsUnreachable(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	k := newKith(t, nil)
-	if err := k.run(context.Background(), "version"); err != nil || !strings.Contains(k.stdout.String(), "schema: sqlite 10, mongodb 10") {
+	if err := k.run(context.Background(), "version"); err != nil || !strings.Contains(k.stdout.String(), "schema: sqlite 11, mongodb 10") {
 		t.Fatalf("version: %v %q", err, k.stdout.String())
 	}
 }
