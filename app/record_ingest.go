@@ -87,7 +87,7 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 	keys := record.DeliveryIdentifierKeys(incoming)
 	medicines := medicinesIn(incoming)
 	report := IngestReport{Received: len(incoming), CreatedIn: map[record.Section]int{}}
-	build := func(start int) ([]record.Entry, error) {
+	build := func(ctx context.Context, start int) ([]record.Entry, error) {
 		batch := incoming[start:min(start+ingestBatch, len(incoming))]
 		built := make([]record.Entry, len(batch))
 		for j, in := range batch {
@@ -136,18 +136,19 @@ func (a *App) Ingest(ctx context.Context, p patient.Patient, d Delivery) (Ingest
 
 // ingestPipeline builds the batches of n entries, ingestBatch at a time, one
 // ahead of the caller: next answers them in order. A build that fails ends the
-// pipeline with its error; the builder stops when ctx ends or stop is called.
-func ingestPipeline(ctx context.Context, n int, build func(start int) ([]record.Entry, error)) (next func() ([]record.Entry, error), stop func()) {
+// pipeline with its error. stop cancels the build under way and returns once the
+// builder has gone, so nothing of a delivery runs after its request.
+func ingestPipeline(ctx context.Context, n int, build func(ctx context.Context, start int) ([]record.Entry, error)) (next func() ([]record.Entry, error), stop func()) {
 	type built struct {
 		entries []record.Entry
 		err     error
 	}
-	ctx, stop = context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan built, 1)
 	go func() {
 		defer close(out)
 		for start := 0; start < n; start += ingestBatch {
-			es, err := build(start)
+			es, err := build(ctx, start)
 			select {
 			case out <- built{es, err}:
 			case <-ctx.Done():
@@ -164,11 +165,17 @@ func ingestPipeline(ctx context.Context, n int, build func(start int) ([]record.
 			return nil, fmt.Errorf("delivery stopped: %w", context.Cause(ctx))
 		}
 		return b.entries, b.err
-	}, stop
+	}, func() {
+		cancel()
+		for range out { // until the builder closes it
+		}
+	}
 }
 
 // ingestBatch is how many entries are read and written together: one read of
-// what is stored and one batch write (one commit on SQLite) per hundred entries.
+// what is stored and one batch write (one commit on SQLite) per batch. 250 was
+// half again as fast as 100; 500 faster still, but holds SQLite's one writer
+// for about 20 ms, which every audited read behind it would wait.
 const ingestBatch = 250
 
 // mergeEntries merges each entry into what is stored and writes the changed ones

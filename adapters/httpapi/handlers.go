@@ -18,7 +18,7 @@ type handlers struct {
 	inbox     PushInbox
 	log       *slog.Logger
 	now       func() time.Time
-	summaries summaryEncodings
+	shared    sharedAnswers
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

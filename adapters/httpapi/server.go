@@ -108,7 +108,7 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	f.Use(onBehalf(onBehalfOf))
 	h := &handlers{app: cfg.App, devIssuer: cfg.DevIssuer, inbox: cfg.PushInbox, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now,
-		summaries: newSummaryEncodings()}
+		shared: newSharedAnswers()}
 	api.RegisterHandlersWithOptions(f, api.NewStrictHandler(h, nil), api.FiberServerOptions{
 		HandlerMiddlewares: []api.HandlerMiddlewareFunc{
 			authenticate(cfg.Verifier, publicOperations(spec), allowedCallers(spec), cfg.Logger),

@@ -96,11 +96,7 @@ func (h *handlers) GetSharedRecordSummary(ctx context.Context, _ api.GetSharedRe
 	if d, err := time.Parse(time.DateOnly, o.Patient.BirthDate.Value()); err == nil {
 		p.DateOfBirth = &openapi_types.Date{Time: d}
 	}
-	body, err := h.summaries.encode(o.Summary)
-	if err != nil {
-		return nil, err
-	}
-	return encodedSharedSummary{Patient: p, Summary: body, Label: o.Label, ExpiresAt: o.ExpiresAt}, nil
+	return sharedSummary{Patient: p, Summary: o.Summary, Label: o.Label, ExpiresAt: o.ExpiresAt, answers: h.shared}, nil
 }
 
 func (h *handlers) ListSharedRecordEntries(ctx context.Context, req api.ListSharedRecordEntriesRequestObject) (api.ListSharedRecordEntriesResponseObject, error) {

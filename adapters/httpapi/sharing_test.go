@@ -46,6 +46,10 @@ func TestAShareCodeOpensExactlyWhatWasShared(t *testing.T) {
 	if want, _ := json.Marshal(shared); !bytes.Equal(bytes.TrimSpace(summary.body), want) {
 		t.Fatalf("the shared summary is not the contract's SharedSummary\n got %.300s\nwant %.300s", summary.body, want)
 	}
+	// Read again unchanged, it is answered from the kept answer: the same bytes.
+	if again := s.do("GET", "/v1/shared/record/summary", viewer, nil); again.status != 200 || !bytes.Equal(again.body, summary.body) {
+		t.Fatalf("the shared summary read again = %d %.300s, want the first answer", again.status, again.body)
+	}
 	sm := summary.json(t)
 	if sm["patient"].(map[string]any)["nhsNumber"] != ameliaNHS || sm["label"] != "For the A&E registrar" {
 		t.Fatalf("the viewer must see whose record it is: %v", sm["patient"])
@@ -75,7 +79,8 @@ func TestAShareCodeOpensExactlyWhatWasShared(t *testing.T) {
 		}
 	}
 	session := log[last:]
-	want := []string{"share-code.redeemed allowed", "record.summary.read allowed", "record.entries.listed allowed",
+	// The summary read twice: the kept answer is audited like the first.
+	want := []string{"share-code.redeemed allowed", "record.summary.read allowed", "record.summary.read allowed", "record.entries.listed allowed",
 		"record.entries.listed denied", "record.entry.read allowed", "record.entry.read denied"}
 	if len(session) != len(want) {
 		t.Fatalf("%d events in the session, want %d: %+v", len(session), len(want), session)

@@ -15,40 +15,25 @@ import (
 	"github.com/kith-health/kith/domain/record"
 )
 
-// encodedSummaries is how many summaries' encodings a server keeps for the
-// share-code summary, which wraps them (about 50 KB each).
-const encodedSummaries = 256
+// sharedAnswersKept is how many share-code summary answers a server keeps,
+// gzipped: a few kilobytes each.
+const sharedAnswersKept = 256
 
-// summaryEncodings keeps the encodings of recent summaries by their Version, so a
-// summary read again unchanged, by a reader of the same scope, is not encoded
-// again. A summary without a Version is encoded every time.
-type summaryEncodings struct {
+// sharedAnswers keeps recent share-code summary answers gzipped, by the
+// summary's Version and the answer's other members, so a clinician reading an
+// unchanged record again is answered bytes made once: compressing the 50 KB
+// answer on every read was most of its cost. A summary without a Version is
+// encoded every time.
+type sharedAnswers struct {
 	kept *lru.Cache[string, []byte]
 }
 
-func newSummaryEncodings() summaryEncodings {
-	c, err := lru.New[string, []byte](encodedSummaries)
+func newSharedAnswers() sharedAnswers {
+	c, err := lru.New[string, []byte](sharedAnswersKept)
 	if err != nil {
 		panic(err) // only for a size below one
 	}
-	return summaryEncodings{kept: c}
-}
-
-// encode is the summary's JSON, shared between answers and never written to.
-func (e summaryEncodings) encode(s record.Summary) ([]byte, error) {
-	if s.Version != "" {
-		if body, ok := e.kept.Get(s.Version); ok {
-			return body, nil
-		}
-	}
-	body, err := gojson.Marshal(summaryView(s))
-	if err != nil {
-		return nil, err
-	}
-	if s.Version != "" {
-		e.kept.Add(s.Version, body)
-	}
-	return body, nil
+	return sharedAnswers{kept: c}
 }
 
 // summaryDoc is this adapter's app.SummaryEncoder: the JSON's ETag, then the JSON
@@ -64,17 +49,23 @@ func summaryDoc(s record.Summary) ([]byte, error) {
 	var out bytes.Buffer
 	out.WriteByte(byte(len(etag)))
 	out.WriteString(etag)
-	w, err := gzip.NewWriterLevel(&out, gzip.DefaultCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(body); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
+	if err := gzipTo(&out, body); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// gzipTo writes body gzipped to out, at the default level: what is compressed
+// once and answered many times is worth the smaller bytes.
+func gzipTo(out *bytes.Buffer, body []byte) error {
+	w, err := gzip.NewWriterLevel(out, gzip.DefaultCompression)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(body); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // encodedSummary answers a summary doc: the ETag its JSON was tagged with when it
@@ -123,41 +114,59 @@ func (r encodedSummary) send(c *fiber.Ctx) error {
 	return c.Send(body)
 }
 
-// encodedSharedSummary is api.SharedSummary with the summary's kept encoding in
-// place of the summary (the sharing test holds the two to the same bytes).
-type encodedSharedSummary struct {
+// sharedSummary is api.SharedSummary, answered from the kept answers when its
+// summary has a Version (the sharing test holds it to api.SharedSummary's bytes).
+type sharedSummary struct {
 	ExpiresAt time.Time
 	Label     string
 	Patient   api.SharedPatient
-	Summary   []byte
+	Summary   record.Summary
+	answers   sharedAnswers
 }
 
 // VisitGetSharedRecordSummaryResponse writes the members in api.SharedSummary's
-// order and the summary's bytes as they are: a RawMessage would be scanned and
-// compacted again on every answer.
-func (r encodedSharedSummary) VisitGetSharedRecordSummaryResponse(c *fiber.Ctx) error {
-	expires, err := gojson.Marshal(r.ExpiresAt)
+// order, gzipped once per summary version and share code.
+func (r sharedSummary) VisitGetSharedRecordSummaryResponse(c *fiber.Ctx) error {
+	head, err := r.head()
 	if err != nil {
 		return err
+	}
+	key := r.Summary.Version + "\x00" + string(head)
+	if gzipped, ok := r.answers.kept.Get(key); ok && r.Summary.Version != "" {
+		return encodedSummary{gzipped: gzipped}.send(c)
+	}
+	summary, err := gojson.Marshal(summaryView(r.Summary))
+	if err != nil {
+		return err
+	}
+	body := append(append(head, summary...), '}')
+	if r.Summary.Version == "" {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Status(fiber.StatusOK).Send(body)
+	}
+	var gzipped bytes.Buffer
+	if err := gzipTo(&gzipped, body); err != nil {
+		return err
+	}
+	r.answers.kept.Add(key, gzipped.Bytes())
+	return encodedSummary{gzipped: gzipped.Bytes()}.send(c)
+}
+
+// head is the answer up to its summary: `{"expiresAt":...,"summary":`.
+func (r sharedSummary) head() ([]byte, error) {
+	expires, err := gojson.Marshal(r.ExpiresAt)
+	if err != nil {
+		return nil, err
 	}
 	label, err := gojson.Marshal(r.Label)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	patient, err := gojson.Marshal(r.Patient)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// Written straight into the response's pooled buffer: a body of its own
-	// was a summary-sized allocation per answer, most of what a clinician's
-	// read allocated.
-	res := c.Response()
-	res.ResetBody()
-	for _, part := range [][]byte{[]byte(`{"expiresAt":`), expires, []byte(`,"label":`), label,
-		[]byte(`,"patient":`), patient, []byte(`,"summary":`), r.Summary, []byte(`}`)} {
-		res.AppendBody(part)
-	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	c.Status(fiber.StatusOK)
-	return nil
+	head := append([]byte(`{"expiresAt":`), expires...)
+	head = append(append(append(head, `,"label":`...), label...), `,"patient":`...)
+	return append(append(head, patient...), `,"summary":`...), nil
 }
