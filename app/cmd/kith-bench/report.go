@@ -44,6 +44,7 @@ type summaryReport struct {
 	Seeded       *seeded
 	Fixtures     *fixtureIngest // nil when the fixtures were not found
 	FirstReads   *firstReads
+	Alerts       *alertLatency
 	SummaryBytes int
 	PeakRSS      int64
 	Rows         []row // the ceiling first
@@ -92,6 +93,9 @@ func (r summaryReport) markdown() string {
 	fmt.Fprintf(&b, "- Record sizes: %s\n", scaleMix(w.Patients))
 	if r.FirstReads != nil {
 		b.WriteString(r.FirstReads.markdown())
+	}
+	if r.Alerts != nil && r.Alerts.Probes > 0 {
+		b.WriteString(r.Alerts.markdown())
 	}
 	if f := r.Fixtures; f != nil && f.Resources > 0 {
 		fmt.Fprintf(&b, "- Ingest of the fixture bundles (Synthea, UK Core), one at a time over the API (the uploads timed, not the sign-ins): %d resources in %d bundles in %s, "+

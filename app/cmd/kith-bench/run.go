@@ -218,11 +218,17 @@ func run(ctx context.Context, o runOptions, command string) error {
 		rows = append(rows, rw)
 	}
 
+	fmt.Fprintf(os.Stderr, "measuring alert latency\n")
+	alerts, err := measureAlertLatency(ctx, c, w)
+	if err != nil {
+		return fmt.Errorf("alert latency: %w", err)
+	}
+
 	rss, err := kith.peakRSS()
 	if err != nil {
 		return fmt.Errorf("kith's peak RSS: %w", err)
 	}
-	r := summaryReport{Command: command, Options: o, Seeded: w, Fixtures: fixtureRun, FirstReads: first, SummaryBytes: len(summary), PeakRSS: rss, Rows: rows}
+	r := summaryReport{Command: command, Options: o, Seeded: w, Fixtures: fixtureRun, FirstReads: first, Alerts: alerts, SummaryBytes: len(summary), PeakRSS: rss, Rows: rows}
 	md := r.markdown()
 	fmt.Print(md)
 	if err := os.WriteFile(filepath.Join(dir, "summary.md"), []byte(md), 0o644); err != nil {
