@@ -160,16 +160,16 @@ func ingestPipeline(ctx context.Context, n int, build func(ctx context.Context, 
 		}
 	}()
 	return func() ([]record.Entry, error) {
-		b, ok := <-out
-		if !ok {
-			return nil, fmt.Errorf("delivery stopped: %w", context.Cause(ctx))
+			b, ok := <-out
+			if !ok {
+				return nil, fmt.Errorf("delivery stopped: %w", context.Cause(ctx))
+			}
+			return b.entries, b.err
+		}, func() {
+			cancel()
+			for range out { // until the builder closes it
+			}
 		}
-		return b.entries, b.err
-	}, func() {
-		cancel()
-		for range out { // until the builder closes it
-		}
-	}
 }
 
 // ingestBatch is how many entries are read and written together: one read of
