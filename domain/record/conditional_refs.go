@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/pretty"
 )
 
 // ReferenceTarget finds the resource a conditional reference names, in the
@@ -251,39 +252,53 @@ func (c container) has(key string) bool {
 }
 
 // encode writes c compactly. Values are copied as written, so numbers keep
-// their literals (1.50 stays 1.50) and strings their escapes.
+// their literals (1.50 stays 1.50) and strings their escapes; the whitespace
+// between them goes in one pass over the whole (github.com/tidwall/pretty, already
+// in the build with gjson): compacting member by member through encoding/json
+// was most of a transaction bundle's rewrite.
 func (c container) encode() (json.RawMessage, error) {
 	first, last := byte('['), byte(']')
 	if c.object {
 		first, last = '{', '}'
 	}
-	var buf bytes.Buffer
+	size := 2
 	for _, m := range c.members {
-		buf.Grow(len(m.key) + len(m.value) + 4)
+		size += len(m.key) + len(m.value) + 4
 	}
-	buf.WriteByte(first)
+	buf := make([]byte, 0, size)
+	buf = append(buf, first)
 	for i, m := range c.members {
 		if i > 0 {
-			buf.WriteByte(',')
+			buf = append(buf, ',')
 		}
 		if c.object {
-			buf.Write(jsonString(m.key))
-			buf.WriteByte(':')
+			buf = append(append(buf, jsonString(m.key)...), ':')
 		}
-		if err := json.Compact(&buf, m.value); err != nil {
-			return nil, err
-		}
+		buf = append(buf, m.value...)
 	}
-	buf.WriteByte(last)
-	return buf.Bytes(), nil
+	return pretty.UglyInPlace(append(buf, last)), nil
 }
 
 // jsonString encodes s as a JSON string, leaving <, > and & as they are:
 // json.Marshal would escape them for HTML, which FHIR JSON is not.
 func jsonString(s string) json.RawMessage {
+	if plainText(s) {
+		return json.RawMessage(`"` + s + `"`)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// plainText reports whether s is written in JSON as it is, quoted (printable
+// ASCII without a quote or backslash): every FHIR member name, and most values.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
