@@ -3,7 +3,6 @@ package record
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -37,24 +36,22 @@ type ReferenceTarget func(resourceType, system, value string) (string, bool)
 //
 // A resource without a conditional reference keeps its exact bytes; one with
 // some is re-encoded compactly with its members in order and its numbers and
-// other strings as written, into a new Raw. ins itself is not modified.
+// other strings as written, into a new Raw. ins itself is not modified. Each Raw
+// is valid JSON, as ParseInput gives it: it is read in place, not checked again.
 func ResolveConditionalReferences(ins []Incoming, inRecord ReferenceTarget) []Incoming {
 	r := &resolver{ins: ins, inRecord: inRecord, delivery: map[string]map[conditional]string{}}
 	out := slices.Clone(ins)
 	for i, in := range ins {
-		if !mayHoldConditional(in.Raw) {
-			continue
-		}
-		// Raw from ParseInput always decodes; anything else is left as it came.
-		if raw, changed, err := r.rewrite(in.Raw); err == nil && changed {
+		if raw, changed := r.rewrite(in.Raw); changed {
 			out[i].Raw = raw
 		}
 	}
 	return out
 }
 
-// mayHoldConditional is the cheap test that spares nearly every resource the
-// walk: a conditional reference has a "?", written as is or escaped.
+// mayHoldConditional is the cheap test that spares nearly every resource, and
+// every part of one, the walk: a conditional reference has a "?", written as is
+// or escaped.
 func mayHoldConditional(raw []byte) bool {
 	return bytes.IndexByte(raw, '?') >= 0 || bytes.Contains(raw, []byte(`\u003`))
 }
@@ -150,22 +147,16 @@ func deliveryTargets(ins []Incoming, resourceType string) map[conditional]string
 
 // rewrite returns raw, one JSON value, with the conditional references in it
 // resolved, and whether there were any.
-func (r *resolver) rewrite(raw json.RawMessage) (json.RawMessage, bool, error) {
+func (r *resolver) rewrite(raw json.RawMessage) (json.RawMessage, bool) {
 	// Only the parts that may hold one are taken apart: splitting every object
 	// and array of a resource was most of a transaction bundle's ingest.
 	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') || !mayHoldConditional(raw) {
-		return raw, false, nil
+		return raw, false
 	}
-	c, err := split(raw)
-	if err != nil {
-		return nil, false, err
-	}
+	c := split(raw)
 	changed := false
 	for i := range c.members {
-		value, ch, err := r.rewrite(c.members[i].value)
-		if err != nil {
-			return nil, false, err
-		}
+		value, ch := r.rewrite(c.members[i].value)
 		c.members[i].value, changed = value, changed || ch
 	}
 	if i, cond, ok := c.conditionalReference(); ok {
@@ -173,10 +164,9 @@ func (r *resolver) rewrite(raw json.RawMessage) (json.RawMessage, bool, error) {
 		changed = true
 	}
 	if !changed {
-		return raw, false, nil
+		return raw, false
 	}
-	out, err := c.encode()
-	return out, true, err
+	return c.encode(), true
 }
 
 // resolve rewrites the conditional reference cond, c's member i.
@@ -195,7 +185,7 @@ func (r *resolver) resolve(c *container, i int, cond conditional) {
 			id.members = append(id.members, member{"system", jsonString(cond.system)})
 		}
 		id.members = append(id.members, member{"value", jsonString(cond.value)})
-		value, _ := id.encode() // its members are strings this package encoded
+		value := id.encode()
 		logical = append(logical, member{"identifier", value})
 	}
 	c.members = slices.Replace(c.members, i, i+1, logical...)
@@ -213,23 +203,16 @@ type member struct {
 	value json.RawMessage
 }
 
-// split reads raw, an object or an array, into its members, in place: each
-// value is a slice of raw. raw is valid JSON (ParseInput checked the body), so
-// the only error is a raw that is neither object nor array.
-func split(raw json.RawMessage) (container, error) {
+// split reads raw, a valid JSON object or array, into its members, in place:
+// each value is a slice of raw.
+func split(raw json.RawMessage) container {
 	c := container{object: raw[0] == '{'}
-	root := gjson.Parse(unsafeText(raw))
-	if !root.IsObject() && !root.IsArray() {
-		return c, errNotContainer
-	}
-	root.ForEach(func(key, value gjson.Result) bool {
+	gjson.Parse(unsafeText(raw)).ForEach(func(key, value gjson.Result) bool {
 		c.members = append(c.members, member{key: key.Str, value: raw[value.Index : value.Index+len(value.Raw)]})
 		return true
 	})
-	return c, nil
+	return c
 }
-
-var errNotContainer = errors.New("not a JSON object or array")
 
 // conditionalReference finds the member "reference" of an object when it is a
 // conditional reference.
@@ -256,7 +239,7 @@ func (c container) has(key string) bool {
 // between them goes in one pass over the whole (github.com/tidwall/pretty, already
 // in the build with gjson): compacting member by member through encoding/json
 // was most of a transaction bundle's rewrite.
-func (c container) encode() (json.RawMessage, error) {
+func (c container) encode() json.RawMessage {
 	first, last := byte('['), byte(']')
 	if c.object {
 		first, last = '{', '}'
@@ -276,7 +259,7 @@ func (c container) encode() (json.RawMessage, error) {
 		}
 		buf = append(buf, m.value...)
 	}
-	return pretty.UglyInPlace(append(buf, last)), nil
+	return pretty.UglyInPlace(append(buf, last))
 }
 
 // jsonString encodes s as a JSON string, leaving <, > and & as they are:
