@@ -102,15 +102,15 @@ func newSummaryDocs() *lru.Cache[string, []byte] {
 
 // forgetDocs lets the patient's docs and summaries kept in memory go.
 func (a *App) forgetDocs(patientID string) {
-	prefix := patientID + "/"
-	for _, v := range a.docs.Keys() {
-		if strings.HasPrefix(v, prefix) {
-			a.docs.Remove(v)
-		}
-	}
-	for _, v := range a.made.keys() {
-		if strings.HasPrefix(v, prefix) {
-			a.made.remove(v)
+	removePrefixed(patientID+"/", a.docs.Keys(), func(v string) { a.docs.Remove(v) })
+	removePrefixed(patientID+"/", a.made.keys(), a.made.remove)
+}
+
+// removePrefixed removes each of keys that starts with prefix.
+func removePrefixed(prefix string, keys []string, remove func(string)) {
+	for _, k := range keys {
+		if strings.HasPrefix(k, prefix) {
+			remove(k)
 		}
 	}
 }

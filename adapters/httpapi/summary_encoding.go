@@ -131,18 +131,21 @@ func (r sharedSummary) VisitGetSharedRecordSummaryResponse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	key := r.Summary.Version + "\x00" + string(head)
-	if gzipped, ok := r.answers.kept.Get(key); ok && r.Summary.Version != "" {
-		return encodedSummary{gzipped: gzipped}.send(c)
-	}
-	summary, err := gojson.Marshal(summaryView(r.Summary))
-	if err != nil {
-		return err
-	}
-	body := append(append(head, summary...), '}')
 	if r.Summary.Version == "" {
+		body, err := r.body(head)
+		if err != nil {
+			return err
+		}
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Status(fiber.StatusOK).Send(body)
+	}
+	key := r.Summary.Version + "\x00" + string(head)
+	if gzipped, ok := r.answers.kept.Get(key); ok {
+		return encodedSummary{gzipped: gzipped}.send(c)
+	}
+	body, err := r.body(head)
+	if err != nil {
+		return err
 	}
 	var gzipped bytes.Buffer
 	if err := gzipTo(&gzipped, body); err != nil {
@@ -150,6 +153,15 @@ func (r sharedSummary) VisitGetSharedRecordSummaryResponse(c *fiber.Ctx) error {
 	}
 	r.answers.kept.Add(key, gzipped.Bytes())
 	return encodedSummary{gzipped: gzipped.Bytes()}.send(c)
+}
+
+// body is the whole answer, its head then the summary.
+func (r sharedSummary) body(head []byte) ([]byte, error) {
+	summary, err := gojson.Marshal(summaryView(r.Summary))
+	if err != nil {
+		return nil, err
+	}
+	return append(append(head, summary...), '}'), nil
 }
 
 // head is the answer up to its summary: `{"expiresAt":...,"summary":`.

@@ -62,19 +62,21 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
-	dsn := func(cacheKiB int) string {
-		return "file:" + path + "?" + q.Encode() + fmt.Sprintf("&_pragma=cache_size(-%d)", cacheKiB)
+	// dsn is the shared settings and a connection's own pragmas.
+	dsn := func(pragmas ...string) string {
+		return "file:" + path + "?" + q.Encode() + "&" + url.Values{"_pragma": pragmas}.Encode()
 	}
 	// 512 KiB of page cache per read connection, not SQLite's 2 MiB: there is a
 	// read connection per concurrent request, and the OS caches the file for all
 	// of them (at 32 workers this took 35 MiB off peak RSS at the same throughput).
-	db, err := sql.Open("sqlite", dsn(512))
+	db, err := sql.Open("sqlite", dsn("cache_size(-512)"))
 	if err != nil {
 		return nil, err
 	}
 	// The one writer's cache holds a whole ingest batch's dirty pages: a smaller
 	// one spills them to the log mid-transaction and reads them back.
-	w, err := sql.Open("sqlite", dsn(writerCacheKiB)+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerAutoCheckpoint))
+	w, err := sql.Open("sqlite", dsn(fmt.Sprintf("cache_size(-%d)", writerCacheKiB),
+		fmt.Sprintf("wal_autocheckpoint(%d)", writerAutoCheckpoint)))
 	if err != nil {
 		db.Close()
 		return nil, err
