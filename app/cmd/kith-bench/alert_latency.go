@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"sort"
 	"time"
 )
 
@@ -67,10 +66,7 @@ func measureAlertLatency(ctx context.Context, c *client, w *seeded) (*alertLaten
 		}
 		took = append(took, at.Sub(began))
 	}
-	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
-	if n := len(took); n > 0 {
-		r.P50, r.P99, r.Max = took[n/2], took[min(n-1, n*99/100)], took[n-1]
-	}
+	r.P50, r.P99, r.Max = spread(took)
 	return r, nil
 }
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 )
@@ -61,11 +61,19 @@ func readEverySummaryOnce(ctx context.Context, base string, patients []seedPatie
 		return nil, err
 	}
 	r.Took = time.Since(began)
-	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
-	if n := len(took); n > 0 {
-		r.P50, r.P99 = took[n/2], took[min(n-1, n*99/100)]
-	}
+	r.P50, r.P99, _ = spread(took)
 	return r, nil
+}
+
+// spread is the median, 99th percentile and longest of took (sorted in place);
+// zeros when it is empty.
+func spread(took []time.Duration) (p50, p99, longest time.Duration) {
+	slices.Sort(took)
+	n := len(took)
+	if n == 0 {
+		return 0, 0, 0
+	}
+	return took[n/2], took[min(n-1, n*99/100)], took[n-1]
 }
 
 func readSummary(ctx context.Context, hc *http.Client, base, token string) bool {
